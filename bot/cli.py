@@ -1,0 +1,166 @@
+"""`ccpl-bot`: one command line for every process the bot runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("ccpl")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ccpl-bot",
+        description="A learning network bot for clinical and care professional leaders.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="serve when Slack is configured, else the local console")
+    commands.add_parser("serve", help="HTTP server: Slack at /slack/events, /healthz")
+    commands.add_parser("socket", help="Slack over Socket Mode (local development)")
+    commands.add_parser("console", help="talk to the bot in this terminal")
+    db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db_command")
+    db.add_parser("upgrade", help="migrate the database to the latest schema")
+    content = commands.add_parser("content", help="content pack tasks").add_subparsers(
+        dest="content_command"
+    )
+    validate = content.add_parser("validate", help="check a custom content pack")
+    validate.add_argument("dir", nargs="?", type=Path, help="default: CCPL_CONTENT_DIR")
+    return parser
+
+
+def _configure_logging(*, quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+async def _serve(settings: Settings) -> None:
+    from aiohttp import web
+
+    from bot.http import build_web_app
+    from bot.runtime import build_context
+    from bot.slack.app import build_app
+    from bot.slack.client import build_client
+
+    slack = None
+    if settings.has_slack:
+        settings.require("SLACK_SIGNING_SECRET")
+    ctx = await build_context(settings=settings)
+    if settings.has_slack:
+        assert settings.slack_signing_secret is not None
+        client = build_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+        slack = build_app(ctx=ctx, client=client, signing_secret=settings.slack_signing_secret)
+    else:
+        log.warning("no Slack settings: serving /healthz only")
+    runner = web.AppRunner(build_web_app(database=ctx.database, slack=slack), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host="0.0.0.0", port=settings.port).start()
+    log.info("listening on port %d", settings.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await ctx.database.dispose()
+
+
+async def _socket(settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from bot.runtime import build_context
+    from bot.slack.app import build_app
+    from bot.slack.client import build_client
+
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    ctx = await build_context(settings=settings)
+    client = build_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    # Socket Mode traffic is authenticated by the app token, not signatures.
+    app = build_app(ctx=ctx, client=client, signing_secret="", verify=False)
+    try:
+        handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+        await handler.start_async()  # type: ignore[no-untyped-call]  # Bolt leaves it untyped
+    finally:
+        await ctx.database.dispose()
+
+
+async def _console(settings: Settings) -> None:
+    from bot.console import run_console
+    from bot.runtime import build_context
+
+    ctx = await build_context(settings=settings)
+    try:
+        await run_console(ctx=ctx, stdin=sys.stdin, stdout=sys.stdout)
+    finally:
+        await ctx.database.dispose()
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    from storage import Database, current_revision, upgrade
+
+    database = Database(url=settings.database_url)
+    try:
+        await upgrade(database=database)
+        print(f"database at revision {await current_revision(database=database)}")
+    finally:
+        await database.dispose()
+
+
+def _content_validate(settings: Settings, directory: Path | None) -> int:
+    from content import validate_dir
+
+    target = directory or settings.content_dir
+    if target is None:
+        print("ccpl-bot: give a directory or set CCPL_CONTENT_DIR", file=sys.stderr)
+        return 2
+    problems = validate_dir(path=target)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {target}", file=sys.stderr)
+        return 1
+    print(f"{target}: content pack is valid")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        if command == "run":
+            command = "serve" if settings.has_slack else "console"
+        _configure_logging(quiet=command in ("console", "content", "db"))
+        if command == "serve":
+            asyncio.run(_serve(settings))
+        elif command == "socket":
+            asyncio.run(_socket(settings))
+        elif command == "console":
+            asyncio.run(_console(settings))
+        elif command == "db":
+            if args.db_command != "upgrade":
+                parser.error("try `ccpl-bot db upgrade`")
+            asyncio.run(_db_upgrade(settings))
+        elif command == "content":
+            if args.content_command != "validate":
+                parser.error("try `ccpl-bot content validate [DIR]`")
+            return _content_validate(settings, args.dir)
+    except SettingsError as exc:
+        print(f"ccpl-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

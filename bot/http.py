@@ -1,0 +1,36 @@
+"""The one aiohttp application: Slack at /slack/events and a health check."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from storage import Database
+
+MAX_BODY = 1024 * 1024  # Slack payloads are small; refuse anything huge early.
+
+
+def build_web_app(*, database: Database, slack: AsyncApp | None) -> web.Application:
+    """Routes for the platforms that are configured, plus /healthz."""
+    app = web.Application(client_max_size=MAX_BODY)
+
+    async def healthz(_: web.Request) -> web.Response:
+        healthy = await database.ping()
+        return web.json_response(
+            {"status": "ok" if healthy else "database unavailable"},
+            status=200 if healthy else 503,
+        )
+
+    app.router.add_get("/healthz", healthz)
+
+    if slack is not None:
+        bolt = slack
+
+        async def slack_events(request: web.Request) -> web.Response:
+            return await to_aiohttp_response(
+                await bolt.async_dispatch(await to_bolt_request(request))
+            )
+
+        app.router.add_post("/slack/events", slack_events)
+    return app

@@ -1,0 +1,1 @@
+"""One renderer per platform for the neutral Reply."""

@@ -1,0 +1,49 @@
+"""Plain terminal text from the neutral Reply; buttons become numbered choices."""
+
+from __future__ import annotations
+
+import textwrap
+
+from bot.render.markup import to_plain
+from handlers import Button, Reply
+
+WIDTH = 78
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    lines = []
+    for line in to_plain(text).split("\n"):
+        if not line.strip():
+            lines.append("")
+            continue
+        bullet = line.startswith("• ")
+        lines.append(
+            textwrap.fill(
+                line,
+                width=WIDTH,
+                initial_indent=indent,
+                subsequent_indent=indent + ("  " if bullet else ""),
+            )
+        )
+    return "\n".join(lines)
+
+
+def render_console(reply: Reply) -> tuple[str, list[Button]]:
+    """The text to print and the buttons in the order their numbers refer to."""
+    parts: list[str] = []
+    buttons: list[Button] = []
+    if not reply.sections:
+        parts.append(_wrap(reply.text))
+    for section in reply.sections:
+        if section.heading:
+            heading = to_plain(section.heading)
+            parts.append(f"{heading}\n{'-' * min(len(heading), WIDTH)}")
+        parts.append(_wrap(section.text))
+        if section.note:
+            parts.append(_wrap(f"({section.note})", indent="  "))
+        buttons.extend(section.buttons)
+        parts.append("")
+    buttons.extend(reply.buttons)
+    if buttons:
+        parts.append("  ".join(f"[{n}] {b.label}" for n, b in enumerate(buttons, start=1)))
+    return "\n".join(parts).rstrip() + "\n", buttons

@@ -1,0 +1,1 @@
+"""The Slack edge: Bolt AsyncApp listeners and the Web API client."""

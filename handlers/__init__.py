@@ -1,0 +1,30 @@
+"""Platform-neutral use cases: Actor + Command/Action in, Reply out.
+
+Nothing here imports a chat SDK, a web server or a scheduler.
+"""
+
+from handlers.context import Context
+from handlers.dispatch import handle_action, handle_command, handle_text
+from handlers.errors import HandlerError, Invalid, NotAllowed, NotFound
+from handlers.model import Action, Actor, Button, Command, Delivery, Platform, Reply, Section
+from handlers.parsing import parse
+
+__all__ = [
+    "Action",
+    "Actor",
+    "Button",
+    "Command",
+    "Context",
+    "Delivery",
+    "HandlerError",
+    "Invalid",
+    "NotAllowed",
+    "NotFound",
+    "Platform",
+    "Reply",
+    "Section",
+    "handle_action",
+    "handle_command",
+    "handle_text",
+    "parse",
+]

@@ -1,0 +1,39 @@
+"""The help reply, also the answer to anything the bot does not understand."""
+
+from __future__ import annotations
+
+from handlers.model import Button, Reply, Section
+from handlers.parsing import suggest
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("tip [topic]", "a top tip for collaboration; no repeats until you have seen them all"),
+    ("resources [category or words]", "leadership development resources"),
+    ("principles [1-5]", "the five CCPL principles and the two core expectations"),
+    ("lessons", "five lessons learned by the learning network"),
+    ("case [name]", "case studies from integrated care systems"),
+    ("help", "this list"),
+)
+
+
+def help_reply(*, unknown: str | None = None) -> Reply:
+    """List the commands; when a word was not understood, say so kindly and guess."""
+    lines = "\n".join(f"• `{usage}`: {what}" for usage, what in COMMANDS)
+    sections: list[Section] = []
+    buttons: tuple[Button, ...] = ()
+    if unknown:
+        shown = unknown if len(unknown) <= 40 else unknown[:39] + "…"
+        guess = suggest(word=unknown)
+        if guess:
+            opening = f"I don't know `{shown}`. Did you mean `{guess}`?"
+            buttons = (Button(action_id="help.run", label=f"Run {guess}", value=guess),)
+        else:
+            opening = f"I don't know `{shown}`. Here is what I can do."
+        sections.append(Section(text=opening, buttons=buttons))
+    sections.append(
+        Section(
+            heading="CCPL learning network",
+            text=f"Type `/ccpl` followed by one of these:\n{lines}",
+        )
+    )
+    summary = sections[0].text if unknown else "Here is what I can do."
+    return Reply(text=summary, sections=tuple(sections))

@@ -1,0 +1,34 @@
+"""Persistence: typed SQLAlchemy models, repositories scoped to a workspace, migrations.
+
+Nothing here imports the bot or the handlers; callers hand in a `Database`.
+"""
+
+from storage.database import Database, DatabaseUnavailable
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.models import Member, ProcessedEvent, TipShown, Workspace
+from storage.repositories import (
+    Scope,
+    TipCycle,
+    claim_event,
+    ensure_scope,
+    record_tip_shown,
+    tip_cycle,
+)
+
+__all__ = [
+    "Database",
+    "DatabaseUnavailable",
+    "Member",
+    "ProcessedEvent",
+    "Scope",
+    "TipCycle",
+    "TipShown",
+    "Workspace",
+    "claim_event",
+    "current_revision",
+    "ensure_scope",
+    "head_revision",
+    "record_tip_shown",
+    "tip_cycle",
+    "upgrade",
+]

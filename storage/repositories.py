@@ -1,0 +1,130 @@
+"""Queries, each scoped to one workspace through a `Scope`.
+
+A `Scope` is the only way to reach workspace-owned rows, so a query that
+forgets its workspace cannot be written by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, ProcessedEvent, TipShown, Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The workspace and member a request acts for, as database ids."""
+
+    workspace_id: int
+    member_id: int
+
+
+def _insert(session: AsyncSession) -> Callable[..., Any]:
+    # ON CONFLICT DO NOTHING is spelled per dialect in SQLAlchemy.
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def _ensure_workspace(
+    session: AsyncSession, *, platform: str, external_id: str, now: datetime
+) -> int:
+    insert = _insert(session)
+    await session.execute(
+        insert(Workspace)
+        .values(platform=platform, external_id=external_id, created_at=now)
+        .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+    )
+    found = await session.scalar(
+        select(Workspace.id).where(
+            Workspace.platform == platform, Workspace.external_id == external_id
+        )
+    )
+    assert found is not None
+    return found
+
+
+async def ensure_scope(
+    session: AsyncSession, *, platform: str, workspace: str, user: str, now: datetime
+) -> Scope:
+    """Find or create the workspace and member rows; safe under concurrent first use."""
+    workspace_id = await _ensure_workspace(
+        session, platform=platform, external_id=workspace, now=now
+    )
+    insert = _insert(session)
+    await session.execute(
+        insert(Member)
+        .values(workspace_id=workspace_id, external_id=user, created_at=now)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+    )
+    member_id = await session.scalar(
+        select(Member.id).where(Member.workspace_id == workspace_id, Member.external_id == user)
+    )
+    assert member_id is not None
+    return Scope(workspace_id=workspace_id, member_id=member_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TipCycle:
+    """Where a member is in their pass through the tips."""
+
+    number: int
+    seen: frozenset[str]
+    last_shown: str | None
+
+
+async def tip_cycle(session: AsyncSession, *, scope: Scope) -> TipCycle:
+    """The member's current cycle: which tips it has shown and the latest one."""
+    member = (TipShown.workspace_id == scope.workspace_id, TipShown.member_id == scope.member_id)
+    latest = (
+        await session.execute(
+            select(TipShown.cycle, TipShown.tip_id)
+            .where(*member)
+            .order_by(TipShown.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if latest is None:
+        return TipCycle(number=0, seen=frozenset(), last_shown=None)
+    number, last = latest
+    seen = await session.scalars(
+        select(TipShown.tip_id).where(*member, TipShown.cycle == number).distinct()
+    )
+    return TipCycle(number=number, seen=frozenset(seen), last_shown=last)
+
+
+async def record_tip_shown(
+    session: AsyncSession, *, scope: Scope, tip_id: str, cycle: int, now: datetime
+) -> None:
+    session.add(
+        TipShown(
+            workspace_id=scope.workspace_id,
+            member_id=scope.member_id,
+            tip_id=tip_id,
+            cycle=cycle,
+            shown_at=now,
+        )
+    )
+
+
+async def claim_event(
+    session: AsyncSession, *, platform: str, workspace: str, event_id: str, now: datetime
+) -> bool:
+    """Record an Events API delivery; False when it was already handled (a retry)."""
+    workspace_id = await _ensure_workspace(
+        session, platform=platform, external_id=workspace, now=now
+    )
+    insert = _insert(session)
+    result = await session.execute(
+        insert(ProcessedEvent)
+        .values(workspace_id=workspace_id, event_id=event_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "event_id"])
+        .returning(ProcessedEvent.id)
+    )
+    return result.scalar_one_or_none() is not None

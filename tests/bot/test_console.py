@@ -1,0 +1,68 @@
+"""The local console, as a newcomer meets it: piped stdin, plain text out."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.console import run_console
+from handlers import Context
+
+
+class Piped(io.StringIO):
+    def isatty(self) -> bool:
+        return False
+
+
+async def _session(ctx: Context, lines: str, user: str) -> str:
+    out = io.StringIO()
+    await run_console(ctx=ctx, stdin=Piped(lines), stdout=out, user=user)
+    return out.getvalue()
+
+
+async def test_piped_commands_are_answered_in_order(ctx: Context, team: str) -> None:
+    output = await _session(ctx, "/ccpl tip\nprinciples\n\nlessons\n", user=team)
+    tip_at = output.index("Top tip: ")
+    principles_at = output.index("The five CCPL principles")
+    lessons_at = output.index("Lessons learned")
+    assert tip_at < principles_at < lessons_at
+    assert "[1] Another tip" in output
+    assert "**" not in output and "<http" not in output
+
+
+async def test_a_number_presses_the_button_shown(ctx: Context, team: str) -> None:
+    output = await _session(ctx, "tip\n1\n1\n", user=team)
+    titles = [line for line in output.splitlines() if line.startswith("Top tip: ")]
+    assert len(titles) == 3
+    assert len(set(titles)) == 3
+
+
+async def test_errors_and_junk_are_kind_and_the_session_goes_on(ctx: Context, team: str) -> None:
+    output = await _session(ctx, "tip zebras\nasdfgh\nquit\ntip\n", user=team)
+    assert "No tip is about zebras" in output
+    assert "I don't know asdfgh" in output
+    assert "Top tip" not in output  # `quit` ended the session before the last line
+
+
+def test_make_run_path_prints_a_tip_with_no_credentials(tmp_path: Path) -> None:
+    """`printf '/ccpl tip\\n' | ccpl-bot` on a fresh directory: the console on SQLite."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "CCPL_"))
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        input="/ccpl tip\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Top tip: " in done.stdout
+    assert "Source:" in done.stdout
+    assert (tmp_path / "ccpl.db").exists()

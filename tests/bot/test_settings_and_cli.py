@@ -1,0 +1,117 @@
+"""Start-up: a bad setting stops with one line naming it; the CLI's own commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession
+from aiohttp.test_utils import TestServer
+
+from bot.http import build_web_app
+from bot.settings import SettingsError, load_settings
+from storage import Database
+
+
+def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CCPL_", "DATAB"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_defaults_need_no_settings_at_all() -> None:
+    settings = load_settings(environ={}, env_file=None)
+    assert settings.has_slack is False
+    assert settings.database_url == "sqlite+aiosqlite:///ccpl.db"
+    assert settings.timezone.key == "Europe/London"
+    assert settings.port == 3000
+    assert settings.slack_api_url == "https://slack.com/api/"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "eighty"),
+        ("CCPL_TIMEZONE", "Mars/Olympus"),
+        ("DATABASE_URL", "mysql://x@y/z"),
+        ("SLACK_API_URL", "slack.com/api"),
+        ("SLACK_BOT_TOKEN", "xoxp-a-user-token"),
+        ("CCPL_CONTENT_DIR", "/no/such/folder"),
+    ],
+)
+def test_a_malformed_setting_is_named_in_one_line(name: str, value: str, tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings(environ={name: value}, env_file=None)
+    done = _cli("console", env={name: value}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and name in done.stderr
+
+
+def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("CCPL_TIMEZONE=Europe/Dublin\nPORT=4000\n")
+    settings = load_settings(environ={"PORT": "5000"}, env_file=env_file)
+    assert (settings.timezone.key, settings.port) == ("Europe/Dublin", 5000)
+
+
+def test_serve_without_signing_secret_names_it(tmp_path: Path) -> None:
+    done = _cli("serve", env={"SLACK_BOT_TOKEN": "xoxb-1"}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in done.stderr
+
+
+def test_settings_repr_hides_secrets() -> None:
+    settings = load_settings(
+        environ={"SLACK_BOT_TOKEN": "xoxb-secret-value", "SLACK_SIGNING_SECRET": "shh-123"},
+        env_file=None,
+    )
+    assert "secret-value" not in repr(settings) and "shh-123" not in repr(settings)
+
+
+def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
+    done = _cli("db", "upgrade", env={"DATABASE_URL": "sqlite:///data.db"}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "database at revision" in done.stdout
+    assert (tmp_path / "data.db").exists()
+
+
+def test_content_validate_reports_problems_with_file_and_line(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "tips.yaml").write_text("- id: our-own\n  titel: Typo in a key\n", encoding="utf-8")
+    done = _cli("content", "validate", str(pack), env={}, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "tips.yaml:" in done.stdout
+    assert "titel" in done.stdout
+
+
+def test_content_validate_accepts_the_builtin_shape(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = _cli("content", "validate", str(empty), env={}, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "valid" in done.stdout
+
+
+async def test_healthz_is_503_when_the_database_does_not_answer() -> None:
+    unreachable = Database(url="postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    server = TestServer(build_web_app(database=unreachable, slack=None), host="127.0.0.1")
+    await server.start_server()
+    try:
+        async with ClientSession() as http, http.get(server.make_url("/healthz")) as resp:
+            assert resp.status == 503
+            assert (await resp.json())["status"] == "database unavailable"
+    finally:
+        await server.close()
+        await unreachable.dispose()
