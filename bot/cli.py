@@ -10,7 +10,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.runtime import NotMigrated
 from bot.settings import Settings, SettingsError, load_settings
+from content import ContentError
 
 log = logging.getLogger("ccpl")
 
@@ -161,6 +165,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"ccpl-bot: {exc}", file=sys.stderr)
         return 2
+    except ContentError as exc:
+        print(f"ccpl-bot: CCPL_CONTENT_DIR has {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except NotMigrated as exc:
+        print(f"ccpl-bot: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, SQLAlchemyError) as exc:
+        # Connection refused, bad password, unknown host: say which database, never the password.
+        print(
+            f"ccpl-bot: cannot open the database ({type(exc).__name__}): check DATABASE_URL",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

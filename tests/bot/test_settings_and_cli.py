@@ -96,6 +96,18 @@ def test_content_validate_reports_problems_with_file_and_line(tmp_path: Path) ->
     assert "titel" in done.stdout
 
 
+def test_content_validate_names_a_misnamed_file_and_needs_a_directory(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "tips.yml").write_text("[]\n", encoding="utf-8")
+    done = _cli("content", "validate", str(pack), env={}, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "tips.yml: unknown file name; rename it to tips.yaml" in done.stdout
+    nowhere = _cli("content", "validate", env={}, cwd=tmp_path)
+    assert nowhere.returncode == 2
+    assert "CCPL_CONTENT_DIR" in nowhere.stderr
+
+
 def test_content_validate_accepts_the_builtin_shape(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -115,3 +127,44 @@ async def test_healthz_is_503_when_the_database_does_not_answer() -> None:
     finally:
         await server.close()
         await unreachable.dispose()
+
+
+def test_a_broken_content_overlay_stops_start_up_listing_problems(tmp_path: Path) -> None:
+    pack = tmp_path / "ours"
+    pack.mkdir()
+    (pack / "tips.yaml").write_text("- id: x\n  title: T\n", encoding="utf-8")
+    done = _cli("console", env={"CCPL_CONTENT_DIR": str(pack)}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "CCPL_CONTENT_DIR has" in done.stderr and "tips.yaml:1" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_organisation_overlay_changes_what_people_read(tmp_path: Path) -> None:
+    pack = tmp_path / "ours"
+    pack.mkdir()
+    (pack / "lessons.yaml").write_text(
+        "- id: our-lesson\n  title: Meet in person first\n"
+        "  text: Our network found that one in-person meeting speeds everything after.\n"
+        "  source: practical-guide\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="lessons\n",
+        env={**os.environ, "CCPL_CONTENT_DIR": str(pack), "DATABASE_URL": "sqlite:///o.db"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "6. Meet in person first" in done.stdout
+
+
+def test_an_unreachable_postgres_is_one_line_without_the_password(tmp_path: Path) -> None:
+    url = "postgresql://ccpl:hunter2@127.0.0.1:1/ccpl"
+    done = _cli("console", env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "cannot open the database" in done.stderr and "hunter2" not in done.stderr
+    assert done.stderr.count("\n") == 1

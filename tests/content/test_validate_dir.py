@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import pytest
-
 from content import ContentProblem, validate_dir
 from tests.content.packs import TIP, write
 
@@ -285,15 +283,3 @@ def test_missing_directory_is_one_problem(tmp_path: Path) -> None:
     assert len(problems) == 1
     assert problems[0].file == str(missing)
     assert "does not exist" in problems[0].message
-
-
-def test_command_line_check_reports_problems_and_exit_code(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from content.__main__ import main
-
-    assert main(argv=[str(tmp_path)]) == 0
-    write(tmp_path, "tips.yml", "[]\n")
-    assert main(argv=[str(tmp_path)]) == 1
-    assert "tips.yml: unknown file name; rename it to tips.yaml" in capsys.readouterr().out
-    assert main(argv=[]) == 2

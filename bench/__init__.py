@@ -1,0 +1,1 @@
+"""Benchmarks: measurements run by hand or by `make bench`, never part of `make test`."""
