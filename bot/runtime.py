@@ -42,4 +42,4 @@ async def build_context(*, settings: Settings) -> Context:
     pack = load_pack(overlay=settings.content_dir)
     database = await open_database(settings=settings)
     log.info("ready: %r", settings)
-    return Context(pack=pack, database=database)
+    return Context(pack=pack, database=database, timezone=settings.timezone)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import ContentPack
-from storage import Database
+from handlers.model import Actor
+from storage import Database, Scope, ensure_scope
 
 
 def utc_now() -> datetime:
@@ -23,3 +28,17 @@ class Context:
     database: Database
     clock: Callable[[], datetime] = utc_now
     rng: random.Random = field(default_factory=random.Random)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
+
+    @asynccontextmanager
+    async def acting(self, actor: Actor) -> AsyncIterator[tuple[AsyncSession, Scope]]:
+        """One transaction on behalf of the actor, with their workspace and member scope."""
+        async with self.database.transaction() as session:
+            scope = await ensure_scope(
+                session,
+                platform=actor.platform,
+                workspace=actor.workspace,
+                user=actor.user,
+                now=self.clock(),
+            )
+            yield session, scope

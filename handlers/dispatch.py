@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import library, tips
+from handlers import data_rights, library, reflections, tips
 from handlers.context import Context
 from handlers.help import help_reply
 from handlers.model import Action, Actor, Command, Reply
@@ -18,6 +18,11 @@ COMMANDS: dict[str, CommandHandler] = {
     "principles": library.principles,
     "lessons": library.lessons,
     "case": library.case,
+    "reflect": reflections.reflect,
+    "reflections": reflections.reflections,
+    "export": data_rights.export,
+    "my-data": data_rights.my_data,
+    "forget-me": data_rights.forget_me,
 }
 
 
@@ -43,4 +48,8 @@ async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
         return await tips.tip(ctx=ctx, actor=actor, args=())
     if action.action_id == "help.run":
         return await handle_text(ctx=ctx, actor=actor, text=action.value)
+    for route in (reflections.on_action, data_rights.on_action):
+        reply = await route(ctx=ctx, actor=actor, action=action)
+        if reply is not None:
+            return reply
     return help_reply()

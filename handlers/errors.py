@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class HandlerError(Exception):
     """Base of the errors a person should see, worded for them."""
@@ -20,8 +22,14 @@ class NotFound(HandlerError):
 
 
 class Invalid(HandlerError):
-    """Input that cannot be used; `field` names the form field when there is one."""
+    """Input that cannot be used.
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    `errors` maps form field ids to messages, so every problem in a form is
+    shown at once beside its field; `message` is the summary for elsewhere.
+    """
+
+    def __init__(
+        self, message: str, *, field: str | None = None, errors: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(message)
-        self.field = field
+        self.errors: dict[str, str] = dict(errors or ({field: message} if field else {}))

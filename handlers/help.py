@@ -11,6 +11,14 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("principles [1-5]", "the five CCPL principles and the two core expectations"),
     ("lessons", "five lessons learned by the learning network"),
     ("case [name]", "case studies from integrated care systems"),
+    (
+        "reflect [nmc|gibbs|what]",
+        "log a private CPD reflection; `reflect <text>` saves a quick note",
+    ),
+    ("reflections", "your reflections: view, edit, delete"),
+    ("export", "your reflections as PDF and CSV, with CPD hours, for revalidation"),
+    ("my-data", "a copy of everything the bot holds about you"),
+    ("forget-me", "erase everything the bot holds about you"),
     ("help", "this list"),
 )
 

@@ -28,6 +28,7 @@ class Actor:
     workspace: str
     user: str
     roles: frozenset[str] = frozenset()
+    name: str | None = None  # a display handle when the platform sends one; never stored
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -39,13 +40,28 @@ class Command:
     text: str = ""
 
 
+FieldValue = str | tuple[str, ...]
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Action:
-    """A button press or form submission, named by a stable action id."""
+    """A button press or form submission, named by a stable action id.
+
+    For a form, `value` is the form's `state` and `values` maps field ids to
+    what was entered (a tuple for multiple choices; "" for left empty).
+    """
 
     action_id: str
     value: str = ""
-    values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    values: Mapping[str, FieldValue] = field(default_factory=lambda: MappingProxyType({}))
+
+    def text(self, field_id: str) -> str:
+        found = self.values.get(field_id, "")
+        return found.strip() if isinstance(found, str) else ", ".join(found)
+
+    def choices(self, field_id: str) -> tuple[str, ...]:
+        found = self.values.get(field_id, ())
+        return (found,) if isinstance(found, str) and found else tuple(found) if found else ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -66,6 +82,63 @@ class Section:
     buttons: tuple[Button, ...] = ()
 
 
+class FieldKind(StrEnum):
+    TEXT = "text"
+    MULTILINE = "multiline"
+    NUMBER = "number"
+    SELECT = "select"
+    MULTISELECT = "multiselect"
+    CHECKBOX = "checkbox"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Field:
+    """One input. `initial` pre-fills it, which is how edits and kept text work."""
+
+    id: str
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    required: bool = False
+    max_length: int | None = None
+    options: tuple[Option, ...] = ()
+    initial: FieldValue = ""
+    hint: str | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Form:
+    """A form to fill in: a Slack modal, console prompts, a Teams card.
+
+    Submitting it comes back as an `Action` with `action_id=form_id` and
+    `value=state`, so the handler knows what it was editing.
+    """
+
+    form_id: str
+    title: str
+    fields: tuple[Field, ...]
+    submit: str = "Save"
+    state: str = ""
+    intro: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Attachment:
+    """A file for the person: an export, an invite, a chart."""
+
+    filename: str
+    content: bytes
+    title: str
+
+
 class Delivery(StrEnum):
     EPHEMERAL = "ephemeral"
     CHANNEL = "channel"
@@ -80,3 +153,13 @@ class Reply:
     sections: tuple[Section, ...] = ()
     buttons: tuple[Button, ...] = ()
     delivery: Delivery = Delivery.EPHEMERAL
+    form: Form | None = None
+    attachments: tuple[Attachment, ...] = ()
+    # A post to a channel on the person's behalf, e.g. an anonymously shared reflection.
+    also_post: tuple[ChannelPost, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChannelPost:
+    channel: str
+    reply: Reply

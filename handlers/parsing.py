@@ -7,7 +7,19 @@ import re
 
 from handlers.model import Command
 
-COMMAND_WORDS = ("tip", "resources", "principles", "lessons", "case", "help")
+COMMAND_WORDS = (
+    "tip",
+    "resources",
+    "principles",
+    "lessons",
+    "case",
+    "reflect",
+    "reflections",
+    "export",
+    "my-data",
+    "forget-me",
+    "help",
+)
 
 # Plurals, singulars and near synonyms people reach for first.
 ALIASES = {
@@ -19,6 +31,10 @@ ALIASES = {
     "case-study": "case",
     "case-studies": "case",
     "casestudy": "case",
+    "reflection": "reflect",
+    "note": "reflect",
+    "mydata": "my-data",
+    "forgetme": "forget-me",
     "?": "help",
     "hi": "help",
     "hello": "help",

@@ -7,7 +7,7 @@ from handlers.citations import cite
 from handlers.context import Context
 from handlers.errors import NotFound
 from handlers.model import Actor, Button, Reply, Section
-from storage import ensure_scope, record_tip_shown, tip_cycle
+from storage import record_tip_shown, tip_cycle
 
 ANOTHER = "tip.another"
 
@@ -24,14 +24,7 @@ async def tip(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
             "or just `tip` for the next one."
         )
     now = ctx.clock()
-    async with ctx.database.transaction() as session:
-        scope = await ensure_scope(
-            session,
-            platform=actor.platform,
-            workspace=actor.workspace,
-            user=actor.user,
-            now=now,
-        )
+    async with ctx.acting(actor) as (session, scope):
         cycle = await tip_cycle(session, scope=scope)
         number = cycle.number
         pool = [t for t in candidates if t.id not in cycle.seen]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -72,3 +72,29 @@ class ProcessedEvent(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     event_id: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Reflection(Base):
+    """A private CPD reflection. Only its author's member row can reach it.
+
+    Answers are stored by prompt id as JSON so templates can gain questions
+    without a migration; nothing here is ever written to a log.
+    """
+
+    __tablename__ = "reflections"
+    __table_args__ = (Index("ix_reflections_owner", "workspace_id", "member_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    template_id: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    answers: Mapped[dict[str, str]] = mapped_column(JSON)
+    code_themes: Mapped[list[str]] = mapped_column(JSON)
+    principles: Mapped[list[int]] = mapped_column(JSON)
+    cpd_minutes: Mapped[int]
+    participatory: Mapped[bool]
+    session: Mapped[str | None] = mapped_column(String(200))
+    shared_channel: Mapped[str | None] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""Bolt listeners: acknowledge at once, then run the neutral handler and answer."""
+"""Bolt listeners: acknowledge at once, run the neutral handler, deliver its reply."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render.slack import render_error, render_message
+from bot.render.slack_forms import render_modal, submitted_values
 from handlers import (
     Action,
     Actor,
     Context,
     Delivery,
     HandlerError,
+    Invalid,
     Platform,
     Reply,
     handle_action,
@@ -31,25 +33,88 @@ UNAVAILABLE = (
     "Sorry, I couldn't reach my database just now, so nothing was changed. "
     "Please try again in a minute."
 )
-ACTION_IDS = re.compile(r"^(tip|help)\.")
+UNAVAILABLE_FORM = (
+    "Couldn't save just now (database unavailable). Your text is still here: "
+    "press Save again in a minute."
+)
+SENT_TO_DM = "Sent to our direct messages."
+ANY = re.compile(r".+")
 
 
 def _actor(body: dict[str, Any], *, user: str | None = None) -> Actor:
     team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
-    who = user or body.get("user_id") or (body.get("user") or {}).get("id") or ""
-    return Actor(platform=Platform.SLACK, workspace=team, user=who)
+    who = body.get("user") or {}
+    return Actor(
+        platform=Platform.SLACK,
+        workspace=team,
+        user=user or body.get("user_id") or who.get("id") or "",
+        name=body.get("user_name") or who.get("username") or who.get("name"),
+    )
 
 
-async def _answer(run: Callable[[], Awaitable[Reply]]) -> tuple[dict[str, Any], Delivery]:
-    """Run a handler and render whatever it gives, errors included, for Slack."""
-    try:
-        reply = await run()
-    except HandlerError as exc:
-        return render_error(exc.message), Delivery.EPHEMERAL
-    except DatabaseUnavailable:
-        log.warning("database unavailable while answering")
-        return render_error(UNAVAILABLE), Delivery.EPHEMERAL
-    return render_message(reply), reply.delivery
+class SlackDelivery:
+    """Puts a neutral Reply where it belongs: modal, ephemeral answer, DM, files, channel."""
+
+    def __init__(self, *, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def run(self, produce: Callable[[], Awaitable[Reply]]) -> Reply:
+        """A handler's reply, with domain errors and outages turned into kind replies."""
+        try:
+            return await produce()
+        except HandlerError as exc:
+            return Reply(text=exc.message)
+        except DatabaseUnavailable:
+            log.warning("database unavailable while answering")
+            return Reply(text=UNAVAILABLE)
+
+    async def deliver(
+        self,
+        *,
+        reply: Reply,
+        user: str,
+        respond: AsyncRespond | None = None,
+        say: AsyncSay | None = None,
+        trigger_id: str | None = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        if reply.form is not None:
+            if trigger_id:
+                await self.client.views_open(trigger_id=trigger_id, view=render_modal(reply.form))
+                return
+            # Mentions and DMs carry no trigger to open a modal with.
+            reply = Reply(text="Type `/ccpl reflect` to open the form.")
+        message = render_message(reply) if reply.sections else render_error(reply.text)
+        if reply.delivery is Delivery.DM or reply.attachments:
+            await self._direct(reply=reply, message=message, user=user)
+            if respond is not None:
+                await respond(text=SENT_TO_DM, response_type="ephemeral", replace_original=False)
+        elif respond is not None:
+            kind = "in_channel" if reply.delivery is Delivery.CHANNEL else "ephemeral"
+            await respond(**message, response_type=kind, replace_original=False)
+        elif say is not None:
+            await say(**message, thread_ts=thread_ts)
+        for post in reply.also_post:
+            await self.client.chat_postMessage(channel=post.channel, **render_message(post.reply))
+
+    async def _direct(self, *, reply: Reply, message: dict[str, Any], user: str) -> None:
+        opened = await self.client.conversations_open(users=user)
+        channel = opened["channel"]["id"]
+        await self.client.chat_postMessage(channel=channel, **message)
+        if reply.attachments:
+            await self.client.files_upload_v2(
+                channel=channel,
+                file_uploads=[
+                    {"content": a.content, "filename": a.filename, "title": a.title}
+                    for a in reply.attachments
+                ],
+            )
+
+
+def _form_errors(exc: Invalid, view: dict[str, Any]) -> dict[str, str]:
+    fields = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+    errors = {k: v for k, v in exc.errors.items() if k in fields}
+    return errors or {fields[0]: exc.message}
 
 
 def build_app(
@@ -60,9 +125,9 @@ def build_app(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=verify,
-        # We answer through response_url after ack(), never in the HTTP response.
         process_before_response=False,
     )
+    out = SlackDelivery(client=client)
 
     @app.middleware
     async def drop_event_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
@@ -85,42 +150,72 @@ def build_app(
     @app.command("/ccpl")
     async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        message, delivery = await _answer(
-            lambda: handle_text(ctx=ctx, actor=_actor(body), text=body.get("text", ""))
+        actor = _actor(body)
+        text = body.get("text", "")
+        if text.strip().lower().split()[:1] in (["export"], ["my-data"]):
+            # These build files; say so at once so nobody wonders or asks twice.
+            await respond(text="Preparing your files…", response_type="ephemeral")
+        reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+        await out.deliver(
+            reply=reply, user=actor.user, respond=respond, trigger_id=body.get("trigger_id")
         )
-        kind = "in_channel" if delivery is Delivery.CHANNEL else "ephemeral"
-        await respond(**message, response_type=kind)
 
-    @app.action(ACTION_IDS)
+    @app.action(ANY)
     async def on_action(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         pressed = body["actions"][0]
         action = Action(action_id=pressed["action_id"], value=pressed.get("value") or "")
-        message, _ = await _answer(
-            lambda: handle_action(ctx=ctx, actor=_actor(body), action=action)
+        actor = _actor(body)
+        reply = await out.run(lambda: handle_action(ctx=ctx, actor=actor, action=action))
+        await out.deliver(
+            reply=reply, user=actor.user, respond=respond, trigger_id=body.get("trigger_id")
         )
-        await respond(**message, response_type="ephemeral", replace_original=False)
+
+    @app.view(ANY)
+    async def on_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Validate and save before answering, so errors keep the modal open with its text."""
+        actor = _actor(body)
+        action = Action(
+            action_id=view["callback_id"],
+            value=view.get("private_metadata") or "",
+            values=submitted_values(view),
+        )
+        try:
+            reply = await handle_action(ctx=ctx, actor=actor, action=action)
+        except Invalid as exc:
+            await ack(response_action="errors", errors=_form_errors(exc, view))
+            return
+        except DatabaseUnavailable:
+            log.warning("database unavailable at form submission; the modal stays open")
+            fields = _form_errors(Invalid(UNAVAILABLE_FORM), view)
+            await ack(response_action="errors", errors=fields)
+            return
+        except HandlerError as exc:
+            await ack(response_action="errors", errors=_form_errors(Invalid(exc.message), view))
+            return
+        await ack()
+        await out.deliver(reply=reply, user=actor.user)
 
     @app.event("app_mention")
     async def on_mention(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
         actor = _actor(body, user=event.get("user"))
-        message, _ = await _answer(
-            lambda: handle_text(ctx=ctx, actor=actor, text=event.get("text", ""))
-        )
-        await say(**message, thread_ts=event.get("thread_ts") or event.get("ts"))
+        text = event.get("text", "")
+        reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+        thread = event.get("thread_ts") or event.get("ts")
+        await out.deliver(reply=reply, user=actor.user, say=say, thread_ts=thread)
 
     @app.event({"type": "message", "channel_type": "im"})
     async def on_direct_message(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
         if event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and our own posts are not requests
         actor = _actor(body, user=event.get("user"))
-        message, _ = await _answer(
-            lambda: handle_text(ctx=ctx, actor=actor, text=event.get("text", ""))
-        )
-        await say(**message)
+        text = event.get("text", "")
+        reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+        await out.deliver(reply=reply, user=actor.user, say=say)
 
     @app.event("message")
     async def ignore_other_messages() -> None:
         """Channel chatter is not for us; acknowledging stops Bolt's warnings."""
 
     return app
+

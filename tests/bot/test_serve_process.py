@@ -36,9 +36,14 @@ async def served(tmp_path: Path) -> AsyncIterator[Harness]:
             "PORT": str(port),
         }
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "serve",
-            cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            cwd=tmp_path,
+            env=env,
+            stderr=asyncio.subprocess.PIPE,
+        )
         assert process.stderr is not None
         try:
             said = b""
