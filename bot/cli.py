@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.logs import configure_logging
 from bot.runtime import NotMigrated
 from bot.settings import Settings, SettingsError, load_settings
 from content import ContentError
@@ -37,14 +38,6 @@ def _parser() -> argparse.ArgumentParser:
     validate = content.add_parser("validate", help="check a custom content pack")
     validate.add_argument("dir", nargs="?", type=Path, help="default: CCPL_CONTENT_DIR")
     return parser
-
-
-def _configure_logging(*, quiet: bool) -> None:
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 async def _serve(settings: Settings) -> None:
@@ -147,7 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if command == "run":
             command = "serve" if settings.has_slack else "console"
-        _configure_logging(quiet=command in ("console", "content", "db"))
+        quiet = command in ("console", "content", "db")
+        configure_logging(level=logging.WARNING if quiet else logging.INFO)
         if command == "serve":
             asyncio.run(_serve(settings))
         elif command == "socket":

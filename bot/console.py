@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+from pathlib import Path
 from typing import TextIO
 
+from bot.console_forms import Cancelled, fill_form
 from bot.render.console import render_console
 from handlers import (
     Action,
     Actor,
     Button,
     Context,
+    Form,
     HandlerError,
+    Invalid,
     Platform,
     Reply,
     handle_action,
@@ -26,52 +30,108 @@ from storage import DatabaseUnavailable
 
 BANNER = (
     "CCPL learning network: local console.\n"
-    "Type `tip`, `resources`, `principles`, `lessons`, `case` or `help` "
+    "Type `tip`, `resources`, `principles`, `lessons`, `case`, `reflect` or `help` "
     "(with or without /ccpl). A number presses a button. `quit` or Ctrl-D leaves.\n"
 )
 UNAVAILABLE = "Sorry, I couldn't reach my database just now. Please try again."
 
 
-async def _respond(
-    *, ctx: Context, actor: Actor, line: str, buttons: list[Button]
-) -> tuple[str, list[Button]]:
-    try:
-        reply: Reply
-        if line.isdigit() and 1 <= int(line) <= len(buttons):
-            pressed = buttons[int(line) - 1]
-            action = Action(action_id=pressed.action_id, value=pressed.value)
-            reply = await handle_action(ctx=ctx, actor=actor, action=action)
-        else:
-            reply = await handle_text(ctx=ctx, actor=actor, text=line)
-    except HandlerError as exc:
-        text, _ = render_console(Reply(text=exc.message))
-        return text, buttons
-    except DatabaseUnavailable:
-        return UNAVAILABLE + "\n", buttons
-    return render_console(reply)
+class Console:
+    """One person's session at the terminal."""
+
+    def __init__(
+        self, *, ctx: Context, stdin: TextIO, stdout: TextIO, actor: Actor, files: Path
+    ) -> None:
+        self.ctx = ctx
+        self.stdin = stdin
+        self.stdout = stdout
+        self.actor = actor
+        self.files = files
+        self.interactive = stdin.isatty()
+        self.buttons: list[Button] = []
+
+    def write(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    async def read(self, prompt: str) -> str | None:
+        if self.interactive:
+            self.write(prompt)
+        line = await asyncio.to_thread(self.stdin.readline)
+        return line.rstrip("\n") if line else None
+
+    async def run(self) -> None:
+        if self.interactive:
+            self.write(BANNER + "\n")
+        while (line := await self.read("ccpl> ")) is not None:
+            line = line.strip()
+            if not line:
+                continue
+            if line.lower() in ("quit", "exit", "/quit"):
+                break
+            await self.answer(line)
+
+    async def answer(self, line: str) -> None:
+        try:
+            if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+                pressed = self.buttons[int(line) - 1]
+                action = Action(action_id=pressed.action_id, value=pressed.value)
+                reply = await handle_action(ctx=self.ctx, actor=self.actor, action=action)
+            else:
+                reply = await handle_text(ctx=self.ctx, actor=self.actor, text=line)
+            if reply.form is not None:
+                reply = await self.submit(reply.form)
+        except HandlerError as exc:
+            reply = Reply(text=exc.message)
+        except DatabaseUnavailable:
+            reply = Reply(text=UNAVAILABLE)
+        except Cancelled:
+            reply = Reply(text="Cancelled; nothing was saved.")
+        self.show(reply)
+
+    async def submit(self, form: Form) -> Reply:
+        """Fill in and submit a form until it is accepted or the person cancels."""
+        action = await fill_form(form=form, read=self.read, write=self.write)
+        while True:
+            try:
+                return await handle_action(ctx=self.ctx, actor=self.actor, action=action)
+            except Invalid as exc:
+                errors = exc.errors or {form.fields[0].id: exc.message}
+                action = await fill_form(
+                    form=form,
+                    read=self.read,
+                    write=self.write,
+                    values=dict(action.values),
+                    errors=errors,
+                )
+            except DatabaseUnavailable:
+                self.write(f"{UNAVAILABLE} Press Enter to try saving again, or type cancel.\n")
+                answer = await self.read("> ")
+                if answer is None or answer.strip().lower() == "cancel":
+                    raise Cancelled from None
+
+    def show(self, reply: Reply) -> None:
+        text, self.buttons = render_console(reply)
+        self.write(text + "\n")
+        for attachment in reply.attachments:
+            self.files.mkdir(parents=True, exist_ok=True)
+            path = self.files / attachment.filename
+            path.write_bytes(attachment.content)
+            self.write(f"Saved {attachment.title} to {path}\n")
+        for post in reply.also_post:
+            posted, _ = render_console(post.reply)
+            self.write(f"(posted to {post.channel}:)\n{posted}\n")
 
 
 async def run_console(
-    *, ctx: Context, stdin: TextIO, stdout: TextIO, user: str | None = None
+    *,
+    ctx: Context,
+    stdin: TextIO,
+    stdout: TextIO,
+    user: str | None = None,
+    files: Path = Path("exports"),
 ) -> None:
     """Read commands until end of input or `quit`; print each reply."""
-    interactive = stdin.isatty()
-    actor = Actor(platform=Platform.CONSOLE, workspace="local", user=user or getpass.getuser())
-    if interactive:
-        stdout.write(BANNER + "\n")
-    buttons: list[Button] = []
-    while True:
-        if interactive:
-            stdout.write("ccpl> ")
-            stdout.flush()
-        raw = await asyncio.to_thread(stdin.readline)
-        if not raw:
-            break
-        line = raw.strip()
-        if not line:
-            continue
-        if line.lower() in ("quit", "exit", "/quit"):
-            break
-        text, buttons = await _respond(ctx=ctx, actor=actor, line=line, buttons=buttons)
-        stdout.write(text + "\n")
-        stdout.flush()
+    name = user or getpass.getuser()
+    actor = Actor(platform=Platform.CONSOLE, workspace="local", user=name, name=name)
+    await Console(ctx=ctx, stdin=stdin, stdout=stdout, actor=actor, files=files).run()

@@ -218,4 +218,3 @@ def build_app(
         """Channel chatter is not for us; acknowledging stops Bolt's warnings."""
 
     return app
-

@@ -158,3 +158,47 @@ async def running_bot(*, ctx: Context) -> AsyncIterator[Harness]:
         finally:
             await server.close()
         fake.assert_all_valid()
+
+
+def fill_view(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """The `view` of a view_submission: the opened modal plus `state.values` as Slack sends."""
+    values: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        kind, action_id = element["type"], element["action_id"]
+        answer = answers.get(block["block_id"])
+        state: dict[str, Any] = {"type": kind}
+        if kind in ("plain_text_input", "number_input"):
+            state["value"] = answer
+        elif kind == "static_select":
+            chosen = [o for o in element["options"] if o["value"] == answer]
+            state["selected_option"] = chosen[0] if chosen else element.get("initial_option")
+        elif kind in ("multi_static_select", "checkboxes"):
+            state["selected_options"] = [
+                o for o in element["options"] if o["value"] in (answer or ())
+            ]
+        elif kind == "conversations_select":
+            state["selected_conversation"] = answer
+        values[block["block_id"]] = {action_id: state}
+    return {**view, "id": "V0FORM", "state": {"values": values}}
+
+
+async def submit_view(
+    harness: Harness, *, view: dict[str, Any], answers: dict[str, Any], team: str, user: str
+) -> Sent:
+    """Press Save on a modal; the HTTP answer carries any field errors."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team, "domain": "ccpl"},
+        "user": {"id": user, "team_id": team, "username": "leader"},
+        "api_app_id": harness.fake.app_id,
+        "token": "legacy-unused",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "view": fill_view(view, answers),
+    }
+    return await harness.post(
+        urlencode({"payload": json.dumps(payload)}),
+        content_type="application/x-www-form-urlencoded",
+    )

@@ -66,3 +66,39 @@ def test_make_run_path_prints_a_tip_with_no_credentials(tmp_path: Path) -> None:
     assert "Top tip: " in done.stdout
     assert "Source:" in done.stdout
     assert (tmp_path / "ccpl.db").exists()
+
+
+async def test_a_reflection_by_console_prompts_keeps_answers_after_an_error(
+    ctx: Context, team: str, tmp_path: Path
+) -> None:
+    lines = "\n".join(
+        [
+            "reflect what",
+            "Lunch and learn",  # title
+            "Patient 943 476 5919 came up",  # what: refused, asked again
+            "Why it matters",  # so what
+            "",  # now what
+            "30",  # minutes
+            "1",  # participatory
+            "2",  # principles
+            "",  # session
+            "",  # visibility: keep private
+            "",  # channel
+            "We talked about trust",  # what, asked again alone
+            "reflections",
+            "export",
+        ]
+    )
+    out = io.StringIO()
+    await run_console(ctx=ctx, stdin=Piped(lines + "\n"), stdout=out, user=team, files=tmp_path)
+    output = out.getvalue()
+    assert "This looks like an NHS number" in output
+    assert "Saved your reflection Lunch and learn (30 minutes of CPD), private to you." in output
+    assert "Your reflections (1)" in output
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".csv", ".pdf"]
+
+
+async def test_cancel_leaves_nothing_behind(ctx: Context, team: str) -> None:
+    output = await _session(ctx, "reflect gibbs\nA title\ncancel\nreflections\n", user=team)
+    assert "Cancelled; nothing was saved." in output
+    assert "You have no reflections yet." in output

@@ -1,0 +1,154 @@
+"""Reflections as the handlers see them: quick notes, editing, deleting, paging, privacy."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from types import MappingProxyType
+
+import pytest
+
+from handlers import (
+    Action,
+    Actor,
+    Context,
+    FieldValue,
+    Invalid,
+    NotFound,
+    Reply,
+    handle_action,
+    handle_text,
+)
+from tests.clock import FakeClock
+
+
+def _submit(form_state: str, values: dict[str, FieldValue]) -> Action:
+    return Action(action_id="reflect.save", value=form_state, values=MappingProxyType(values))
+
+
+async def _save_what(ctx: Context, actor: Actor, title: str, **extra: FieldValue) -> Reply:
+    opened = await handle_text(ctx=ctx, actor=actor, text="reflect what")
+    assert opened.form is not None
+    values: dict[str, FieldValue] = {"title": title, "what": f"What about {title}", **extra}
+    return await handle_action(ctx=ctx, actor=actor, action=_submit(opened.form.state, values))
+
+
+async def test_reflect_offers_three_templates(ctx: Context, actor: Actor) -> None:
+    reply = await handle_text(ctx=ctx, actor=actor, text="reflect")
+    labels = [b.label for b in reply.sections[0].buttons]
+    assert labels == [
+        "NMC reflective account",
+        "Gibbs' reflective cycle",
+        "What? So what? Now what?",
+    ]
+
+
+async def test_a_quick_note_expands_into_a_full_reflection(ctx: Context, actor: Actor) -> None:
+    saved = await handle_text(ctx=ctx, actor=actor, text="reflect Silo working came up again")
+    expand = next(b for b in saved.sections[0].buttons if b.value.endswith(":gibbs"))
+    opened = await handle_action(
+        ctx=ctx, actor=actor, action=Action(action_id=expand.action_id, value=expand.value)
+    )
+    assert opened.form is not None
+    description = next(f for f in opened.form.fields if f.id == "description")
+    assert description.initial == "Silo working came up again"
+
+
+async def test_a_quick_note_with_a_phone_number_is_refused(ctx: Context, actor: Actor) -> None:
+    with pytest.raises(Invalid, match="phone number"):
+        await handle_text(ctx=ctx, actor=actor, text="reflect call her on 07700 900123")
+    listing = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    assert listing.text == "You have no reflections yet."
+
+
+async def test_edit_keeps_the_reflection_and_changes_it(ctx: Context, actor: Actor) -> None:
+    await _save_what(ctx, actor, "Before")
+    listing = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    edit = next(b for b in listing.sections[1].buttons if b.label == "Edit")
+    opened = await handle_action(
+        ctx=ctx, actor=actor, action=Action(action_id=edit.action_id, value=edit.value)
+    )
+    assert opened.form is not None
+    title = next(f for f in opened.form.fields if f.id == "title")
+    assert title.initial == "Before"
+    await handle_action(
+        ctx=ctx, actor=actor, action=_submit(opened.form.state, {"title": "After", "what": "x"})
+    )
+    listing = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    assert listing.text == "Your reflections (1)"
+    assert "After" in listing.sections[1].text
+
+
+async def test_delete_asks_first(ctx: Context, actor: Actor) -> None:
+    await _save_what(ctx, actor, "Doomed")
+    listing = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    delete = next(b for b in listing.sections[1].buttons if b.label == "Delete")
+    asked = await handle_action(
+        ctx=ctx, actor=actor, action=Action(action_id=delete.action_id, value=delete.value)
+    )
+    assert "cannot be undone" in asked.text
+    assert (await handle_text(ctx=ctx, actor=actor, text="reflections")).text.endswith("(1)")
+    confirm = asked.sections[0].buttons[0]
+    await handle_action(
+        ctx=ctx, actor=actor, action=Action(action_id=confirm.action_id, value=confirm.value)
+    )
+    assert (await handle_text(ctx=ctx, actor=actor, text="reflections")).text.startswith(
+        "You have no"
+    )
+
+
+async def test_list_is_newest_first_and_paged(ctx: Context, actor: Actor) -> None:
+    assert isinstance(ctx.clock, FakeClock)
+    for n in range(7):
+        await _save_what(ctx, actor, f"Reflection {n}")
+        ctx.clock.advance(timedelta(days=1))
+    first = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    assert first.text == "Your reflections (7)"
+    assert "Reflection 6" in first.sections[1].text
+    older = next(b for b in first.buttons if b.label == "Older")
+    second = await handle_action(
+        ctx=ctx, actor=actor, action=Action(action_id=older.action_id, value=older.value)
+    )
+    assert [s.text.split("\n")[0] for s in second.sections[1:]] == [
+        "**Reflection 1**",
+        "**Reflection 0**",
+    ]
+    with pytest.raises(NotFound):
+        await handle_text(ctx=ctx, actor=actor, text="reflections 9")
+
+
+async def test_nobody_else_can_edit_or_delete_it(ctx: Context, actor: Actor) -> None:
+    await _save_what(ctx, actor, "Mine")
+    listing = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    reflection_id = listing.sections[1].buttons[0].value
+    other = dataclasses.replace(actor, user=actor.user + "X")
+    for action_id in ("reflections.edit", "reflections.delete.confirmed"):
+        with pytest.raises(NotFound):
+            await handle_action(
+                ctx=ctx, actor=other, action=Action(action_id=action_id, value=reflection_id)
+            )
+    opened = await handle_text(ctx=ctx, actor=other, text="reflect what")
+    assert opened.form is not None
+    forged_state = f"what:{reflection_id}"
+    with pytest.raises(Invalid, match="no longer exists"):
+        await handle_action(
+            ctx=ctx, actor=other, action=_submit(forged_state, {"title": "Hijack", "what": "x"})
+        )
+    still = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    assert "Mine" in still.sections[1].text
+
+
+async def test_every_problem_in_a_form_is_reported_at_once(ctx: Context, actor: Actor) -> None:
+    opened = await handle_text(ctx=ctx, actor=actor, text="reflect nmc")
+    assert opened.form is not None
+    values: dict[str, FieldValue] = {
+        "title": "",
+        "activity": "Met at SW1A 1AA",
+        "learned": "email me: someone@example.org",
+        "cpd_minutes": "lots",
+    }
+    with pytest.raises(Invalid) as raised:
+        await handle_action(ctx=ctx, actor=actor, action=_submit(opened.form.state, values))
+    errors = raised.value.errors
+    assert set(errors) == {"title", "activity", "learned", "cpd_minutes"}
+    assert "postcode" in errors["activity"] and "email" in errors["learned"]
