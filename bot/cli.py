@@ -30,6 +30,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="HTTP server: Slack at /slack/events, /healthz")
     commands.add_parser("socket", help="Slack over Socket Mode (local development)")
     commands.add_parser("console", help="talk to the bot in this terminal")
+    commands.add_parser("scheduler", help="the clock: plans and sends scheduled posts")
+    schedule = commands.add_parser("schedule", help="schedule tools").add_subparsers(
+        dest="schedule_command"
+    )
+    preview = schedule.add_parser("preview", help="print the next dates of a schedule")
+    preview.add_argument("phrase", help='e.g. "first Tuesday of the month at 12:30" or an RRULE')
+    preview.add_argument("--tz", default=None, help="IANA time zone (default CCPL_TIMEZONE)")
+    preview.add_argument("--from", dest="start", default=None, help="start date, YYYY-MM-DD")
+    preview.add_argument("--count", type=int, default=5, help="how many dates (default 5)")
     db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db_command")
     db.add_parser("upgrade", help="migrate the database to the latest schema")
     content = commands.add_parser("content", help="content pack tasks").add_subparsers(
@@ -44,51 +53,98 @@ async def _serve(settings: Settings) -> None:
     from aiohttp import web
 
     from bot.http import build_web_app
-    from bot.runtime import build_context
-    from bot.slack.app import build_app
-    from bot.slack.client import build_client
+    from bot.runtime import build_context, slack_runtime
 
-    slack = None
     if settings.has_slack:
         settings.require("SLACK_SIGNING_SECRET")
     ctx = await build_context(settings=settings)
+    runtime = None
     if settings.has_slack:
         assert settings.slack_signing_secret is not None
-        client = build_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-        slack = build_app(ctx=ctx, client=client, signing_secret=settings.slack_signing_secret)
+        runtime = await slack_runtime(settings=settings, ctx=ctx)
     else:
         log.warning("no Slack settings: serving /healthz only")
+    slack = runtime.app if runtime else None
     runner = web.AppRunner(build_web_app(database=ctx.database, slack=slack), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host="0.0.0.0", port=settings.port).start()
     log.info("listening on port %d", settings.port)
+    try:
+        await _until_signalled()
+    finally:
+        await runner.cleanup()
+        if runtime is not None:
+            await runtime.stop()
+        await ctx.database.dispose()
+
+
+async def _until_signalled() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def _scheduler(settings: Settings) -> None:
+    from bot.runtime import build_context, slack_runtime
+
+    settings.require("SLACK_BOT_TOKEN")
+    ctx = await build_context(settings=settings)
+    runtime = await slack_runtime(settings=settings, ctx=ctx, clock=True)
+    log.info("scheduler started")
     try:
-        await stop.wait()
+        await _until_signalled()
     finally:
-        await runner.cleanup()
+        await runtime.stop()
         await ctx.database.dispose()
+
+
+def _preview(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from handlers.recurrence import RecurrenceError, format_preview, parse_recurrence
+
+    try:
+        zone = ZoneInfo(args.tz) if args.tz else settings.timezone
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"ccpl-bot: --tz {args.tz!r} is not an IANA time zone", file=sys.stderr)
+        return 2
+    try:
+        start = date.fromisoformat(args.start) if args.start else datetime.now(zone).date()
+    except ValueError:
+        print(f"ccpl-bot: --from {args.start!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    if not 1 <= args.count <= 500:
+        print("ccpl-bot: --count must be from 1 to 500", file=sys.stderr)
+        return 2
+    try:
+        recurrence = parse_recurrence(text=args.phrase)
+    except RecurrenceError as exc:
+        print(f"ccpl-bot: {exc}", file=sys.stderr)
+        return 2
+    for line in format_preview(
+        occurrences=recurrence.occurrences(start=start, zone=zone, count=args.count)
+    ):
+        print(line)
+    return 0
 
 
 async def _socket(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.runtime import build_context
-    from bot.slack.app import build_app
-    from bot.slack.client import build_client
+    from bot.runtime import build_context, slack_runtime
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     ctx = await build_context(settings=settings)
-    client = build_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     # Socket Mode traffic is authenticated by the app token, not signatures.
-    app = build_app(ctx=ctx, client=client, signing_secret="", verify=False)
+    runtime = await slack_runtime(settings=settings, ctx=ctx, verify=False)
     try:
-        handler = AsyncSocketModeHandler(app, settings.slack_app_token)
+        handler = AsyncSocketModeHandler(runtime.app, settings.slack_app_token)
         await handler.start_async()  # type: ignore[no-untyped-call]  # Bolt leaves it untyped
     finally:
+        await runtime.stop()
         await ctx.database.dispose()
 
 
@@ -140,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if command == "run":
             command = "serve" if settings.has_slack else "console"
-        quiet = command in ("console", "content", "db")
+        quiet = command in ("console", "content", "db", "schedule")
         configure_logging(level=logging.WARNING if quiet else logging.INFO)
         if command == "serve":
             asyncio.run(_serve(settings))
@@ -148,6 +204,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_socket(settings))
         elif command == "console":
             asyncio.run(_console(settings))
+        elif command == "scheduler":
+            asyncio.run(_scheduler(settings))
+        elif command == "schedule":
+            if args.schedule_command != "preview":
+                parser.error(
+                    'try `ccpl-bot schedule preview "first Tuesday of the month at 12:30"`'
+                )
+            return _preview(settings, args)
         elif command == "db":
             if args.db_command != "upgrade":
                 parser.error("try `ccpl-bot db upgrade`")

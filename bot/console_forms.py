@@ -32,6 +32,10 @@ def _describe(field: Field) -> str:
         notes.append("numbers separated by commas, or Enter for none")
     if field.kind is FieldKind.CHANNEL:
         notes.append("a channel name, or Enter for none")
+    if field.kind is FieldKind.DATE:
+        notes.append("YYYY-MM-DD")
+    if field.kind is FieldKind.TIME:
+        notes.append("HH:MM, 24-hour")
     return f"{to_plain(field.label)}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
@@ -60,7 +64,7 @@ async def _ask(field: Field, *, read: ReadLine, write: Write, error: str | None)
             raise Cancelled
         answer = answer.strip()
         if not field.options:
-            return answer
+            return answer or (field.initial if isinstance(field.initial, str) else "")
         if not answer:
             return field.initial
         choice = _parse_choices(field, answer)

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 
+from slack_bolt.async_app import AsyncApp
+
+from bot.clock import Clock
+from bot.leader import Leadership
+from bot.outbox_sender import OutboxSender
 from bot.settings import Settings
+from bot.slack.app import build_app
+from bot.slack.client import build_client
+from bot.slack.poster import SlackPoster
+from bot.slack.roles import SlackRoles
 from content import load_pack
 from handlers import Context
 from storage import Database, current_revision, head_revision, upgrade
@@ -43,3 +53,54 @@ async def build_context(*, settings: Settings) -> Context:
     database = await open_database(settings=settings)
     log.info("ready: %r", settings)
     return Context(pack=pack, database=database, timezone=settings.timezone)
+
+
+@dataclass(kw_only=True)
+class SlackRuntime:
+    """The Slack side of a process: Bolt app, outbox sender and, where it runs here, the clock."""
+
+    app: AsyncApp
+    sender: OutboxSender
+    clock: Clock | None
+
+    async def stop(self) -> None:
+        if self.clock is not None:
+            await self.clock.stop()
+
+
+async def slack_runtime(
+    *, settings: Settings, ctx: Context, clock: bool | None = None, verify: bool = True
+) -> SlackRuntime:
+    """Wire Slack to the handlers. The clock runs here in the `scheduler` process, and in
+    `serve` on SQLite (one process); elsewhere `serve` only sends what it has just queued."""
+    client = build_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    roles = SlackRoles(client=client, facilitators=settings.facilitators)
+    sender = OutboxSender(ctx=ctx, poster=SlackPoster(client=client))
+    run_clock = ctx.database.is_sqlite if clock is None else clock
+    scheduler = (
+        Clock(
+            ctx=ctx,
+            sender=sender,
+            leadership=Leadership(database=ctx.database),
+            grace=settings.catch_up_grace,
+        )
+        if run_clock
+        else None
+    )
+
+    async def changed() -> None:
+        if scheduler is not None:
+            await scheduler.changed()
+        else:
+            await sender.drain()
+
+    wired = replace(ctx, resolve_roles=roles, schedules_changed=changed)
+    app = build_app(
+        ctx=wired,
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        verify=verify,
+    )
+    if scheduler is not None:
+        await scheduler.start()
+    return SlackRuntime(app=app, sender=sender, clock=scheduler)

@@ -7,8 +7,10 @@ stack trace minutes later.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +43,8 @@ class Settings:
     timezone: ZoneInfo
     content_dir: Path | None
     port: int
+    facilitators: frozenset[str] = frozenset()
+    catch_up_grace: timedelta = timedelta(hours=6)
 
     @property
     def has_slack(self) -> bool:
@@ -118,6 +122,23 @@ def load_settings(
     if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
         raise SettingsError(f"PORT must be a number from 1 to 65535, got {port_raw!r}")
 
+    facilitators_raw = _optional(env, "CCPL_FACILITATORS") or ""
+    facilitators = frozenset(p.strip() for p in facilitators_raw.split(",") if p.strip())
+    bad = sorted(p for p in facilitators if not re.fullmatch(r"[A-Za-z0-9:_.@-]{2,64}", p))
+    if bad:
+        raise SettingsError(
+            f"CCPL_FACILITATORS should be user ids separated by commas; {bad[0]!r} is not one"
+        )
+    grace_raw = _optional(env, "CCPL_CATCHUP_GRACE_HOURS") or "6"
+    try:
+        grace = timedelta(hours=float(grace_raw))
+    except ValueError:
+        raise SettingsError(
+            f"CCPL_CATCHUP_GRACE_HOURS must be a number of hours, got {grace_raw!r}"
+        ) from None
+    if not timedelta(0) <= grace <= timedelta(days=7):
+        raise SettingsError("CCPL_CATCHUP_GRACE_HOURS must be from 0 to 168")
+
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -127,4 +148,6 @@ def load_settings(
         timezone=zone,
         content_dir=content_dir,
         port=int(port_raw),
+        facilitators=facilitators,
+        catch_up_grace=grace,
     )

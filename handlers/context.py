@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +20,17 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+RoleResolver = Callable[[Actor], Awaitable[frozenset[str]]]
+
+
+async def no_roles(actor: Actor) -> frozenset[str]:
+    return actor.roles
+
+
+async def nothing_changed() -> None:
+    """Default for `schedules_changed` where no scheduler runs in this process."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Context:
     """Shared services. Tests swap the clock and the random source to control them."""
@@ -29,6 +40,10 @@ class Context:
     clock: Callable[[], datetime] = utc_now
     rng: random.Random = field(default_factory=random.Random)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
+    # The platform says who is a facilitator (Slack: admins, owners, CCPL_FACILITATORS).
+    resolve_roles: RoleResolver = no_roles
+    # Called after a schedule changes, so an in-process scheduler rebuilds its jobs.
+    schedules_changed: Callable[[], Awaitable[None]] = nothing_changed
 
     @asynccontextmanager
     async def acting(self, actor: Actor) -> AsyncIterator[tuple[AsyncSession, Scope]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import data_rights, library, reflections, tips
+from handlers import data_rights, forums, library, lunch, meetings, nudges, reflections, tips
 from handlers.context import Context
 from handlers.help import help_reply
 from handlers.model import Action, Actor, Command, Reply
@@ -23,6 +23,12 @@ COMMANDS: dict[str, CommandHandler] = {
     "export": data_rights.export,
     "my-data": data_rights.my_data,
     "forget-me": data_rights.forget_me,
+    "forum": forums.forum,
+    "meeting": forums.meeting,
+    "lunch": lunch.lunch,
+    "pause": nudges.pause,
+    "resume": nudges.resume,
+    "quiet": nudges.quiet,
 }
 
 
@@ -48,7 +54,14 @@ async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
         return await tips.tip(ctx=ctx, actor=actor, args=())
     if action.action_id == "help.run":
         return await handle_text(ctx=ctx, actor=actor, text=action.value)
-    for route in (reflections.on_action, data_rights.on_action):
+    routes = (
+        reflections.on_action,
+        data_rights.on_action,
+        forums.on_action,
+        lunch.on_action,
+        meetings.on_action,
+    )
+    for route in routes:
         reply = await route(ctx=ctx, actor=actor, action=action)
         if reply is not None:
             return reply

@@ -19,6 +19,14 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("export", "your reflections as PDF and CSV, with CPD hours, for revalidation"),
     ("my-data", "a copy of everything the bot holds about you"),
     ("forget-me", "erase everything the bot holds about you"),
+    (
+        "forum setup|list|next|pause|resume|remove",
+        "monthly forums and journal clubs (facilitators)",
+    ),
+    ("lunch add|list|cancel", "lunch-and-learn sessions with RSVP and reminders"),
+    ("meeting [list]", "a recurring meeting with purpose and agreement nudges"),
+    ("pause 2 weeks / resume", "pause or restart reminders and nudges by direct message"),
+    ("quiet 19:00-08:00 / quiet off", "hours when no direct message reaches you"),
     ("help", "this list"),
 )
 

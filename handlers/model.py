@@ -29,6 +29,7 @@ class Actor:
     user: str
     roles: frozenset[str] = frozenset()
     name: str | None = None  # a display handle when the platform sends one; never stored
+    channel: str | None = None  # where the person is acting, when it is a channel
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -90,6 +91,8 @@ class FieldKind(StrEnum):
     MULTISELECT = "multiselect"
     CHECKBOX = "checkbox"
     CHANNEL = "channel"
+    DATE = "date"  # YYYY-MM-DD
+    TIME = "time"  # HH:MM, 24-hour
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -161,5 +164,8 @@ class Reply:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ChannelPost:
+    """A post to a channel (or a person, by user id); `update` edits an earlier post."""
+
     channel: str
     reply: Reply
+    update: str | None = None

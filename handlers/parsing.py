@@ -18,6 +18,12 @@ COMMAND_WORDS = (
     "export",
     "my-data",
     "forget-me",
+    "forum",
+    "lunch",
+    "meeting",
+    "pause",
+    "resume",
+    "quiet",
     "help",
 )
 
@@ -35,6 +41,10 @@ ALIASES = {
     "note": "reflect",
     "mydata": "my-data",
     "forgetme": "forget-me",
+    "forums": "forum",
+    "journal": "forum",
+    "lunch-and-learn": "lunch",
+    "meetings": "meeting",
     "?": "help",
     "hi": "help",
     "hello": "help",

@@ -48,9 +48,15 @@ class FormState:
 
 
 def reflection_form(
-    *, pack: ContentPack, template: Template, existing: ReflectionRecord | None = None
+    *,
+    pack: ContentPack,
+    template: Template,
+    existing: ReflectionRecord | None = None,
+    session: str | None = None,
+    minutes: int | None = None,
 ) -> Form:
-    """The form for a template, pre-filled from an existing reflection or quick note."""
+    """The form for a template, pre-filled from an existing reflection, a quick note,
+    or the session it follows (its title and CPD time)."""
     answers = dict(existing.answers) if existing else {}
     if existing is not None and existing.is_quick_note:
         # Expanding a quick note: its text becomes the first answer.
@@ -93,14 +99,20 @@ def reflection_form(
             kind=FieldKind.NUMBER,
             min_value=0,
             max_value=MAX_MINUTES,
-            initial=str(existing.cpd_minutes) if existing and existing.cpd_minutes else "",
+            initial=(
+                str(existing.cpd_minutes)
+                if existing and existing.cpd_minutes
+                else str(minutes)
+                if minutes
+                else ""
+            ),
         ),
         Field(
             id="participatory",
             label="Participatory",
             kind=FieldKind.CHECKBOX,
             options=(Option(value="yes", label="I learned with others (participatory CPD)"),),
-            initial=("yes",) if existing and existing.participatory else (),
+            initial=("yes",) if (existing and existing.participatory) or session else (),
         ),
         Field(
             id="principles",
@@ -115,7 +127,7 @@ def reflection_form(
             id="session",
             label="Session or event (optional)",
             max_length=SESSION_LIMIT,
-            initial=existing.session or "" if existing else "",
+            initial=(existing.session if existing else session) or "",
         ),
         Field(
             id="visibility",

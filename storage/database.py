@@ -59,6 +59,11 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
         if self.is_postgres:
             kwargs.update(pool_size=10, max_overflow=20)
+        else:
+            # SQLite has one writer. A single connection queues work in asyncio
+            # instead of making connections contend for the file lock, where
+            # SQLite's busy handler sleeps and latency jumps to hundreds of ms.
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=30)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

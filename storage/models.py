@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -46,6 +47,11 @@ class Member(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Nudge preferences: no scheduled DM while paused or inside quiet hours.
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    quiet_from: Mapped[time | None]
+    quiet_until: Mapped[time | None]
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
 
 class TipShown(Base):
@@ -98,3 +104,132 @@ class Reflection(Base):
     participatory: Mapped[bool]
     session: Mapped[str | None] = mapped_column(String(200))
     shared_channel: Mapped[str | None] = mapped_column(String(64))
+
+
+class Schedule(Base):
+    """A recurring forum, journal club or meeting in one channel.
+
+    The database is the source of truth for time: the recurrence is stored as
+    an RFC 5545 RRULE with a start date and an IANA zone, and the scheduler's
+    in-memory jobs are rebuilt from these rows.
+    """
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(64))
+    rrule: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date]
+    timezone: Mapped[str] = mapped_column(String(64))
+    duration_minutes: Mapped[int]
+    ground_rules: Mapped[str | None] = mapped_column(String(2000))
+    # False until the facilitator has seen the next dates and confirmed them.
+    confirmed: Mapped[bool]
+    paused: Mapped[bool]
+    # How many prompts have been planned: the next prompt in the rotation.
+    prompts_planned: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LunchSession(Base):
+    """A lunch-and-learn: one dated session with RSVPs, reminders and attendance."""
+
+    __tablename__ = "lunch_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(150))
+    topic: Mapped[str] = mapped_column(String(150))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    duration_minutes: Mapped[int]
+    location: Mapped[str] = mapped_column(String(300))
+    host: Mapped[str] = mapped_column(String(100))
+    capacity: Mapped[int | None]
+    announcement_ts: Mapped[str | None] = mapped_column(String(32))
+    cancelled: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Rsvp(Base):
+    """One member's answer to a session; `waitlist` rows are promoted oldest first."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("session_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("lunch_sessions.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attended: Mapped[bool | None]
+
+
+class Agreement(Base):
+    """What a meeting agreed, shown again before the next one. Holds no author."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    meeting_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    text: Mapped[str] = mapped_column(String(3000))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutboxMessage(Base):
+    """One due post to one channel or person, written once before it is sent.
+
+    The unique `key` (e.g. `forum:42:2026-12-01T12:30:00+00:00`) is what makes
+    planning idempotent: a restart, a second scheduler or a replayed window
+    finds the row already there and adds nothing.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(64))
+    # Set for direct messages, so erasing a person also drops what was due to them.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_ref: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class SchedulerState(Base):
+    """How far the scheduler has planned, so a restart catches up from there."""
+
+    __tablename__ = "scheduler_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    planned_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """A facilitator action, kept for accountability; holds ids, never content."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_workspace_at", "workspace_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

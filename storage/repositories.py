@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,15 +27,16 @@ class Scope:
     member_id: int
 
 
-def _insert(session: AsyncSession) -> Callable[..., Any]:
-    # ON CONFLICT DO NOTHING is spelled per dialect in SQLAlchemy.
+def upsert_insert(session: AsyncSession) -> Callable[..., Any]:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    # SQLAlchemy spells ON CONFLICT per dialect.
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 async def _ensure_workspace(
     session: AsyncSession, *, platform: str, external_id: str, now: datetime
 ) -> int:
-    insert = _insert(session)
+    insert = upsert_insert(session)
     await session.execute(
         insert(Workspace)
         .values(platform=platform, external_id=external_id, created_at=now)
@@ -53,11 +54,26 @@ async def _ensure_workspace(
 async def ensure_scope(
     session: AsyncSession, *, platform: str, workspace: str, user: str, now: datetime
 ) -> Scope:
-    """Find or create the workspace and member rows; safe under concurrent first use."""
-    workspace_id = await _ensure_workspace(
-        session, platform=platform, external_id=workspace, now=now
+    """Find or create the workspace and member rows; safe under concurrent first use.
+
+    Every request passes through here, so the common case (both rows exist) is
+    a single query; the inserts only run the first time someone is seen.
+    """
+    found = (
+        await session.execute(
+            select(Workspace.id, Member.id)
+            .outerjoin(Member, (Member.workspace_id == Workspace.id) & (Member.external_id == user))
+            .where(Workspace.platform == platform, Workspace.external_id == workspace)
+        )
+    ).first()
+    if found is not None and found[1] is not None:
+        return Scope(workspace_id=found[0], member_id=found[1])
+    workspace_id = (
+        found[0]
+        if found is not None
+        else await _ensure_workspace(session, platform=platform, external_id=workspace, now=now)
     )
-    insert = _insert(session)
+    insert = upsert_insert(session)
     await session.execute(
         insert(Member)
         .values(workspace_id=workspace_id, external_id=user, created_at=now)
@@ -80,23 +96,21 @@ class TipCycle:
 
 
 async def tip_cycle(session: AsyncSession, *, scope: Scope) -> TipCycle:
-    """The member's current cycle: which tips it has shown and the latest one."""
+    """The member's current cycle: which tips it has shown and the latest one (one query)."""
     member = (TipShown.workspace_id == scope.workspace_id, TipShown.member_id == scope.member_id)
-    latest = (
+    latest_cycle = select(func.max(TipShown.cycle)).where(*member).scalar_subquery()
+    rows = (
         await session.execute(
             select(TipShown.cycle, TipShown.tip_id)
-            .where(*member)
-            .order_by(TipShown.id.desc())
-            .limit(1)
+            .where(*member, TipShown.cycle == latest_cycle)
+            .order_by(TipShown.id)
         )
-    ).first()
-    if latest is None:
+    ).all()
+    if not rows:
         return TipCycle(number=0, seen=frozenset(), last_shown=None)
-    number, last = latest
-    seen = await session.scalars(
-        select(TipShown.tip_id).where(*member, TipShown.cycle == number).distinct()
+    return TipCycle(
+        number=rows[-1][0], seen=frozenset(tip for _, tip in rows), last_shown=rows[-1][1]
     )
-    return TipCycle(number=number, seen=frozenset(seen), last_shown=last)
 
 
 async def record_tip_shown(
@@ -120,7 +134,7 @@ async def claim_event(
     workspace_id = await _ensure_workspace(
         session, platform=platform, external_id=workspace, now=now
     )
-    insert = _insert(session)
+    insert = upsert_insert(session)
     result = await session.execute(
         insert(ProcessedEvent)
         .values(workspace_id=workspace_id, event_id=event_id, received_at=now)

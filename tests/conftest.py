@@ -46,6 +46,21 @@ async def database(
     await drop_database(url)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+async def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database for this test alone: for the scheduler, whose state spans workspaces."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'own.db'}"
+    else:
+        url = await fresh_database(postgres_url_or_skip())
+    db = Database(url=url)
+    await upgrade(database=db)
+    yield db
+    await db.dispose()
+    if request.param == "postgres":
+        await drop_database(url)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()

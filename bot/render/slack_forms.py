@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     ConversationFilter,
     ConversationSelectElement,
+    DatePickerElement,
     InputBlock,
     InputInteractiveElement,
     MarkdownTextObject,
@@ -18,6 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
+    TimePickerElement,
 )
 from slack_sdk.models.views import View
 
@@ -75,6 +77,10 @@ def _element(field: Field) -> InputInteractiveElement:
         return CheckboxesElement(
             action_id=field.id, options=_options(field), initial_options=_chosen(field) or None
         )
+    if kind is FieldKind.DATE:
+        return DatePickerElement(action_id=field.id, initial_date=str(field.initial) or None)
+    if kind is FieldKind.TIME:
+        return TimePickerElement(action_id=field.id, initial_time=str(field.initial) or None)
     return ConversationSelectElement(
         action_id=field.id,
         filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
@@ -123,4 +129,8 @@ def submitted_values(view: dict[str, Any]) -> dict[str, FieldValue]:
                 values[block_id] = tuple(o["value"] for o in state.get("selected_options") or [])
             elif kind == "conversations_select":
                 values[block_id] = state.get("selected_conversation") or ""
+            elif kind == "datepicker":
+                values[block_id] = state.get("selected_date") or ""
+            elif kind == "timepicker":
+                values[block_id] = state.get("selected_time") or ""
     return values

@@ -11,8 +11,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.render.slack import render_error, render_message
+from bot.posting import PostFailed
 from bot.render.slack_forms import render_modal, submitted_values
+from bot.slack.poster import SlackPoster, slack_message
 from handlers import (
     Action,
     Actor,
@@ -41,7 +42,7 @@ SENT_TO_DM = "Sent to our direct messages."
 ANY = re.compile(r".+")
 
 
-def _actor(body: dict[str, Any], *, user: str | None = None) -> Actor:
+def _actor(body: dict[str, Any], *, user: str | None = None, channel: str | None = None) -> Actor:
     team = body.get("team_id") or (body.get("team") or {}).get("id") or ""
     who = body.get("user") or {}
     return Actor(
@@ -49,6 +50,7 @@ def _actor(body: dict[str, Any], *, user: str | None = None) -> Actor:
         workspace=team,
         user=user or body.get("user_id") or who.get("id") or "",
         name=body.get("user_name") or who.get("username") or who.get("name"),
+        channel=channel or body.get("channel_id") or (body.get("channel") or {}).get("id"),
     )
 
 
@@ -57,6 +59,7 @@ class SlackDelivery:
 
     def __init__(self, *, client: AsyncWebClient) -> None:
         self.client = client
+        self.poster = SlackPoster(client=client)
 
     async def run(self, produce: Callable[[], Awaitable[Reply]]) -> Reply:
         """A handler's reply, with domain errors and outages turned into kind replies."""
@@ -83,32 +86,26 @@ class SlackDelivery:
                 await self.client.views_open(trigger_id=trigger_id, view=render_modal(reply.form))
                 return
             # Mentions and DMs carry no trigger to open a modal with.
-            reply = Reply(text="Type `/ccpl reflect` to open the form.")
-        message = render_message(reply) if reply.sections else render_error(reply.text)
+            reply = Reply(text="Type the /ccpl command to open the form.")
         if reply.delivery is Delivery.DM or reply.attachments:
-            await self._direct(reply=reply, message=message, user=user)
+            await self.poster.post(target=user, reply=reply, direct=True)
             if respond is not None:
                 await respond(text=SENT_TO_DM, response_type="ephemeral", replace_original=False)
         elif respond is not None:
             kind = "in_channel" if reply.delivery is Delivery.CHANNEL else "ephemeral"
-            await respond(**message, response_type=kind, replace_original=False)
+            await respond(**slack_message(reply), response_type=kind, replace_original=False)
         elif say is not None:
-            await say(**message, thread_ts=thread_ts)
+            await say(**slack_message(reply), thread_ts=thread_ts)
         for post in reply.also_post:
-            await self.client.chat_postMessage(channel=post.channel, **render_message(post.reply))
-
-    async def _direct(self, *, reply: Reply, message: dict[str, Any], user: str) -> None:
-        opened = await self.client.conversations_open(users=user)
-        channel = opened["channel"]["id"]
-        await self.client.chat_postMessage(channel=channel, **message)
-        if reply.attachments:
-            await self.client.files_upload_v2(
-                channel=channel,
-                file_uploads=[
-                    {"content": a.content, "filename": a.filename, "title": a.title}
-                    for a in reply.attachments
-                ],
-            )
+            try:
+                await self.poster.post(
+                    target=post.channel,
+                    reply=post.reply,
+                    direct=post.reply.delivery is Delivery.DM,
+                    update=post.update,
+                )
+            except PostFailed as exc:
+                log.warning("a follow-up post failed: %s", exc.reason)
 
 
 def _form_errors(exc: Invalid, view: dict[str, Any]) -> dict[str, str]:
@@ -198,7 +195,7 @@ def build_app(
 
     @app.event("app_mention")
     async def on_mention(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
-        actor = _actor(body, user=event.get("user"))
+        actor = _actor(body, user=event.get("user"), channel=event.get("channel"))
         text = event.get("text", "")
         reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
         thread = event.get("thread_ts") or event.get("ts")

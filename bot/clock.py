@@ -1,0 +1,113 @@
+"""The scheduler runtime: APScheduler wakes us; the database says what is due.
+
+Jobs are rebuilt from the database at start, on every change made in this
+process, and once a minute for changes made by the web process. A job holds
+no client or token, only the time at which to plan and send; planning is
+idempotent, so an extra or repeated wake-up does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.leader import Leadership
+from bot.outbox_sender import OutboxSender
+from handlers import Context
+from handlers.forums import next_dates
+from handlers.planner import PURPOSE_BEFORE, REMINDERS, plan
+from storage.lunch import sessions_between
+from storage.outbox import next_due
+from storage.schedules import active_schedules
+
+log = logging.getLogger(__name__)
+
+RESYNC = timedelta(seconds=60)
+
+
+class Clock:
+    def __init__(
+        self,
+        *,
+        ctx: Context,
+        sender: OutboxSender,
+        leadership: Leadership,
+        grace: timedelta,
+    ) -> None:
+        self.ctx = ctx
+        self.sender = sender
+        self.leadership = leadership
+        self.grace = grace
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    async def tick(self) -> None:
+        """Plan what fell due and send it, if this process leads."""
+        if not await self.leadership.try_acquire():
+            return
+        report = await plan(ctx=self.ctx, until=self.ctx.clock(), grace=self.grace)
+        if report.planned:
+            log.info("planned %d post(s)", report.planned)
+        await self.sender.drain()
+        await self.rebuild()
+
+    async def wake_times(self) -> list[datetime]:
+        """Every moment something is next due: schedules, sessions, outbox retries."""
+        now = self.ctx.clock()
+        times: list[datetime] = []
+        async with self.ctx.database.transaction() as session:
+            for schedule in await active_schedules(session):
+                for when in next_dates(schedule=schedule, after=now - PURPOSE_BEFORE, count=1):
+                    times += [
+                        when - PURPOSE_BEFORE,
+                        when,
+                        when + timedelta(minutes=schedule.duration_minutes),
+                    ]
+            for lunch in await sessions_between(
+                session, start=now - timedelta(days=1), end=now + timedelta(days=8)
+            ):
+                times += [lunch.starts_at - before for before in REMINDERS.values()]
+                times.append(lunch.starts_at + timedelta(minutes=lunch.duration_minutes))
+            retry = await next_due(session)
+            if retry is not None:
+                times.append(retry)
+        return sorted({t for t in times if t > now})
+
+    async def rebuild(self) -> None:
+        """Replace the date jobs with ones for what the database says comes next."""
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("due:"):
+                job.remove()
+        for when in (await self.wake_times())[:50]:
+            self.scheduler.add_job(
+                self.tick,
+                DateTrigger(run_date=when.astimezone(ZoneInfo("UTC"))),
+                id=f"due:{when.isoformat()}",
+                replace_existing=True,
+                misfire_grace_time=int(self.grace.total_seconds()),
+                coalesce=True,
+            )
+
+    async def start(self) -> None:
+        self.scheduler.start()
+        self.scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=RESYNC.total_seconds()),
+            id="resync",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        await self.tick()
+
+    async def changed(self) -> None:
+        """A schedule or session changed in this process: send anything due and re-plan."""
+        await self.tick()
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        await self.leadership.release()

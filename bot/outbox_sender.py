@@ -1,0 +1,169 @@
+"""Drains the outbox: claim due rows, compose, post, mark; retries with back-off.
+
+Rows are claimed in a short transaction and posted outside it, several at a
+time but one at a time per channel (Slack allows about one message a second
+in a channel). Rate limits are waited out by the Web API client's own retry
+handler, which honours Retry-After; what still fails is retried later here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.posting import Poster, PostFailed
+from handlers import Context, Delivery
+from handlers.nudges import hold_until, is_paused
+from handlers.outbox_messages import compose
+from storage.models import Member, OutboxMessage
+from storage.outbox import (
+    FAILED,
+    claim_due,
+    mark_held,
+    mark_retry,
+    mark_sent,
+    mark_skipped,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(kw_only=True)
+class DrainReport:
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Result:
+    row_id: int
+    ref: str | None = None
+    skip: str | None = None
+    hold: datetime | None = None
+    error: str | None = None
+    permanent: bool = False
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        *,
+        ctx: Context,
+        poster: Poster,
+        batch: int = 200,
+        concurrency: int = 32,
+        lease: timedelta = timedelta(minutes=5),
+        max_attempts: int = 8,
+        backoff: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self.ctx = ctx
+        self.poster = poster
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self._slots = asyncio.Semaphore(concurrency)
+        self._running = asyncio.Lock()
+
+    async def drain(self) -> DrainReport:
+        """Send everything due now; safe to call from several tasks or processes."""
+        report = DrainReport()
+        async with self._running:
+            while True:
+                now = self.ctx.clock()
+                async with self.ctx.database.transaction() as session:
+                    rows = list(
+                        await claim_due(session, now=now, limit=self.batch, lease=self.lease)
+                    )
+                    members = await self._members(session, rows)
+                if not rows:
+                    return report
+                await self._send_all(rows, members, now, report)
+
+    async def _members(self, session: AsyncSession, rows: list[OutboxMessage]) -> dict[int, Member]:
+        ids = {r.member_id for r in rows if r.member_id is not None}
+        if not ids:
+            return {}
+        found = await session.scalars(select(Member).where(Member.id.in_(ids)))
+        return {m.id: m for m in found}
+
+    async def _send_all(
+        self,
+        rows: list[OutboxMessage],
+        members: dict[int, Member],
+        now: datetime,
+        report: DrainReport,
+    ) -> None:
+        by_target: dict[str, list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            by_target[row.target].append(row)
+
+        async def one_target(queue: list[OutboxMessage]) -> None:
+            for row in queue:
+                async with self._slots:
+                    result = await self._send(row, members.get(row.member_id or -1), now)
+                    # Marked at once, row by row: a crash can double at most the
+                    # posts in flight, never a whole batch.
+                    await self._record(result, report)
+
+        await asyncio.gather(*(one_target(q) for q in by_target.values()))
+
+    async def _send(self, row: OutboxMessage, member: Member | None, now: datetime) -> _Result:
+        if member is not None:
+            if is_paused(member=member, now=now):
+                return _Result(row_id=row.id, skip="member paused nudges")
+            held = hold_until(member=member, now=now, default_zone=self.ctx.timezone)
+            if held is not None:
+                return _Result(row_id=row.id, hold=held)
+        try:
+            outgoing = await compose(ctx=self.ctx, row=row)
+            if outgoing is None:
+                return _Result(row_id=row.id, skip="no longer applies")
+            ref = await self.poster.post(
+                target=row.target,
+                reply=outgoing.reply,
+                direct=outgoing.reply.delivery is Delivery.DM,
+                pin=outgoing.pin,
+            )
+        except PostFailed as exc:
+            return _Result(row_id=row.id, error=exc.reason, permanent=exc.permanent)
+        return _Result(row_id=row.id, ref=ref)
+
+    async def _record(self, result: _Result, report: DrainReport) -> None:
+        now = self.ctx.clock()
+        async with self.ctx.database.transaction() as session:
+            row = await session.get(OutboxMessage, result.row_id)
+            if row is None:  # erased meanwhile (forget-me)
+                return
+            if result.hold is not None:
+                mark_held(row, until=result.hold)
+            elif result.skip is not None:
+                mark_skipped(row, now=now, why=result.skip)
+                report.skipped += 1
+            elif result.error is not None:
+                # A permanent failure (no such channel) will not mend itself.
+                mark_retry(
+                    row,
+                    now=now,
+                    error=result.error,
+                    backoff=self.backoff,
+                    max_attempts=1 if result.permanent else self.max_attempts,
+                )
+                if row.status == FAILED:
+                    report.failed += 1
+                    log.warning(
+                        "gave up on %s after %d attempt(s): %s", row.key, row.attempts, result.error
+                    )
+                else:
+                    report.retried += 1
+            else:
+                mark_sent(row, now=now, ref=result.ref)
+                report.sent += 1

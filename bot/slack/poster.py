@@ -1,0 +1,79 @@
+"""Posting a neutral Reply to a Slack channel or person: message, files, pin, update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.posting import PostFailed
+from bot.render.slack import render_error, render_message
+from handlers import Reply
+
+# Errors that another try cannot fix: the channel or person is gone or closed to us.
+PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "user_not_found",
+    "account_inactive",
+    "cannot_dm_bot",
+    "invalid_blocks",
+    "msg_too_long",
+    "no_text",
+    "restricted_action",
+}
+
+
+def slack_message(reply: Reply) -> dict[str, Any]:
+    return render_message(reply) if reply.sections else render_error(reply.text)
+
+
+class SlackPoster:
+    def __init__(self, *, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post(
+        self,
+        *,
+        target: str,
+        reply: Reply,
+        direct: bool,
+        update: str | None = None,
+        pin: bool = False,
+    ) -> str | None:
+        try:
+            return await self._post(
+                target=target, reply=reply, direct=direct, update=update, pin=pin
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown_error"))
+            raise PostFailed(error, permanent=error in PERMANENT) from None
+        except (OSError, TimeoutError) as exc:
+            raise PostFailed(type(exc).__name__, permanent=False) from None
+
+    async def _post(
+        self, *, target: str, reply: Reply, direct: bool, update: str | None, pin: bool
+    ) -> str | None:
+        message = slack_message(reply)
+        channel = target
+        if direct and not target.startswith("D"):
+            opened = await self.client.conversations_open(users=target)
+            channel = opened["channel"]["id"]
+        if update:
+            await self.client.chat_update(channel=channel, ts=update, **message)
+            return update
+        sent = await self.client.chat_postMessage(channel=channel, **message)
+        ts = str(sent["ts"])
+        if reply.attachments:
+            await self.client.files_upload_v2(
+                channel=str(sent["channel"]),
+                file_uploads=[
+                    {"content": a.content, "filename": a.filename, "title": a.title}
+                    for a in reply.attachments
+                ],
+            )
+        if pin:
+            await self.client.pins_add(channel=str(sent["channel"]), timestamp=ts)
+        return ts

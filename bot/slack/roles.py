@@ -1,0 +1,41 @@
+"""Who is a facilitator in Slack: workspace admins and owners, and CCPL_FACILITATORS."""
+
+from __future__ import annotations
+
+import time
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers import Actor
+from handlers.roles import ADMIN, FACILITATOR
+
+CACHE_SECONDS = 600.0
+
+
+class SlackRoles:
+    """Resolves roles with users.info, cached briefly so busy commands cost one call."""
+
+    def __init__(self, *, client: AsyncWebClient, facilitators: frozenset[str]) -> None:
+        self.client = client
+        self.facilitators = facilitators
+        self._cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
+
+    async def __call__(self, actor: Actor) -> frozenset[str]:
+        key = (actor.workspace, actor.user)
+        cached = self._cache.get(key)
+        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        roles = set(actor.roles)
+        if actor.user in self.facilitators:
+            roles.add(FACILITATOR)
+        try:
+            info = await self.client.users_info(user=actor.user)
+            user = info.get("user") or {}
+            if user.get("is_admin") or user.get("is_owner"):
+                roles |= {ADMIN, FACILITATOR}
+        except SlackApiError:
+            pass  # unknown to Slack: only the configured list applies
+        found = frozenset(roles)
+        self._cache[key] = (time.monotonic(), found)
+        return found

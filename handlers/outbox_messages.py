@@ -1,0 +1,200 @@
+"""What each planned outbox row says, composed when it is sent.
+
+Composing at send time means a reminder for a cancelled session, or to
+someone who is no longer going, is dropped rather than sent stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from content import ContentPack, ForumPrompt, Resource
+from handlers.context import Context
+from handlers.forums import FORUM_KINDS, local
+from handlers.lunch_posts import announcement, attendance_question, invite, when_text
+from handlers.model import Button, Delivery, Reply, Section
+from storage.lunch import GOING, get_session, rsvps
+from storage.models import OutboxMessage
+from storage.schedules import get_schedule, latest_agreements
+
+RECORD_AGREEMENTS = "meeting.agree"
+BOOK_JOURNAL_CLUB = "journal.book"
+REMINDER_WORDS = {"week": "in a week", "day": "tomorrow", "soon": "in 15 minutes"}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Outgoing:
+    reply: Reply
+    pin: bool = False
+
+
+def prompt_rotation(pack: ContentPack) -> list[ForumPrompt]:
+    """Prompts taken one principle at a time, so consecutive posts move through all five."""
+    by_principle = [pack.prompts_for(principle=p.id) for p in pack.principles]
+    depth = max((len(group) for group in by_principle), default=0)
+    return [group[i] for i in range(depth) for group in by_principle if i < len(group)]
+
+
+def journal_resources(pack: ContentPack) -> list[Resource]:
+    return list(pack.resources_in(category="books-podcasts-webinars"))
+
+
+async def compose(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+    """The message for a row, or None when it no longer applies."""
+    payload = row.payload
+    async with ctx.database.transaction() as session:
+        if row.kind in ("forum_prompt", "meeting_purpose", "meeting_agree"):
+            schedule = await get_schedule(
+                session, workspace_id=row.workspace_id, schedule_id=payload["schedule_id"]
+            )
+            if schedule is None:
+                return None
+            when = datetime.fromisoformat(payload["occurrence"]).astimezone(
+                ZoneInfo(schedule.timezone)
+            )
+            if row.kind == "forum_prompt":
+                return _forum_prompt(
+                    ctx=ctx,
+                    payload=payload,
+                    name=schedule.name,
+                    kind=schedule.kind,
+                    rules=schedule.ground_rules,
+                    schedule_id=schedule.id,
+                    when=when,
+                )
+            if row.kind == "meeting_purpose":
+                agreed = await latest_agreements(session, schedule=schedule, before=when)
+                return Outgoing(
+                    reply=_purpose(name=schedule.name, when=when, agreed=[a.text for a in agreed])
+                )
+            return Outgoing(reply=_agree(name=schedule.name, schedule_id=schedule.id, when=when))
+        lunch = await get_session(
+            session, workspace_id=row.workspace_id, session_id=payload["session_id"]
+        )
+        if lunch is None:
+            return None
+        answers = list(await rsvps(session, lunch=lunch))
+    if row.kind == "lunch_announce":
+        return Outgoing(reply=announcement(lunch=lunch, answers=answers))
+    if row.kind == "lunch_cancelled":
+        text = f"**{lunch.title}** ({when_text(lunch)}) is cancelled. Sorry for any trouble."
+        return Outgoing(
+            reply=Reply(
+                text=text.replace("**", ""),
+                sections=(Section(text=text),),
+                attachments=(invite(lunch, now=ctx.clock(), cancelled=True),),
+                delivery=Delivery.DM,
+            )
+        )
+    going = {user for r, user in answers if r.status == GOING}
+    if lunch.cancelled or row.target not in going:
+        return None
+    if row.kind == "lunch_reminder":
+        soon = REMINDER_WORDS[payload["reminder"]]
+        text = (
+            f"Reminder: **{lunch.title}** starts {soon}: {when_text(lunch)}. "
+            f"Where: {lunch.location}"
+        )
+        return Outgoing(
+            reply=Reply(
+                text=text.replace("**", ""), sections=(Section(text=text),), delivery=Delivery.DM
+            )
+        )
+    return Outgoing(reply=attendance_question(lunch))
+
+
+def _forum_prompt(
+    *,
+    ctx: Context,
+    payload: dict[str, object],
+    name: str,
+    kind: str,
+    rules: str | None,
+    schedule_id: int,
+    when: datetime,
+) -> Outgoing:
+    number = int(str(payload.get("number", 0)))
+    first = number == 0
+    sections: list[Section] = []
+    if kind == "journal_club":
+        resources = journal_resources(ctx.pack)
+        pick = resources[number % len(resources)]
+        sections.append(
+            Section(
+                heading=f"{name}: {local(when)}",
+                text=f"This month's reading or listening: **{pick.name}**. {pick.description}",
+                buttons=(
+                    Button(
+                        action_id=BOOK_JOURNAL_CLUB,
+                        label="Book your place",
+                        value=f"{schedule_id}|{payload['occurrence']}",
+                        style="primary",
+                    ),
+                ),
+            )
+        )
+    else:
+        rotation = prompt_rotation(ctx.pack)
+        prompt = rotation[number % len(rotation)]
+        principle = ctx.pack.principle(prompt.principle)
+        sections.append(
+            Section(
+                heading=f"{name}: {FORUM_KINDS.get(kind, 'Forum')}",
+                text=f"{prompt.text}\n\nReply in this thread: every view counts, "
+                "and quieter voices especially.",
+                note=f"Principle {principle.number}: {principle.title}" if principle else None,
+            )
+        )
+    if first and rules:
+        sections.append(Section(heading="Ground rules", text=rules))
+    return Outgoing(
+        reply=Reply(
+            text=f"{name}: this month's discussion",
+            sections=tuple(sections),
+            delivery=Delivery.CHANNEL,
+        ),
+        pin=first and rules is not None,
+    )
+
+
+def _purpose(*, name: str, when: datetime, agreed: list[str]) -> Reply:
+    last = (
+        "Last time you agreed:\n" + "\n".join(f"• {a}" for a in agreed)
+        if agreed
+        else "Nothing was recorded from last time."
+    )
+    return Reply(
+        text=f"{name} starts at {when:%H:%M}: why are we meeting?",
+        sections=(
+            Section(
+                heading=f"{name} at {when:%H:%M}: why are we meeting?",
+                text="Take a minute at the start to agree the purpose: what do we want "
+                f"to leave with?\n\n{last}",
+            ),
+        ),
+        delivery=Delivery.CHANNEL,
+    )
+
+
+def _agree(*, name: str, schedule_id: int, when: datetime) -> Reply:
+    return Reply(
+        text=f"{name}: what did we agree?",
+        sections=(
+            Section(
+                heading=f"{name}: what did we agree?",
+                text="Who will do what, and by when? Record it now and I'll show it again "
+                "before the next meeting, so nothing agreed is lost.",
+                buttons=(
+                    Button(
+                        action_id=RECORD_AGREEMENTS,
+                        label="Record what we agreed",
+                        value=f"{schedule_id}|{when.isoformat(timespec='minutes')}",
+                        style="primary",
+                    ),
+                ),
+            ),
+        ),
+        delivery=Delivery.CHANNEL,
+    )

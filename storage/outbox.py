@@ -1,0 +1,151 @@
+"""The outbox: every due post is written once, then sent and marked.
+
+Planning inserts with ON CONFLICT DO NOTHING on a unique key, so replaying a
+window (after a restart, or from a second scheduler) adds nothing. Sending
+claims rows with FOR UPDATE SKIP LOCKED on PostgreSQL, so several senders
+never take the same row; SQLite has a single writer anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage, SchedulerState
+from storage.repositories import upsert_insert
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+SKIPPED = "skipped"
+FAILED = "failed"
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    workspace_id: int,
+    key: str,
+    kind: str,
+    target: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+    now: datetime,
+    member_id: int | None = None,
+    status: str = PENDING,
+) -> bool:
+    """Add a due message unless its key exists; True when it was new."""
+    insert = upsert_insert(session)
+    result = await session.execute(
+        insert(OutboxMessage)
+        .values(
+            workspace_id=workspace_id,
+            key=key,
+            kind=kind,
+            target=target,
+            member_id=member_id,
+            payload=payload,
+            due_at=due_at,
+            status=status,
+            attempts=0,
+            next_attempt_at=max(due_at, now) if status == PENDING else now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
+) -> Sequence[OutboxMessage]:
+    """Take pending rows whose time has come (and sends whose lease ran out), oldest first.
+
+    Claimed rows are marked `sending` until `now + lease`; the caller commits at
+    once and sends outside the transaction. A sender that dies mid-send leaves
+    its rows to be taken again when the lease ends: the one window in which a
+    post can be doubled, kept as short as a send.
+    """
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_((PENDING, SENDING)),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = (await session.scalars(query)).all()
+    for row in rows:
+        row.status = SENDING
+        row.next_attempt_at = now + lease
+    await session.flush()
+    return rows
+
+
+def mark_sent(row: OutboxMessage, *, now: datetime, ref: str | None) -> None:
+    row.status = SENT
+    row.sent_at = now
+    row.sent_ref = ref
+    row.attempts += 1
+
+
+def mark_skipped(row: OutboxMessage, *, now: datetime, why: str) -> None:
+    row.status = SKIPPED
+    row.sent_at = now
+    row.last_error = why[:200]
+
+
+def mark_held(row: OutboxMessage, *, until: datetime) -> None:
+    """Hold without counting an attempt: the person's quiet hours, not a failure."""
+    row.status = PENDING
+    row.next_attempt_at = until
+
+
+def mark_retry(
+    row: OutboxMessage, *, now: datetime, error: str, max_attempts: int, backoff: timedelta
+) -> None:
+    """Try again later with growing delays; give up (and say so) after `max_attempts`."""
+    row.attempts += 1
+    row.last_error = error[:200]
+    if row.attempts >= max_attempts:
+        row.status = FAILED
+    else:
+        row.status = PENDING
+        row.next_attempt_at = now + backoff * (2 ** (row.attempts - 1))
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """When the sender next has work, so the clock can sleep until then."""
+    found: datetime | None = await session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status.in_((PENDING, SENDING))
+        )
+    )
+    return found
+
+
+async def planned_until(session: AsyncSession) -> datetime | None:
+    state = await session.get(SchedulerState, 1)
+    return state.planned_until if state else None
+
+
+async def set_planned_until(session: AsyncSession, *, when: datetime) -> None:
+    state = await session.get(SchedulerState, 1)
+    if state is None:
+        session.add(SchedulerState(id=1, planned_until=when))
+    elif when > state.planned_until:
+        state.planned_until = when
+
+
+async def sent_ref(session: AsyncSession, *, key: str) -> str | None:
+    """The platform's id (Slack ts) of a sent post, so it can be updated later."""
+    found: str | None = await session.scalar(
+        select(OutboxMessage.sent_ref).where(OutboxMessage.key == key)
+    )
+    return found
