@@ -109,5 +109,6 @@ class Clock:
         await self.tick()
 
     async def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self.leadership.release()

@@ -190,9 +190,7 @@ def parse_recurrence(*, text: str, default_time: time | None = None) -> Recurren
 # --- expansion ----------------------------------------------------------------------
 
 
-def _expand(
-    text: str, *, start: date | datetime, zone: ZoneInfo
-) -> tuple[rrule | None, datetime]:
+def _expand(text: str, *, start: date | datetime, zone: ZoneInfo) -> tuple[rrule | None, datetime]:
     """dateutil's rule over naive local times (None if it can never fire), and the start."""
     dtstart = _local_start(start, zone)
     first = _pin(dtstart, zone).astimezone(UTC)

@@ -96,6 +96,9 @@ class SlackDelivery:
             await respond(**slack_message(reply), response_type=kind, replace_original=False)
         elif say is not None:
             await say(**slack_message(reply), thread_ts=thread_ts)
+        else:
+            # After a modal closes there is nowhere else to answer: a direct message.
+            await self.poster.post(target=user, reply=reply, direct=True)
         for post in reply.also_post:
             try:
                 await self.poster.post(

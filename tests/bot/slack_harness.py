@@ -6,6 +6,7 @@ Block Kit payload; `Harness.close()` fails the test if any was invalid.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -22,6 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.http import build_web_app
 from bot.slack.app import build_app
 from bot.slack.client import build_client
+from bot.slack.roles import SlackRoles
 from handlers import Context
 from tests.fakes.slack_web_api import FakeSlackWebApi
 
@@ -62,13 +64,15 @@ class Harness:
         async with self.http.post(self.url, data=body.encode(), headers=sent_headers) as resp:
             return Sent(status=resp.status, body=await resp.text())
 
-    def command_body(self, *, text: str, team: str, user: str, key: str) -> str:
+    def command_body(
+        self, *, text: str, team: str, user: str, key: str, channel: str = "C0FORUM"
+    ) -> str:
         return urlencode(
             {
                 "token": "legacy-unused",
                 "team_id": team,
                 "team_domain": "ccpl",
-                "channel_id": "C0FORUM",
+                "channel_id": channel,
                 "channel_name": "forum",
                 "user_id": user,
                 "user_name": "leader",
@@ -80,11 +84,13 @@ class Harness:
             }
         )
 
-    async def command(self, *, text: str, team: str, user: str) -> dict[str, Any]:
+    async def command(
+        self, *, text: str, team: str, user: str, channel: str = "C0FORUM"
+    ) -> dict[str, Any]:
         """Send `/ccpl <text>` and return what the bot answered on the response URL."""
         key = uuid.uuid4().hex
         sent = await self.post(
-            self.command_body(text=text, team=team, user=user, key=key),
+            self.command_body(text=text, team=team, user=user, key=key, channel=channel),
             content_type="application/x-www-form-urlencoded",
         )
         assert sent.status == 200, sent
@@ -92,7 +98,7 @@ class Harness:
         return answer
 
     async def click(
-        self, *, action_id: str, value: str = "", team: str, user: str
+        self, *, action_id: str, value: str = "", team: str, user: str, wait: bool = True
     ) -> dict[str, Any]:
         """Press a button in an earlier message and return the bot's answer."""
         key = uuid.uuid4().hex
@@ -121,8 +127,24 @@ class Harness:
             content_type="application/x-www-form-urlencoded",
         )
         assert sent.status == 200, sent
+        if not wait:
+            return {}
         [answer] = await self.fake.wait_for_response(key=key)
         return answer
+
+    async def open_form(self, *, text: str, team: str, user: str, channel: str) -> dict[str, Any]:
+        """Run a command that opens a modal and return the modal as Slack received it."""
+        before = len(self.fake.calls_to("views.open"))
+        sent = await self.post(
+            self.command_body(
+                text=text, team=team, user=user, key=uuid.uuid4().hex, channel=channel
+            ),
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert sent.status == 200
+        calls = await self.fake.wait_for("views.open", count=before + 1)
+        view: dict[str, Any] = calls[-1].params["view"]
+        return view
 
     async def event(
         self, *, event: dict[str, Any], team: str, event_id: str, retry: int | None = None
@@ -149,6 +171,8 @@ async def running_bot(*, ctx: Context) -> AsyncIterator[Harness]:
     """The whole Slack stack on loopback: fake Web API, Bolt app, aiohttp server."""
     async with FakeSlackWebApi() as fake:
         client = build_client(token="xoxb-test-token", base_url=fake.base_url)
+        roles = SlackRoles(client=client, facilitators=frozenset({"UFACILITATOR"}))
+        ctx = dataclasses.replace(ctx, resolve_roles=roles)
         bolt = build_app(ctx=ctx, client=client, signing_secret=SECRET)
         server = TestServer(build_web_app(database=ctx.database, slack=bolt), host="127.0.0.1")
         await server.start_server()
@@ -171,7 +195,7 @@ def fill_view(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
         answer = answers.get(block["block_id"])
         state: dict[str, Any] = {"type": kind}
         if kind in ("plain_text_input", "number_input"):
-            state["value"] = answer
+            state["value"] = answer if answer is not None else element.get("initial_value")
         elif kind == "static_select":
             chosen = [o for o in element["options"] if o["value"] == answer]
             state["selected_option"] = chosen[0] if chosen else element.get("initial_option")
@@ -181,6 +205,10 @@ def fill_view(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
             ]
         elif kind == "conversations_select":
             state["selected_conversation"] = answer
+        elif kind == "datepicker":
+            state["selected_date"] = answer
+        elif kind == "timepicker":
+            state["selected_time"] = answer if answer is not None else element.get("initial_time")
         values[block["block_id"]] = {action_id: state}
     return {**view, "id": "V0FORM", "state": {"values": values}}
 

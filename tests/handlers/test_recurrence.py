@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import time as clock
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -320,6 +321,29 @@ def test_rrule_count_and_utc_until_are_honoured() -> None:
     assert len(times) == 5
 
 
+def test_rrule_whose_interval_steps_past_every_match_gives_nothing_quickly() -> None:
+    """dateutil alone would search to year 9999 on every call (0.6 s each)."""
+    mondays = parse_recurrence(text="FREQ=DAILY;INTERVAL=7;BYDAY=MO;BYHOUR=9")
+    assert _next(mondays.rrule, start=date(2026, 11, 2)) == [
+        "2026-11-02T09:00:00+00:00",
+        "2026-11-09T09:00:00+00:00",
+        "2026-11-16T09:00:00+00:00",
+    ]
+    began = clock.perf_counter()
+    assert mondays.occurrences(start=date(2026, 11, 3), zone=LONDON) == []
+    since = datetime(2026, 11, 3, tzinfo=UTC)
+    window = {"since": since, "until": since + timedelta(days=60)}
+    assert mondays.between(start=date(2026, 11, 3), zone=LONDON, **window) == []
+    februaries = parse_recurrence(text="FREQ=MONTHLY;INTERVAL=2;BYMONTH=2")
+    assert februaries.occurrences(start=date(2027, 1, 1), zone=LONDON) == []
+    assert clock.perf_counter() - began < 0.3
+    assert _next(februaries.rrule, start=date(2027, 2, 1)) == [
+        "2027-02-01T09:00:00+00:00",
+        "2028-02-01T09:00:00+00:00",
+        "2029-02-01T09:00:00+00:00",
+    ]
+
+
 @pytest.mark.parametrize("freq", ["SECONDLY", "MINUTELY", "HOURLY"])
 def test_too_frequent_rrules_are_refused_saying_why(freq: str) -> None:
     with pytest.raises(RecurrenceError) as caught:
@@ -530,19 +554,20 @@ def test_consecutive_windows_see_each_occurrence_exactly_once(
 
 
 def test_fall_back_hour_windows_in_local_terms_see_one_post() -> None:
-    """The two 01:00-02:00 hours on 25 October: only the first holds the 01:30 post."""
+    """The two 01:00-02:00 hours on 25 October: only the first holds the 01:30 post.
+
+    The bounds are London times told apart only by fold; compared as wall-clock times
+    (as Python does within one zone) both hours would look the same.
+    """
     recurrence = parse_recurrence(text="daily at 01:30")
-    first_hour = datetime(2026, 10, 25, 0, 0, tzinfo=UTC)  # 01:00 BST
-    second_hour = datetime(2026, 10, 25, 1, 0, tzinfo=UTC)  # 01:00 GMT
-    end = datetime(2026, 10, 25, 2, 0, tzinfo=UTC)
-    found_first = recurrence.between(
-        start=START - timedelta(days=30), zone=LONDON, since=first_hour, until=second_hour
-    )
-    found_second = recurrence.between(
-        start=START - timedelta(days=30), zone=LONDON, since=second_hour, until=end
-    )
-    assert format_preview(occurrences=found_first) == ["2026-10-25T01:30:00+01:00"]
-    assert found_second == []
+    first_hour = datetime(2026, 10, 25, 1, 0, tzinfo=LONDON)  # 01:00 BST
+    second_hour = datetime(2026, 10, 25, 1, 0, fold=1, tzinfo=LONDON)  # 01:00 GMT
+    end = datetime(2026, 10, 25, 2, 0, tzinfo=LONDON)
+    start = date(2026, 10, 1)
+    found = recurrence.between(start=start, zone=LONDON, since=first_hour, until=second_hour)
+    assert format_preview(occurrences=found) == ["2026-10-25T01:30:00+01:00"]
+    assert recurrence.between(start=start, zone=LONDON, since=second_hour, until=end) == []
+    assert recurrence.between(start=start, zone=LONDON, since=first_hour, until=end) == found
 
 
 def test_new_york_works_too() -> None:
@@ -591,6 +616,7 @@ def test_recurrence_is_a_frozen_value() -> None:
 
 
 def test_module_stays_pure() -> None:
+    """Scheduler and chat code call in; nothing here may call out to them."""
     source = Path(__file__).parents[2] / "handlers" / "recurrence.py"
     tree = ast.parse(source.read_text(encoding="utf-8"))
     imported = {
@@ -613,4 +639,5 @@ def test_module_stays_pure() -> None:
         "datetime",
         "zoneinfo",
         "dateutil",
+        "math",
     }
