@@ -7,11 +7,16 @@ at end of input, so it can be scripted and tested.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import getpass
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot.clock import Clock
 from bot.console_forms import Cancelled, fill_form
+from bot.leader import Leadership
+from bot.outbox_sender import OutboxSender
 from bot.render.console import render_console
 from handlers import (
     Action,
@@ -26,6 +31,7 @@ from handlers import (
     handle_action,
     handle_text,
 )
+from handlers.roles import FACILITATOR
 from storage import DatabaseUnavailable
 
 BANNER = (
@@ -123,6 +129,35 @@ class Console:
             self.write(f"(posted to {post.channel}:)\n{posted}\n")
 
 
+class ConsolePoster:
+    """Scheduled posts, printed as they fall due while the console is open."""
+
+    def __init__(self, *, console: Console) -> None:
+        self.console = console
+        self.count = 0
+
+    async def post(
+        self,
+        *,
+        target: str,
+        reply: Reply,
+        direct: bool,
+        update: str | None = None,
+        pin: bool = False,
+    ) -> str | None:
+        where = "direct message" if direct else f"#{target}"
+        verb = "updated" if update else "pinned post" if pin else "post"
+        self.console.write(f"\n[{verb} in {where}]\n")
+        self.console.show(reply)
+        self.count += 1
+        return update or f"console-{self.count}"
+
+
+async def local_facilitator(actor: Actor) -> frozenset[str]:
+    """At the console you run your own network: you are its facilitator."""
+    return frozenset({FACILITATOR})
+
+
 async def run_console(
     *,
     ctx: Context,
@@ -130,8 +165,25 @@ async def run_console(
     stdout: TextIO,
     user: str | None = None,
     files: Path = Path("exports"),
+    grace: timedelta = timedelta(hours=6),
 ) -> None:
-    """Read commands until end of input or `quit`; print each reply."""
+    """Read commands until end of input or `quit`; print each reply and anything scheduled."""
     name = user or getpass.getuser()
-    actor = Actor(platform=Platform.CONSOLE, workspace="local", user=name, name=name)
-    await Console(ctx=ctx, stdin=stdin, stdout=stdout, actor=actor, files=files).run()
+    actor = Actor(
+        platform=Platform.CONSOLE, workspace="local", user=name, name=name, channel="console"
+    )
+    console = Console(ctx=ctx, stdin=stdin, stdout=stdout, actor=actor, files=files)
+    clock = Clock(
+        ctx=ctx,
+        sender=OutboxSender(ctx=ctx, poster=ConsolePoster(console=console)),
+        leadership=Leadership(database=ctx.database),
+        grace=grace,
+    )
+    console.ctx = dataclasses.replace(
+        ctx, resolve_roles=local_facilitator, schedules_changed=clock.changed
+    )
+    await clock.start()
+    try:
+        await console.run()
+    finally:
+        await clock.stop()

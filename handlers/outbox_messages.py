@@ -21,7 +21,21 @@ from storage.schedules import get_schedule, latest_agreements
 
 RECORD_AGREEMENTS = "meeting.agree"
 BOOK_JOURNAL_CLUB = "journal.book"
-REMINDER_WORDS = {"week": "in a week", "day": "tomorrow", "soon": "in 15 minutes"}
+
+
+def _how_soon(starts: datetime, *, now: datetime, zone: ZoneInfo) -> str:
+    """Worded at send time, so a reminder held by quiet hours still reads true."""
+    minutes = int((starts - now).total_seconds() // 60)
+    if minutes <= 60:
+        return f"in {max(minutes, 0)} minutes"
+    days = (starts.astimezone(zone).date() - now.astimezone(zone).date()).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == 7:
+        return "in a week"
+    return f"in {days} days"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -92,7 +106,7 @@ async def compose(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
     if lunch.cancelled or row.target not in going:
         return None
     if row.kind == "lunch_reminder":
-        soon = REMINDER_WORDS[payload["reminder"]]
+        soon = _how_soon(lunch.starts_at, now=ctx.clock(), zone=ZoneInfo(lunch.timezone))
         text = (
             f"Reminder: **{lunch.title}** starts {soon}: {when_text(lunch)}. "
             f"Where: {lunch.location}"

@@ -310,6 +310,70 @@ async def test_random_429s_are_seeded(fake: FakeSlackWebApi, client: AsyncWebCli
     assert (await client.auth_test())["ok"]
 
 
+async def test_rate_limits_are_off_by_default(
+    fake: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    for _ in range(3):
+        await client.chat_postMessage(channel="C1", text="hello")
+    assert fake.accepted_posts == {"C1": 3}
+
+
+async def test_enforced_rate_limits_answer_429_with_retry_after(
+    fake: FakeSlackWebApi, client: AsyncWebClient
+) -> None:
+    fake.enforce_rate_limits(per_channel_per_second=20)  # one post per 50 ms per channel
+    await client.chat_postMessage(channel="C1", text="one")
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel="C1", text="too soon")
+    assert raised.value.response.status_code == 429
+    assert raised.value.response["error"] == "ratelimited"
+    assert raised.value.response.headers["Retry-After"] == "1"  # rounded up, at least 1
+    await client.chat_postMessage(channel="C2", text="another channel is fine")
+    await client.conversations_open(users="U1")  # only chat.postMessage is limited
+    await asyncio.sleep(0.06)
+    await client.chat_postMessage(channel="C1", text="later")
+    await client.chat_postMessage(channel="U1", text="a DM by user id")
+    assert fake.accepted_posts == {"C1": 2, "C2": 1, "D1": 1}
+    assert fake.rate_limited == {"channel": 1}
+    assert [c.status for c in fake.calls_to("chat.postMessage")] == [200, 429, 200, 200, 200]
+    assert not fake.calls_to("chat.postMessage")[1].ok
+
+    fake.enforce_rate_limits(per_channel_per_second=None, global_per_second=2)
+    await client.chat_postMessage(channel="C3", text="burst 1")
+    await client.chat_postMessage(channel="C4", text="burst 2")
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel="C5", text="over the global limit")
+    assert raised.value.response.headers["Retry-After"] == "1"
+    assert "C5" not in fake.accepted_posts
+    assert fake.rate_limited["global"] == 1
+
+    fake.enforce_rate_limits(per_channel_per_second=None, random_429_rate=1.0, retry_after=3)
+    with pytest.raises(SlackApiError) as raised:
+        await client.chat_postMessage(channel="C6", text="unlucky")
+    assert raised.value.response.headers["Retry-After"] == "3"
+    assert fake.rate_limited == {"channel": 1, "global": 1, "random": 1}
+
+    fake.enforce_rate_limits(per_channel_per_second=None)  # off again
+    await client.chat_postMessage(channel="C6", text="lucky")
+    fake.reset()
+    assert (fake.accepted_posts, fake.rate_limited) == ({}, {})
+
+
+async def test_enforced_rate_limits_are_waited_out_by_the_retry_handler(
+    fake: FakeSlackWebApi,
+) -> None:
+    client = AsyncWebClient(
+        token=TOKEN,
+        base_url=fake.base_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+    fake.enforce_rate_limits(per_channel_per_second=2)
+    await client.chat_postMessage(channel="C1", text="one")
+    assert (await client.chat_postMessage(channel="C1", text="two"))["ok"]
+    assert fake.accepted_posts == {"C1": 2}
+    assert [c.status for c in fake.calls_to("chat.postMessage")] == [200, 429, 200]
+
+
 # -- auth and other methods ---------------------------------------------------------------------
 
 

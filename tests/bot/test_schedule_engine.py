@@ -225,3 +225,74 @@ async def test_failures_are_retried_with_back_off_then_sent(fctx: Context, lead:
     clock.advance(timedelta(seconds=31))
     await run(fctx, poster)
     assert len(poster.to("C0FORUM")) == 1
+
+
+async def test_journal_club_offers_a_resource_and_books_a_place(fctx: Context, lead: Actor) -> None:
+    clock = fctx.clock
+    assert isinstance(clock, FakeClock)
+    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    await setup_forum(
+        fctx,
+        lead,
+        when="last Thursday of the month at 12:30",
+        name="Journal club",
+        kind="journal_club",
+    )
+    clock.now = datetime(2026, 11, 26, 12, 30, tzinfo=UTC)
+    poster = RecordingPoster()
+    await run(fctx, poster)
+    [post] = poster.to("C0FORUM")
+    prompt = post.reply.sections[0]
+    resources = [r.name for r in fctx.pack.resources_in(category="books-podcasts-webinars")]
+    assert any(name in prompt.text for name in resources)
+    book = prompt.buttons[0]
+    assert book.label == "Book your place"
+    for user in ("UA", "UB"):
+        member = dataclasses.replace(lead, user=user)
+        booked = await handle_action(
+            ctx=fctx, actor=member, action=Action(action_id=book.action_id, value=book.value)
+        )
+        assert booked.text.startswith("You're going to Journal club")
+        assert booked.attachments[0].filename == "session.ics"
+    listing = await handle_text(ctx=fctx, actor=lead, text="lunch list")
+    assert "Going: 2" in str(listing.sections)
+
+
+async def test_quiet_hours_hold_a_reminder_until_they_end(fctx: Context, lead: Actor) -> None:
+    clock = fctx.clock
+    assert isinstance(clock, FakeClock)
+    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    opened = await handle_text(ctx=fctx, actor=lead, text="lunch add")
+    assert opened.form is not None
+    values: dict[str, FieldValue] = {
+        "title": "Evening session",
+        "topic": fctx.pack.lunch_topics[0].id,
+        "date": "2026-11-11",
+        "time": "20:00",
+        "duration": "45",
+        "location": "Online",
+        "host": "Sam",
+    }
+    await handle_action(
+        ctx=fctx,
+        actor=lead,
+        action=Action(
+            action_id="lunch.save", value=opened.form.state, values=MappingProxyType(values)
+        ),
+    )
+    member = dataclasses.replace(lead, user="UQUIET")
+    await handle_text(ctx=fctx, actor=member, text="quiet 19:00-08:00")
+    poster = RecordingPoster()
+    await run(fctx, poster)  # the announcement
+    announcement = poster.to("C0FORUM")[0]
+    going = announcement.reply.sections[0].buttons[0]
+    await handle_action(
+        ctx=fctx, actor=member, action=Action(action_id=going.action_id, value=going.value)
+    )
+    clock.now = datetime(2026, 11, 10, 20, 0, tzinfo=UTC)  # a day before, inside quiet hours
+    await run(fctx, poster)
+    assert poster.to("UQUIET") == []
+    clock.now = datetime(2026, 11, 11, 8, 0, tzinfo=UTC)
+    await run(fctx, poster)
+    [reminder] = poster.to("UQUIET")
+    assert "starts today" in reminder.reply.text and reminder.direct

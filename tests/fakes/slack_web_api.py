@@ -3,7 +3,8 @@
 ``FakeSlackWebApi`` is an aiohttp app served on ``127.0.0.1`` (random free port).  Point a
 real ``slack_sdk`` ``AsyncWebClient`` at ``fake.base_url`` and use ``fake.response_url()`` as a
 slash command's ``response_url``.  Every call is recorded, every Block Kit payload is validated
-with ``slack_sdk.models`` (bad ones land in ``fake.invalid``), and faults can be injected.
+with ``slack_sdk.models`` (bad ones land in ``fake.invalid``), faults can be injected, and
+Slack's posting rate limits can be enforced (``enforce_rate_limits``).
 
     async with FakeSlackWebApi() as fake:
         client = AsyncWebClient(token="xoxb-test", base_url=fake.base_url)
@@ -19,8 +20,11 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import math
 import random
 import socket
+import time
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -92,6 +96,48 @@ class _Fault:
     retry_after: int
     error: str
     remaining: int
+
+
+@dataclass
+class _RateLimits:
+    """Slack's posting limits for chat.postMessage, checked against real (monotonic) time.
+
+    A fake server keeps real time, like Slack: the client under test sleeps real seconds on
+    Retry-After, whatever clock the code under test uses for its own schedule.
+    """
+
+    per_channel_interval: float | None
+    global_rate: float | None
+    global_burst: float
+    random_rate: float
+    rng: random.Random
+    retry_after: int
+    tokens: float = 0.0
+    refilled_at: float = 0.0
+    last_post: dict[str, float] = field(default_factory=dict)
+
+    def refusal(self, channel: str, now: float) -> tuple[_Fault, str] | None:
+        """A 429 for this post and its cause (limits first, then chance), or None."""
+        if self.per_channel_interval is not None and channel in self.last_post:
+            wait = self.last_post[channel] + self.per_channel_interval - now
+            if wait > 0:
+                return _Fault(429, max(1, math.ceil(wait)), "ratelimited", 1), "channel"
+        if self.global_rate is not None:
+            self.tokens = min(
+                self.global_burst, self.tokens + (now - self.refilled_at) * self.global_rate
+            )
+            self.refilled_at = now
+            if self.tokens < 1:
+                wait = (1 - self.tokens) / self.global_rate
+                return _Fault(429, max(1, math.ceil(wait)), "ratelimited", 1), "global"
+        if self.random_rate and self.rng.random() < self.random_rate:
+            return _Fault(429, self.retry_after, "ratelimited", 1), "random"
+        return None
+
+    def accepted(self, channel: str, now: float) -> None:
+        self.last_post[channel] = now
+        if self.global_rate is not None:
+            self.tokens -= 1
 
 
 @dataclass
@@ -297,6 +343,11 @@ class FakeSlackWebApi:
         """Current state of posted messages, keyed by (channel, ts)."""
         self.views: dict[str, JsonDict] = {}
         """Views opened, pushed, updated or published, keyed by view id."""
+        self.accepted_posts: Counter[str] = Counter()
+        """chat.postMessage calls answered ``ok``, per channel (a DM by its ``D...`` id)."""
+        self.rate_limited: Counter[str] = Counter()
+        """chat.postMessage calls refused by ``enforce_rate_limits``, by cause:
+        ``channel`` (per-channel limit), ``global`` (token bucket) or ``random``."""
         self._responses: list[tuple[str, JsonDict]] = []
 
         self._users: dict[str, _User] = {}
@@ -306,6 +357,7 @@ class FakeSlackWebApi:
         self._uploads: dict[str, tuple[str, bytes | None]] = {}
         self._faults: dict[str | None, list[_Fault]] = {}
         self._chaos: tuple[float, random.Random, int, frozenset[str] | None] | None = None
+        self._limits: _RateLimits | None = None
         self._counter = itertools.count(1)
         self._ts_counter = itertools.count(1)
         self._condition = asyncio.Condition()
@@ -374,9 +426,12 @@ class FakeSlackWebApi:
     def reset(self) -> None:
         """Forget recorded calls, responses, files, messages, views and pending faults.
 
-        Users and channels set with ``set_user``/``set_channel``/``set_channel_members`` stay.
+        Random 429s and enforced rate limits are turned off.  Users and channels set with
+        ``set_user``/``set_channel``/``set_channel_members`` stay.
         """
         self.calls.clear()
+        self.accepted_posts.clear()
+        self.rate_limited.clear()
         self.invalid.clear()
         self.files.clear()
         self.messages.clear()
@@ -386,6 +441,7 @@ class FakeSlackWebApi:
         self._uploads.clear()
         self._faults.clear()
         self._chaos = None
+        self._limits = None
 
     # -- addresses ---------------------------------------------------------------------------
 
@@ -584,6 +640,52 @@ class FakeSlackWebApi:
         chosen = frozenset(methods) if methods is not None else None
         self._chaos = (rate, random.Random(seed), retry_after, chosen) if rate else None
 
+    def enforce_rate_limits(
+        self,
+        per_channel_per_second: float | None = 1.0,
+        global_per_second: float | None = None,
+        random_429_rate: float = 0.0,
+        retry_after: int = 1,
+        seed: int | None = 1,
+        *,
+        global_burst: float | None = None,
+    ) -> None:
+        """Answer chat.postMessage 429 as Slack does when posting too fast (off by default).
+
+        A post to a channel less than ``1 / per_channel_per_second`` seconds after the last
+        accepted one there is refused with ``Retry-After`` set to the seconds until it would
+        be allowed (rounded up, at least 1) and ``{"ok": false, "error": "ratelimited"}``.
+        ``global_per_second`` adds a token bucket across all channels (holding up to
+        ``global_burst`` posts, default one second's worth, and starting full), refused the
+        same way.  ``random_429_rate`` refuses that share of the posts the limits let through,
+        with ``Retry-After: retry_after``.  Refused calls are recorded (not ``ok``) like any
+        fault; a DM addressed by user id counts against its ``D...`` channel.  Time is real
+        (``time.monotonic()``): the fake is a server.  Calling this again starts afresh;
+        ``per_channel_per_second=None`` with no other limit turns enforcement off.
+        """
+        for name, value in (
+            ("per_channel_per_second", per_channel_per_second),
+            ("global_per_second", global_per_second),
+        ):
+            if value is not None and value <= 0:
+                raise ValueError(f"{name} must be positive or None")
+        if not 0 <= random_429_rate <= 1:
+            raise ValueError("random_429_rate must be between 0 and 1")
+        if per_channel_per_second is None and global_per_second is None and not random_429_rate:
+            self._limits = None
+            return
+        burst = global_burst if global_burst is not None else global_per_second or 1.0
+        self._limits = _RateLimits(
+            per_channel_interval=1 / per_channel_per_second if per_channel_per_second else None,
+            global_rate=global_per_second,
+            global_burst=max(1.0, burst),
+            random_rate=random_429_rate,
+            rng=random.Random(seed),
+            retry_after=retry_after,
+            tokens=max(1.0, burst),
+            refilled_at=time.monotonic(),
+        )
+
     # -- HTTP plumbing -----------------------------------------------------------------------
 
     async def _notify(self) -> None:
@@ -663,6 +765,13 @@ class FakeSlackWebApi:
             token = self._token(request, params)
             self._check_token(token)
             fault = self._take_fault(method)
+            posting = method == "chat.postMessage"
+            if fault is None and posting and self._limits is not None:
+                channel = self._resolve_channel(str(params.get("channel") or ""))
+                refused = self._limits.refusal(channel, time.monotonic())
+                if refused is not None:
+                    fault, cause = refused
+                    self.rate_limited[cause] += 1
             if fault is not None:
                 status, body, headers = self._fault_response(fault)
             else:
@@ -671,6 +780,8 @@ class FakeSlackWebApi:
                     raise _ApiError("unknown_method", f"{method} is not faked")
                 self._decode_json_fields(params)
                 body = {"ok": True, **self._run_handler(handler, params)}
+                if posting:
+                    self._posted(str(body["channel"]))
         except _ApiError as exc:
             body = {"ok": False, "error": exc.error}
             if exc.detail is not None:
@@ -681,6 +792,12 @@ class FakeSlackWebApi:
         self.calls.append(RecordedCall(method, params, token, status, body))
         await self._notify()
         return web.json_response(body, status=status, headers=headers)
+
+    def _posted(self, channel: str) -> None:
+        """Count an accepted post and charge it to the rate limits."""
+        self.accepted_posts[channel] += 1
+        if self._limits is not None:
+            self._limits.accepted(channel, time.monotonic())
 
     @staticmethod
     def _run_handler(handler: _Handler, params: JsonDict) -> JsonDict:

@@ -1,0 +1,71 @@
+"""`ccpl-bot schedule preview`: the next dates, right across both clock changes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def preview(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "schedule", "preview", *args],
+        env={k: v for k, v in os.environ.items() if not k.startswith("CCPL_")},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_monthly_phrase_across_the_autumn_change(tmp_path: Path) -> None:
+    done = preview(
+        "first Tuesday of the month at 12:30", "--from", "2026-10-01", "--count", "3", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "2026-10-06T12:30:00+01:00",
+        "2026-11-03T12:30:00+00:00",
+        "2026-12-01T12:30:00+00:00",
+    ]
+
+
+def test_a_time_in_the_spring_gap_moves_forward_and_autumn_is_not_doubled(
+    tmp_path: Path,
+) -> None:
+    spring = preview("every day at 01:30", "--from", "2027-03-27", "--count", "3", cwd=tmp_path)
+    assert spring.stdout.splitlines() == [
+        "2027-03-27T01:30:00+00:00",
+        "2027-03-28T02:30:00+01:00",
+        "2027-03-29T01:30:00+01:00",
+    ]
+    autumn = preview("every day at 01:30", "--from", "2026-10-24", "--count", "3", cwd=tmp_path)
+    assert autumn.stdout.splitlines() == [
+        "2026-10-24T01:30:00+01:00",
+        "2026-10-25T01:30:00+01:00",
+        "2026-10-26T01:30:00+00:00",
+    ]
+
+
+def test_rrule_and_time_zone(tmp_path: Path) -> None:
+    done = preview(
+        "RRULE:FREQ=MONTHLY;BYDAY=-1FR;BYHOUR=9;BYMINUTE=0",
+        "--tz",
+        "America/New_York",
+        "--from",
+        "2026-11-01",
+        "--count",
+        "2",
+        cwd=tmp_path,
+    )
+    assert done.stdout.splitlines() == ["2026-11-27T09:00:00-05:00", "2026-12-25T09:00:00-05:00"]
+
+
+def test_an_unreadable_phrase_exits_2_and_says_what_it_understands(tmp_path: Path) -> None:
+    done = preview("every blue moon", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "first Tuesday of the month at 12:30" in done.stderr
+    assert "RRULE" in done.stderr
