@@ -94,8 +94,9 @@ class Harness:
             content_type="application/x-www-form-urlencoded",
         )
         assert sent.status == 200, sent
-        [answer] = await self.fake.wait_for_response(key=key)
-        return answer
+        # The first answer; a long job may add a second ("sent to your DMs") later.
+        answers = await self.fake.wait_for_response(key=key)
+        return answers[0]
 
     async def click(
         self, *, action_id: str, value: str = "", team: str, user: str, wait: bool = True
@@ -129,8 +130,9 @@ class Harness:
         assert sent.status == 200, sent
         if not wait:
             return {}
-        [answer] = await self.fake.wait_for_response(key=key)
-        return answer
+        # The first answer; a long job may add a second ("sent to your DMs") later.
+        answers = await self.fake.wait_for_response(key=key)
+        return answers[0]
 
     async def open_form(self, *, text: str, team: str, user: str, channel: str) -> dict[str, Any]:
         """Run a command that opens a modal and return the modal as Slack received it."""
