@@ -14,6 +14,7 @@ from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.client import build_client
 from bot.slack.poster import SlackPoster
+from bot.slack.respond import Responder
 from bot.slack.roles import SlackRoles
 from content import load_pack
 from handlers import Context
@@ -62,10 +63,12 @@ class SlackRuntime:
     app: AsyncApp
     sender: OutboxSender
     clock: Clock | None
+    responder: Responder
 
     async def stop(self) -> None:
         if self.clock is not None:
             await self.clock.stop()
+        await self.responder.close()
 
 
 async def slack_runtime(
@@ -95,12 +98,14 @@ async def slack_runtime(
             await sender.drain()
 
     wired = replace(ctx, resolve_roles=roles, schedules_changed=changed)
+    responder = Responder()
     app = build_app(
         ctx=wired,
         client=client,
+        responder=responder,
         signing_secret=settings.slack_signing_secret or "",
         verify=verify,
     )
     if scheduler is not None:
         await scheduler.start()
-    return SlackRuntime(app=app, sender=sender, clock=scheduler)
+    return SlackRuntime(app=app, sender=sender, clock=scheduler, responder=responder)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,8 +116,9 @@ async def tip_cycle(session: AsyncSession, *, scope: Scope) -> TipCycle:
 async def record_tip_shown(
     session: AsyncSession, *, scope: Scope, tip_id: str, cycle: int, now: datetime
 ) -> None:
-    session.add(
-        TipShown(
+    # A plain INSERT: the hottest write in the bot needs no unit-of-work bookkeeping.
+    await session.execute(
+        insert(TipShown).values(
             workspace_id=scope.workspace_id,
             member_id=scope.member_id,
             tip_id=tip_id,

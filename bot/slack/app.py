@@ -7,13 +7,14 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncSay
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.posting import PostFailed
 from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.poster import SlackPoster, slack_message
+from bot.slack.respond import Responder
 from handlers import (
     Action,
     Actor,
@@ -57,9 +58,10 @@ def _actor(body: dict[str, Any], *, user: str | None = None, channel: str | None
 class SlackDelivery:
     """Puts a neutral Reply where it belongs: modal, ephemeral answer, DM, files, channel."""
 
-    def __init__(self, *, client: AsyncWebClient) -> None:
+    def __init__(self, *, client: AsyncWebClient, responder: Responder) -> None:
         self.client = client
         self.poster = SlackPoster(client=client)
+        self.responder = responder
 
     async def run(self, produce: Callable[[], Awaitable[Reply]]) -> Reply:
         """A handler's reply, with domain errors and outages turned into kind replies."""
@@ -76,7 +78,7 @@ class SlackDelivery:
         *,
         reply: Reply,
         user: str,
-        respond: AsyncRespond | None = None,
+        response_url: str | None = None,
         say: AsyncSay | None = None,
         trigger_id: str | None = None,
         thread_ts: str | None = None,
@@ -89,11 +91,21 @@ class SlackDelivery:
             reply = Reply(text="Type the /ccpl command to open the form.")
         if reply.delivery is Delivery.DM or reply.attachments:
             await self.poster.post(target=user, reply=reply, direct=True)
-            if respond is not None:
-                await respond(text=SENT_TO_DM, response_type="ephemeral", replace_original=False)
-        elif respond is not None:
+            if response_url:
+                await self.responder.send(
+                    url=response_url,
+                    text=SENT_TO_DM,
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+        elif response_url:
             kind = "in_channel" if reply.delivery is Delivery.CHANNEL else "ephemeral"
-            await respond(**slack_message(reply), response_type=kind, replace_original=False)
+            await self.responder.send(
+                url=response_url,
+                **slack_message(reply),
+                response_type=kind,
+                replace_original=False,
+            )
         elif say is not None:
             await say(**slack_message(reply), thread_ts=thread_ts)
         else:
@@ -118,7 +130,12 @@ def _form_errors(exc: Invalid, view: dict[str, Any]) -> dict[str, str]:
 
 
 def build_app(
-    *, ctx: Context, client: AsyncWebClient, signing_secret: str, verify: bool = True
+    *,
+    ctx: Context,
+    client: AsyncWebClient,
+    responder: Responder,
+    signing_secret: str,
+    verify: bool = True,
 ) -> AsyncApp:
     """The Bolt app for one workspace's token. Signature checks are always on in use."""
     app = AsyncApp(
@@ -127,7 +144,7 @@ def build_app(
         request_verification_enabled=verify,
         process_before_response=False,
     )
-    out = SlackDelivery(client=client)
+    out = SlackDelivery(client=client, responder=responder)
 
     @app.middleware
     async def drop_event_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
@@ -148,27 +165,35 @@ def build_app(
         return None
 
     @app.command("/ccpl")
-    async def on_command(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         actor = _actor(body)
         text = body.get("text", "")
         if text.strip().lower().split()[:1] in (["export"], ["my-data"]):
             # These build files; say so at once so nobody wonders or asks twice.
-            await respond(text="Preparing your files…", response_type="ephemeral")
+            await responder.send(
+                url=body["response_url"], text="Preparing your files…", response_type="ephemeral"
+            )
         reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
         await out.deliver(
-            reply=reply, user=actor.user, respond=respond, trigger_id=body.get("trigger_id")
+            reply=reply,
+            user=actor.user,
+            response_url=body.get("response_url"),
+            trigger_id=body.get("trigger_id"),
         )
 
     @app.action(ANY)
-    async def on_action(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         pressed = body["actions"][0]
         action = Action(action_id=pressed["action_id"], value=pressed.get("value") or "")
         actor = _actor(body)
         reply = await out.run(lambda: handle_action(ctx=ctx, actor=actor, action=action))
         await out.deliver(
-            reply=reply, user=actor.user, respond=respond, trigger_id=body.get("trigger_id")
+            reply=reply,
+            user=actor.user,
+            response_url=body.get("response_url"),
+            trigger_id=body.get("trigger_id"),
         )
 
     @app.view(ANY)

@@ -23,6 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.http import build_web_app
 from bot.slack.app import build_app
 from bot.slack.client import build_client
+from bot.slack.respond import Responder
 from bot.slack.roles import SlackRoles
 from handlers import Context
 from tests.fakes.slack_web_api import FakeSlackWebApi
@@ -175,7 +176,8 @@ async def running_bot(*, ctx: Context) -> AsyncIterator[Harness]:
         client = build_client(token="xoxb-test-token", base_url=fake.base_url)
         roles = SlackRoles(client=client, facilitators=frozenset({"UFACILITATOR"}))
         ctx = dataclasses.replace(ctx, resolve_roles=roles)
-        bolt = build_app(ctx=ctx, client=client, signing_secret=SECRET)
+        responder = Responder()
+        bolt = build_app(ctx=ctx, client=client, responder=responder, signing_secret=SECRET)
         server = TestServer(build_web_app(database=ctx.database, slack=bolt), host="127.0.0.1")
         await server.start_server()
         try:
@@ -183,6 +185,7 @@ async def running_bot(*, ctx: Context) -> AsyncIterator[Harness]:
                 yield Harness(fake=fake, root=str(server.make_url("/")), http=http)
         finally:
             await server.close()
+            await responder.close()
         fake.assert_all_valid()
 
 
