@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 
 from bot.clock import Clock
@@ -63,12 +64,12 @@ class SlackRuntime:
     app: AsyncApp
     sender: OutboxSender
     clock: Clock | None
-    responder: Responder
+    http: aiohttp.ClientSession
 
     async def stop(self) -> None:
         if self.clock is not None:
             await self.clock.stop()
-        await self.responder.close()
+        await self.http.close()
 
 
 async def slack_runtime(
@@ -76,7 +77,11 @@ async def slack_runtime(
 ) -> SlackRuntime:
     """Wire Slack to the handlers. The clock runs here in the `scheduler` process, and in
     `serve` on SQLite (one process); elsewhere `serve` only sends what it has just queued."""
-    client = build_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    # One HTTP session for every call to Slack: connections are kept alive.
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+    client = build_client(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http
+    )
     roles = SlackRoles(client=client, facilitators=settings.facilitators)
     sender = OutboxSender(ctx=ctx, poster=SlackPoster(client=client))
     run_clock = ctx.database.is_sqlite if clock is None else clock
@@ -98,7 +103,7 @@ async def slack_runtime(
             await sender.drain()
 
     wired = replace(ctx, resolve_roles=roles, schedules_changed=changed)
-    responder = Responder()
+    responder = Responder(session=http)
     app = build_app(
         ctx=wired,
         client=client,
@@ -108,4 +113,4 @@ async def slack_runtime(
     )
     if scheduler is not None:
         await scheduler.start()
-    return SlackRuntime(app=app, sender=sender, clock=scheduler, responder=responder)
+    return SlackRuntime(app=app, sender=sender, clock=scheduler, http=http)

@@ -15,7 +15,7 @@ from handlers.context import Context
 from handlers.forums import FORUM_KINDS, local
 from handlers.lunch_posts import announcement, attendance_question, invite, when_text
 from handlers.model import Button, Delivery, Reply, Section
-from storage.lunch import GOING, get_session, rsvps
+from storage.lunch import GOING, get_session, rsvp_of, rsvps
 from storage.models import OutboxMessage
 from storage.schedules import get_schedule, latest_agreements
 
@@ -89,9 +89,11 @@ async def compose(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
         )
         if lunch is None:
             return None
-        answers = list(await rsvps(session, lunch=lunch))
-    if row.kind == "lunch_announce":
-        return Outgoing(reply=announcement(lunch=lunch, answers=answers))
+        if row.kind == "lunch_announce":
+            answers = list(await rsvps(session, lunch=lunch))
+            return Outgoing(reply=announcement(lunch=lunch, answers=answers))
+        # One person's answer, not the whole list: reminders fan out to hundreds.
+        answer = await rsvp_of(session, lunch=lunch, member_id=row.member_id or -1)
     if row.kind == "lunch_cancelled":
         text = f"**{lunch.title}** ({when_text(lunch)}) is cancelled. Sorry for any trouble."
         return Outgoing(
@@ -102,8 +104,7 @@ async def compose(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
                 delivery=Delivery.DM,
             )
         )
-    going = {user for r, user in answers if r.status == GOING}
-    if lunch.cancelled or row.target not in going:
+    if lunch.cancelled or answer != GOING:
         return None
     if row.kind == "lunch_reminder":
         soon = _how_soon(lunch.starts_at, now=ctx.clock(), zone=ZoneInfo(lunch.timezone))

@@ -71,6 +71,18 @@ async def rsvps(session: AsyncSession, *, lunch: LunchSession) -> Sequence[tuple
     return [(row, user) for row, user in (await session.execute(query)).all()]
 
 
+async def rsvp_of(session: AsyncSession, *, lunch: LunchSession, member_id: int) -> str | None:
+    """One member's current answer, if any."""
+    found: str | None = await session.scalar(
+        select(Rsvp.status).where(
+            Rsvp.workspace_id == lunch.workspace_id,
+            Rsvp.session_id == lunch.id,
+            Rsvp.member_id == member_id,
+        )
+    )
+    return found
+
+
 async def set_rsvp(
     session: AsyncSession, *, lunch: LunchSession, member_id: int, status: str, now: datetime
 ) -> Rsvp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -10,11 +11,18 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 
-def build_client(*, token: str | None, base_url: str) -> AsyncWebClient:
-    """A client that waits out 429s and retries 5xx and dropped connections."""
+def build_client(
+    *, token: str | None, base_url: str, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """A client that waits out 429s and retries 5xx and dropped connections.
+
+    Pass one long-lived `session`: without it slack_sdk opens a new HTTP
+    session, and a new TLS connection to Slack, for every call.
+    """
     return AsyncWebClient(
         token=token,
         base_url=base_url,
+        session=session,
         retry_handlers=[
             AsyncRateLimitErrorRetryHandler(max_retry_count=5),
             AsyncServerErrorRetryHandler(max_retry_count=3),

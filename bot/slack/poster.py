@@ -57,10 +57,9 @@ class SlackPoster:
         self, *, target: str, reply: Reply, direct: bool, update: str | None, pin: bool
     ) -> str | None:
         message = slack_message(reply)
+        # chat.postMessage to a user id posts in their DM with the app, so a
+        # reminder costs one call, not a conversations.open as well.
         channel = target
-        if direct and not target.startswith("D"):
-            opened = await self.client.conversations_open(users=target)
-            channel = opened["channel"]["id"]
         if update:
             await self.client.chat_update(channel=channel, ts=update, **message)
             return update

@@ -14,15 +14,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 
 class Responder:
-    def __init__(self) -> None:
-        self._session: aiohttp.ClientSession | None = None
+    def __init__(self, *, session: aiohttp.ClientSession) -> None:
+        self.session = session
 
     async def send(self, *, url: str, **body: Any) -> None:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-        await AsyncWebhookClient(url=url, session=self._session).send_dict(body)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await AsyncWebhookClient(url=url, session=self.session).send_dict(body)

@@ -173,10 +173,11 @@ class Harness:
 async def running_bot(*, ctx: Context) -> AsyncIterator[Harness]:
     """The whole Slack stack on loopback: fake Web API, Bolt app, aiohttp server."""
     async with FakeSlackWebApi() as fake:
-        client = build_client(token="xoxb-test-token", base_url=fake.base_url)
+        slack_http = ClientSession()
+        client = build_client(token="xoxb-test-token", base_url=fake.base_url, session=slack_http)
         roles = SlackRoles(client=client, facilitators=frozenset({"UFACILITATOR"}))
         ctx = dataclasses.replace(ctx, resolve_roles=roles)
-        responder = Responder()
+        responder = Responder(session=slack_http)
         bolt = build_app(ctx=ctx, client=client, responder=responder, signing_secret=SECRET)
         server = TestServer(build_web_app(database=ctx.database, slack=bolt), host="127.0.0.1")
         await server.start_server()
@@ -185,7 +186,7 @@ async def running_bot(*, ctx: Context) -> AsyncIterator[Harness]:
                 yield Harness(fake=fake, root=str(server.make_url("/")), http=http)
         finally:
             await server.close()
-            await responder.close()
+            await slack_http.close()
         fake.assert_all_valid()
 
 

@@ -82,7 +82,7 @@ async def test_log_a_reflection_through_the_modal_and_find_it(
     sent = await submit_view(bot, view=view, answers=ANSWERS, team=actor.workspace, user=actor.user)
     assert sent.status == 200 and sent.body == ""  # an empty ack closes the modal
     [dm] = await bot.fake.wait_for("chat.postMessage")
-    assert dm.params["channel"].startswith("D")
+    assert dm.params["channel"] == actor.user  # posting to a user id is their DM with us
     assert "Saved your reflection" in dm.params["text"]
     listing = await bot.command(text="reflections", team=actor.workspace, user=actor.user)
     assert ANSWERS["title"] in json.dumps(listing)

@@ -139,7 +139,7 @@ async def test_rsvp_waitlist_invite_reminders_and_attendance_by_click(
         for c in bot.fake.calls_to("chat.postMessage", successful=True)
         if "Did you attend" in texts(c.params)
     ]
-    assert {c.params["channel"] for c in asked} == {bot.fake.dm_channel_id("U3")}
+    assert {c.params["channel"] for c in asked} == {"U3"}  # a user id: their DM with us
     yes = button(asked[0].params, "Yes, I attended")
     thanks = await bot.click(action_id=yes["action_id"], value=yes["value"], team=TEAM, user="U3")
     nmc = button(thanks, "NMC reflective account")
