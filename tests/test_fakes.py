@@ -321,6 +321,8 @@ async def test_rate_limits_are_off_by_default(
 async def test_enforced_rate_limits_answer_429_with_retry_after(
     fake: FakeSlackWebApi, client: AsyncWebClient
 ) -> None:
+    now = [1000.0]
+    fake.monotonic = lambda: now[0]
     fake.enforce_rate_limits(per_channel_per_second=20)  # one post per 50 ms per channel
     await client.chat_postMessage(channel="C1", text="one")
     with pytest.raises(SlackApiError) as raised:
@@ -330,7 +332,7 @@ async def test_enforced_rate_limits_answer_429_with_retry_after(
     assert raised.value.response.headers["Retry-After"] == "1"  # rounded up, at least 1
     await client.chat_postMessage(channel="C2", text="another channel is fine")
     await client.conversations_open(users="U1")  # only chat.postMessage is limited
-    await asyncio.sleep(0.06)
+    now[0] += 0.06
     await client.chat_postMessage(channel="C1", text="later")
     await client.chat_postMessage(channel="U1", text="a DM by user id")
     assert fake.accepted_posts == {"C1": 2, "C2": 1, "D1": 1}

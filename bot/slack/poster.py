@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -10,6 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.posting import PostFailed
 from bot.render.slack import render_error, render_message
 from handlers import Reply
+
+log = logging.getLogger(__name__)
 
 # Errors that another try cannot fix: the channel or person is gone or closed to us.
 PERMANENT = {
@@ -65,14 +68,19 @@ class SlackPoster:
             return update
         sent = await self.client.chat_postMessage(channel=channel, **message)
         ts = str(sent["ts"])
-        if reply.attachments:
-            await self.client.files_upload_v2(
-                channel=str(sent["channel"]),
-                file_uploads=[
-                    {"content": a.content, "filename": a.filename, "title": a.title}
-                    for a in reply.attachments
-                ],
-            )
-        if pin:
-            await self.client.pins_add(channel=str(sent["channel"]), timestamp=ts)
+        # The message is out. What follows must not fail the post as a whole, or
+        # the outbox would send the message again: a failed extra is logged instead.
+        try:
+            if reply.attachments:
+                await self.client.files_upload_v2(
+                    channel=str(sent["channel"]),
+                    file_uploads=[
+                        {"content": a.content, "filename": a.filename, "title": a.title}
+                        for a in reply.attachments
+                    ],
+                )
+            if pin:
+                await self.client.pins_add(channel=str(sent["channel"]), timestamp=ts)
+        except SlackApiError as exc:
+            log.warning("posted %s, but a file or pin failed: %s", ts, exc.response.get("error"))
         return ts

@@ -270,3 +270,41 @@ async def test_a_storm_of_429s_loses_and_doubles_nothing(bot: Harness, sctx: Con
     ]
     assert sorted(delivered) == channels
     assert any(not c.ok for c in bot.fake.calls_to("chat.postMessage"))  # there was a storm
+
+
+async def test_a_failed_pin_does_not_post_the_forum_twice(bot: Harness, sctx: Context) -> None:
+    clock = sctx.clock
+    assert isinstance(clock, FakeClock)
+    for channel, rules in (("C0PINOK", "Be kind."), ("C0PINNO", "Listen first.")):
+        view = await bot.open_form(text="forum setup", team=TEAM, user=HOST, channel=channel)
+        await submit_view(
+            bot,
+            view=view,
+            team=TEAM,
+            user=HOST,
+            answers={
+                "name": "Forum",
+                "kind": "forum",
+                "recurrence": "first Tuesday of the month at 12:30",
+                "timezone": "Europe/London",
+                "duration": "60",
+                "ground_rules": rules,
+            },
+        )
+    for preview in await bot.fake.wait_for("chat.postMessage", count=2):
+        confirm = button(preview.params, "Confirm")
+        await bot.click(
+            action_id=confirm["action_id"], value=confirm["value"], team=TEAM, user=HOST
+        )
+    bot.fake.fail_next("pins.add", status=200, error="not_pinnable")
+    clock.now = datetime(2026, 11, 3, 12, 30, tzinfo=UTC)
+    await tick(sctx, bot)
+    clock.advance(timedelta(minutes=10))
+    await tick(sctx, bot)
+    posted = [
+        c.params["channel"]
+        for c in bot.fake.calls_to("chat.postMessage", successful=True)
+        if c.params["channel"].startswith("C0PIN")
+    ]
+    assert sorted(posted) == ["C0PINNO", "C0PINOK"]
+    assert len(bot.fake.pins) == 1

@@ -336,7 +336,12 @@ class FakeSlackWebApi:
         self.bot_id = bot_id
         self.app_id = app_id
 
+        # The rate limits' clock: real time by default, as a server keeps;
+        # tests replace it to step time without sleeping.
+        self.monotonic: Callable[[], float] = time.monotonic
         self.calls: list[RecordedCall] = []
+        self.pins: set[tuple[str, str]] = set()
+        """Pinned messages as (channel, ts)."""
         self.invalid: list[InvalidPayload] = []
         self.files: list[UploadedFile] = []
         self.messages: dict[tuple[str, str], JsonDict] = {}
@@ -383,6 +388,7 @@ class FakeSlackWebApi:
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "reactions.add": self._reactions_add,
+            "pins.add": self._pins_add,
             "team.info": self._team_info,
         }
 
@@ -683,7 +689,7 @@ class FakeSlackWebApi:
             rng=random.Random(seed),
             retry_after=retry_after,
             tokens=max(1.0, burst),
-            refilled_at=time.monotonic(),
+            refilled_at=self.monotonic(),
         )
 
     # -- HTTP plumbing -----------------------------------------------------------------------
@@ -768,7 +774,7 @@ class FakeSlackWebApi:
             posting = method == "chat.postMessage"
             if fault is None and posting and self._limits is not None:
                 channel = self._resolve_channel(str(params.get("channel") or ""))
-                refused = self._limits.refusal(channel, time.monotonic())
+                refused = self._limits.refusal(channel, self.monotonic())
                 if refused is not None:
                     fault, cause = refused
                     self.rate_limited[cause] += 1
@@ -797,7 +803,7 @@ class FakeSlackWebApi:
         """Count an accepted post and charge it to the rate limits."""
         self.accepted_posts[channel] += 1
         if self._limits is not None:
-            self._limits.accepted(channel, time.monotonic())
+            self._limits.accepted(channel, self.monotonic())
 
     @staticmethod
     def _run_handler(handler: _Handler, params: JsonDict) -> JsonDict:
@@ -1154,6 +1160,15 @@ class FakeSlackWebApi:
             self._uploads.pop(str(item["id"]), None)
         self.files.extend(completed)
         return {"files": answered}
+
+    def _pins_add(self, params: JsonDict) -> JsonDict:
+        self._require(params, "channel", error="channel_not_found")
+        self._require(params, "timestamp", error="message_not_found")
+        key = (str(params["channel"]), str(params["timestamp"]))
+        if key in self.pins:
+            raise _ApiError("already_pinned")
+        self.pins.add(key)
+        return {}
 
     def _reactions_add(self, params: JsonDict) -> JsonDict:
         self._require(params, "channel", error="channel_not_found")
