@@ -20,7 +20,14 @@ from handlers.context import Context
 from handlers.forums import MEETING, recurrence_of
 from storage.lunch import GOING, rsvps, sessions_between
 from storage.models import LunchSession, Schedule
-from storage.outbox import PENDING, SKIPPED, enqueue, planned_until, set_planned_until
+from storage.outbox import (
+    PENDING,
+    SKIPPED,
+    enqueue_many,
+    existing_keys,
+    planned_until,
+    set_planned_until,
+)
 from storage.schedules import active_schedules
 
 log = logging.getLogger(__name__)
@@ -117,28 +124,23 @@ def lunch_dues(
 
 
 async def plan(*, ctx: Context, until: datetime, grace: timedelta) -> PlanReport:
-    """Write every post due in (last planned, until] to the outbox, in one transaction."""
+    """Write every post due in (last planned, until] to the outbox, in one transaction.
+
+    Dues are gathered first, checked against the outbox in a few queries and
+    inserted together: a fan-out to thousands is a handful of statements.
+    """
+    now = ctx.clock()
     async with ctx.database.transaction() as session:
         since = await planned_until(session) or until - grace
         report = PlanReport(since=since, until=until)
         if until <= since:
             return report
+        found: list[tuple[Due, int, Schedule | None]] = []
         for schedule in await active_schedules(session):
-            for due in schedule_dues(schedule=schedule, since=since, until=until):
-                if due.kind == "forum_prompt":
-                    due.payload["number"] = schedule.prompts_planned
-                added = await _put(
-                    session,
-                    ctx=ctx,
-                    due=due,
-                    workspace_id=schedule.workspace_id,
-                    until=until,
-                    grace=grace,
-                    report=report,
-                )
-                if added and due.kind == "forum_prompt":
-                    # The rotation advances only for a post not planned before.
-                    schedule.prompts_planned += 1
+            found += [
+                (due, schedule.workspace_id, schedule)
+                for due in schedule_dues(schedule=schedule, since=since, until=until)
+            ]
         horizon = max(REMINDERS.values())
         for lunch in await sessions_between(
             session, start=since - timedelta(days=1), end=until + horizon + timedelta(minutes=1)
@@ -148,47 +150,43 @@ async def plan(*, ctx: Context, until: datetime, grace: timedelta) -> PlanReport
                 for r, user in await rsvps(session, lunch=lunch)
                 if r.status == GOING
             ]
-            for due in lunch_dues(lunch=lunch, going=going, since=since, until=until):
-                await _put(
-                    session,
-                    ctx=ctx,
-                    due=due,
-                    workspace_id=lunch.workspace_id,
-                    until=until,
-                    grace=grace,
-                    report=report,
+            found += [
+                (due, lunch.workspace_id, None)
+                for due in lunch_dues(lunch=lunch, going=going, since=since, until=until)
+            ]
+        known = await existing_keys(session, keys=[due.key for due, _, _ in found])
+        rows = []
+        for due, workspace_id, owner in found:
+            if due.key in known:
+                continue
+            known.add(due.key)
+            late = until - due.due_at
+            status = PENDING if late <= grace else SKIPPED
+            if status == SKIPPED:
+                log.warning(
+                    "skipped %s: due %s, %s late (grace %s)", due.key, due.due_at, late, grace
                 )
+                report.skipped.append(due.key)
+            else:
+                report.planned += 1
+                if owner is not None and due.kind == "forum_prompt":
+                    # The rotation advances only for a post not planned before.
+                    due.payload["number"] = owner.prompts_planned
+                    owner.prompts_planned += 1
+            rows.append(
+                {
+                    "workspace_id": workspace_id,
+                    "key": due.key,
+                    "kind": due.kind,
+                    "target": due.target,
+                    "member_id": due.member_id,
+                    "payload": due.payload,
+                    "due_at": due.due_at,
+                    "status": status,
+                    "attempts": 0,
+                    "next_attempt_at": max(due.due_at, now) if status == PENDING else now,
+                }
+            )
+        await enqueue_many(session, rows=rows)
         await set_planned_until(session, when=until)
     return report
-
-
-async def _put(
-    session: Any,
-    *,
-    ctx: Context,
-    due: Due,
-    workspace_id: int,
-    until: datetime,
-    grace: timedelta,
-    report: PlanReport,
-) -> bool:
-    late = until - due.due_at
-    status = PENDING if late <= grace else SKIPPED
-    added = await enqueue(
-        session,
-        workspace_id=workspace_id,
-        key=due.key,
-        kind=due.kind,
-        target=due.target,
-        payload=due.payload,
-        due_at=due.due_at,
-        now=ctx.clock(),
-        member_id=due.member_id,
-        status=status,
-    )
-    if added and status == SKIPPED:
-        log.warning("skipped %s: due %s, %s late (grace %s)", due.key, due.due_at, late, grace)
-        report.skipped.append(due.key)
-    elif added:
-        report.planned += 1
-    return added and status == PENDING

@@ -149,3 +149,28 @@ async def sent_ref(session: AsyncSession, *, key: str) -> str | None:
         select(OutboxMessage.sent_ref).where(OutboxMessage.key == key)
     )
     return found
+
+
+CHUNK = 500  # rows per statement: well inside SQLite's and asyncpg's parameter limits
+
+
+async def existing_keys(session: AsyncSession, *, keys: Sequence[str]) -> set[str]:
+    """Which of these keys the outbox already holds."""
+    found: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        found.update(
+            await session.scalars(select(OutboxMessage.key).where(OutboxMessage.key.in_(chunk)))
+        )
+    return found
+
+
+async def enqueue_many(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many due messages at once; a key already present is left as it is."""
+    insert = upsert_insert(session)
+    for start in range(0, len(rows), CHUNK):
+        await session.execute(
+            insert(OutboxMessage)
+            .values(list(rows[start : start + CHUNK]))
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
