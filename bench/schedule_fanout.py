@@ -26,7 +26,6 @@ import multiprocessing
 import os
 import platform
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -40,6 +39,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from sqlalchemy import func, insert, select
 
+from bench.common import bench_database
 from bot.outbox_sender import DrainReport, OutboxSender
 from bot.slack.client import build_client
 from bot.slack.poster import SlackPoster
@@ -47,7 +47,7 @@ from content import load_pack
 from handlers import Context
 from handlers.planner import plan
 from handlers.recurrence import parse_recurrence
-from storage import Database, upgrade
+from storage import Database
 from storage.lunch import GOING
 from storage.models import LunchSession, Member, OutboxMessage, Rsvp, Schedule, Workspace
 from storage.outbox import next_due, set_planned_until
@@ -179,30 +179,6 @@ async def fake_slack(
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def bench_database(*, url: str | None) -> AsyncIterator[Database]:
-    """A fresh, migrated database: SQLite in a temp dir, or a throwaway PostgreSQL one."""
-    if url is None:
-        with tempfile.TemporaryDirectory(prefix="ccpl-fanout-") as tmp:
-            database = Database(url=f"sqlite+aiosqlite:///{Path(tmp) / 'ccpl.db'}")
-            try:
-                await upgrade(database=database)
-                yield database
-            finally:
-                await database.dispose()
-        return
-    from tests.fakes.postgres import drop_database, fresh_database
-
-    fresh = await fresh_database(url, prefix="ccpl_fanout")
-    database = Database(url=fresh)
-    try:
-        await upgrade(database=database)
-        yield database
-    finally:
-        await database.dispose()
-        await drop_database(fresh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,7 +345,7 @@ async def measure(*, options: Options) -> Run:
     """Seed, then time plan + drain-until-done at the moment everything falls due."""
     async with (
         fake_slack(limits=options.limits, in_process=options.in_process) as (base_url, report),
-        bench_database(url=options.database) as database,
+        bench_database(url=options.database, prefix="ccpl-fanout") as database,
         aiohttp.ClientSession() as slack_http,
     ):
         expected = await seed(

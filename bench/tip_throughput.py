@@ -20,13 +20,11 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,13 +33,13 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.signature import SignatureVerifier
 
+from bench.common import bench_database
 from bot.http import build_web_app
 from bot.slack.app import build_app
 from bot.slack.client import build_client
 from bot.slack.respond import Responder
 from content import load_pack
 from handlers import Context
-from storage import Database, upgrade
 from tests.fakes.slack_web_api import FakeSlackWebApi
 
 SECRET = "bench-signing-secret-0123456789abcdef"
@@ -156,36 +154,6 @@ async def serving(*, app: web.Application) -> AsyncIterator[str]:
         yield f"http://{host}:{port}"
     finally:
         await runner.cleanup()
-
-
-@asynccontextmanager
-async def ccpl_database(*, url: str | None) -> AsyncIterator[Database]:
-    """A fresh, migrated database: SQLite in a temp dir, or a throwaway PostgreSQL one."""
-    if url is None:
-        with tempfile.TemporaryDirectory(prefix="ccpl-bench-") as tmp:
-            database = Database(url=f"sqlite+aiosqlite:///{Path(tmp) / 'ccpl.db'}")
-            try:
-                await upgrade(database=database)
-                yield database
-            finally:
-                await database.dispose()
-        return
-    from tests.fakes.postgres import drop_database, fresh_database
-
-    try:
-        fresh = await fresh_database(url, prefix="ccpl_bench")
-    except Exception as exc:  # refused, bad password, no CREATEDB: say which, not a traceback
-        raise SystemExit(
-            f"cannot create a throwaway database on {url}: {type(exc).__name__}: {exc}\n"
-            "(scripts/test-postgres starts a local server and prints its URL)"
-        ) from None
-    database = Database(url=fresh)
-    try:
-        await upgrade(database=database)
-        yield database
-    finally:
-        await database.dispose()
-        await drop_database(fresh)
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,7 +291,9 @@ async def measure(*, options: Options) -> dict[tuple[int, str], Tally]:
     results: dict[tuple[int, str], Tally] = {}
     async with AsyncExitStack() as stack:
         fake = await stack.enter_async_context(FakeSlackWebApi())
-        database = await stack.enter_async_context(ccpl_database(url=options.database))
+        database = await stack.enter_async_context(
+            bench_database(url=options.database, prefix="ccpl-bench")
+        )
         ctx = Context(pack=load_pack(), database=database, rng=random.Random(7))
         slack_http = await stack.enter_async_context(ClientSession())
         responder = Responder(session=slack_http)

@@ -66,6 +66,32 @@ def button(message: dict[str, Any], label: str) -> dict[str, Any]:
     raise AssertionError(f"no button {label!r} in {message}")
 
 
+async def set_up_forums(bot: Harness, *, rules_by_channel: dict[str, str]) -> None:
+    """A facilitator sets up and confirms a monthly forum in each channel, by modal and click."""
+    for channel, rules in rules_by_channel.items():
+        view = await bot.open_form(text="forum setup", team=TEAM, user=HOST, channel=channel)
+        await submit_view(
+            bot,
+            view=view,
+            team=TEAM,
+            user=HOST,
+            answers={
+                "name": "Forum",
+                "kind": "forum",
+                "recurrence": "first Tuesday of the month at 12:30",
+                "timezone": "Europe/London",
+                "duration": "60",
+                "ground_rules": rules,
+            },
+        )
+    previews = await bot.fake.wait_for("chat.postMessage", count=len(rules_by_channel))
+    for preview in previews:
+        confirm = button(preview.params, "Confirm")
+        await bot.click(
+            action_id=confirm["action_id"], value=confirm["value"], team=TEAM, user=HOST
+        )
+
+
 async def add_lunch(bot: Harness, ctx: Context, *, capacity: str = "2") -> dict[str, Any]:
     view = await bot.open_form(text="lunch add", team=TEAM, user=HOST, channel=LUNCH_CHANNEL)
     answers = {
@@ -236,27 +262,7 @@ async def test_a_storm_of_429s_loses_and_doubles_nothing(bot: Harness, sctx: Con
     assert isinstance(clock, FakeClock)
     bot.fake.set_user(HOST, is_admin=True)
     channels = [f"C{n:03d}" for n in range(12)]
-    for channel in channels:
-        view = await bot.open_form(text="forum setup", team=TEAM, user=HOST, channel=channel)
-        await submit_view(
-            bot,
-            view=view,
-            team=TEAM,
-            user=HOST,
-            answers={
-                "name": "Forum",
-                "kind": "forum",
-                "recurrence": "first Tuesday of the month at 12:30",
-                "timezone": "Europe/London",
-                "duration": "60",
-            },
-        )
-    previews = await bot.fake.wait_for("chat.postMessage", count=len(channels))
-    for preview in previews:
-        confirm = button(preview.params, "Confirm")
-        await bot.click(
-            action_id=confirm["action_id"], value=confirm["value"], team=TEAM, user=HOST
-        )
+    await set_up_forums(bot, rules_by_channel=dict.fromkeys(channels, ""))
     bot.fake.random_429s(rate=0.3, seed=3, retry_after=0, methods={"chat.postMessage"})
     clock.now = datetime(2026, 11, 3, 12, 30, tzinfo=UTC)
     await tick(sctx, bot)
@@ -275,27 +281,7 @@ async def test_a_storm_of_429s_loses_and_doubles_nothing(bot: Harness, sctx: Con
 async def test_a_failed_pin_does_not_post_the_forum_twice(bot: Harness, sctx: Context) -> None:
     clock = sctx.clock
     assert isinstance(clock, FakeClock)
-    for channel, rules in (("C0PINOK", "Be kind."), ("C0PINNO", "Listen first.")):
-        view = await bot.open_form(text="forum setup", team=TEAM, user=HOST, channel=channel)
-        await submit_view(
-            bot,
-            view=view,
-            team=TEAM,
-            user=HOST,
-            answers={
-                "name": "Forum",
-                "kind": "forum",
-                "recurrence": "first Tuesday of the month at 12:30",
-                "timezone": "Europe/London",
-                "duration": "60",
-                "ground_rules": rules,
-            },
-        )
-    for preview in await bot.fake.wait_for("chat.postMessage", count=2):
-        confirm = button(preview.params, "Confirm")
-        await bot.click(
-            action_id=confirm["action_id"], value=confirm["value"], team=TEAM, user=HOST
-        )
+    await set_up_forums(bot, rules_by_channel={"C0PINOK": "Be kind.", "C0PINNO": "Listen first."})
     bot.fake.fail_next("pins.add", status=200, error="not_pinnable")
     clock.now = datetime(2026, 11, 3, 12, 30, tzinfo=UTC)
     await tick(sctx, bot)
