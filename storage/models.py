@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -52,6 +52,11 @@ class Member(Base):
     quiet_from: Mapped[time | None]
     quiet_until: Mapped[time | None]
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # A content-pack profession id, chosen by the person for "who isn't in the room".
+    profession: Mapped[str | None] = mapped_column(String(64))
+    # Consent switches: stop counting my activity; never send me a check-in.
+    counting_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
+    checkins_opt_out: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class TipShown(Base):
@@ -233,3 +238,115 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FacilitatorGrant(Base):
+    """Someone made a facilitator by another facilitator, beside the platform's admins."""
+
+    __tablename__ = "facilitators"
+    __table_args__ = (UniqueConstraint("workspace_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChannelMember(Base):
+    """Who is in a channel the bot is in; `joined_at` is None for people there before us."""
+
+    __tablename__ = "channel_members"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ChannelSync(Base):
+    """When a channel's member list was last read from the platform; counting starts here."""
+
+    __tablename__ = "channel_syncs"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Activity(Base):
+    """Counts of one member's contributions in one channel on one day. Never any text.
+
+    The unique key doubles as the index the quiet and room reports read:
+    channel, then member, then day.
+    """
+
+    __tablename__ = "activity"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel", "member_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    day: Mapped[date]
+    messages: Mapped[int]
+    replies: Mapped[int]
+    reactions: Mapped[int]
+
+
+class CheckIn(Base):
+    """A gentle one-to-one invitation to a quiet member. Holds no answer and no link to one."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_member_sent", "workspace_id", "member_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    # The forum post whose thread a shared view joins, and its prompt (pack text, not personal).
+    thread: Mapped[str | None] = mapped_column(String(32))
+    prompt: Mapped[str] = mapped_column(String(500))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # pending, answered (named or anonymous alike), not_now or declined.
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class Poll(Base):
+    """A poll in a channel. `salt` keys anonymous ballots and is erased when it closes."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # The creator: erasing them erases their polls.
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(String(300))
+    options: Mapped[list[str]] = mapped_column(JSON)
+    anonymous: Mapped[bool]
+    salt: Mapped[str | None] = mapped_column(String(64))
+    closed: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PollVote(Base):
+    """One ballot. Named polls key it by member; anonymous ones by a one-way token only.
+
+    No id sequence and no timestamp, so ballots carry no order to match
+    against when people clicked.
+    """
+
+    __tablename__ = "poll_votes"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    ballot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    choice: Mapped[int]
