@@ -31,7 +31,7 @@ from handlers import (
     handle_action,
     handle_text,
 )
-from handlers.roles import FACILITATOR
+from handlers.roles import ADMIN, FACILITATOR
 from storage import DatabaseUnavailable
 
 BANNER = (
@@ -144,6 +144,7 @@ class ConsolePoster:
         direct: bool,
         update: str | None = None,
         pin: bool = False,
+        thread: str | None = None,
     ) -> str | None:
         where = "direct message" if direct else f"#{target}"
         verb = "updated" if update else "pinned post" if pin else "post"
@@ -154,8 +155,13 @@ class ConsolePoster:
 
 
 async def local_facilitator(actor: Actor) -> frozenset[str]:
-    """At the console you run your own network: you are its facilitator."""
-    return frozenset({FACILITATOR})
+    """At the console you run your own network: you are its facilitator and admin."""
+    return frozenset({FACILITATOR, ADMIN})
+
+
+async def console_members(actor: Actor, channel: str) -> list[str]:
+    """The console's one channel has one member: you."""
+    return [actor.user]
 
 
 async def run_console(
@@ -180,7 +186,10 @@ async def run_console(
         grace=grace,
     )
     console.ctx = dataclasses.replace(
-        ctx, resolve_roles=local_facilitator, schedules_changed=clock.changed
+        ctx,
+        resolve_roles=local_facilitator,
+        schedules_changed=clock.changed,
+        channel_members=console_members,
     )
     await clock.start()
     try:

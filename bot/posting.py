@@ -25,6 +25,7 @@ class Poster(Protocol):
         direct: bool,
         update: str | None = None,
         pin: bool = False,
+        thread: str | None = None,
     ) -> str | None:
         """Post (or update) and return the platform's message id; raise PostFailed."""
         ...  # pragma: no cover

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +27,15 @@ async def no_roles(actor: Actor) -> frozenset[str]:
     return actor.roles
 
 
+# Who is in a channel, from the platform: (actor in the workspace, channel) -> user ids,
+# or None where the platform cannot say (the console).
+ChannelLister = Callable[[Actor, str], Awaitable[Sequence[str] | None]]
+
+
+async def no_lister(actor: Actor, channel: str) -> Sequence[str] | None:
+    return None
+
+
 async def nothing_changed() -> None:
     """Default for `schedules_changed` where no scheduler runs in this process."""
 
@@ -44,6 +53,8 @@ class Context:
     resolve_roles: RoleResolver = no_roles
     # Called after a schedule changes, so an in-process scheduler rebuilds its jobs.
     schedules_changed: Callable[[], Awaitable[None]] = nothing_changed
+    # Reads a channel's members so reports know who is in the room.
+    channel_members: ChannelLister = no_lister
 
     @asynccontextmanager
     async def acting(self, actor: Actor) -> AsyncIterator[tuple[AsyncSession, Scope]]:

@@ -4,11 +4,42 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from handlers import data_rights, forums, library, lunch, meetings, nudges, reflections, tips
+from handlers import (
+    checkins,
+    data_rights,
+    facilitators,
+    forums,
+    library,
+    lunch,
+    meetings,
+    nudges,
+    polls,
+    privacy,
+    profile,
+    reflections,
+    room,
+    tips,
+)
 from handlers.context import Context
+from handlers.errors import NotAllowed
 from handlers.help import help_reply
 from handlers.model import Action, Actor, Command, Reply
 from handlers.parsing import parse
+from handlers.quiet_report import quiet_report
+
+
+async def quiet(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """One word, two uses: a member's quiet hours, or a facilitator's quiet report."""
+    if args and nudges.is_quiet_hours(args):
+        return await nudges.quiet(ctx=ctx, actor=actor, args=args)
+    try:
+        return await quiet_report(ctx=ctx, actor=actor, args=args)
+    except NotAllowed as exc:
+        raise NotAllowed(
+            f"{exc.message} To set hours when no direct message reaches you, use "
+            "`/ccpl quiet 19:00-08:00`."
+        ) from None
+
 
 CommandHandler = Callable[..., Awaitable[Reply]]
 
@@ -28,7 +59,15 @@ COMMANDS: dict[str, CommandHandler] = {
     "lunch": lunch.lunch,
     "pause": nudges.pause,
     "resume": nudges.resume,
-    "quiet": nudges.quiet,
+    "quiet": quiet,
+    "quiet-hours": nudges.quiet,
+    "facilitators": facilitators.facilitators,
+    "audit": facilitators.audit_log,
+    "check-in": checkins.check_in,
+    "privacy": privacy.privacy,
+    "poll": polls.poll,
+    "profile": profile.profile,
+    "room": room.room,
 }
 
 
@@ -60,6 +99,11 @@ async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
         forums.on_action,
         lunch.on_action,
         meetings.on_action,
+        facilitators.on_action,
+        checkins.on_action,
+        privacy.on_action,
+        polls.on_action,
+        profile.on_action,
     )
     for route in routes:
         reply = await route(ctx=ctx, actor=actor, action=action)

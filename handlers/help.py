@@ -27,6 +27,23 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("meeting [list]", "a recurring meeting with purpose and agreement nudges"),
     ("pause 2 weeks / resume", "pause or restart reminders and nudges by direct message"),
     ("quiet 19:00-08:00 / quiet off", "hours when no direct message reaches you"),
+    ("privacy", "what is counted about you; stop counting or check-ins"),
+    ("quiet [#channel] [days]", "who has gone quiet (facilitators; only you see it)"),
+    ("check-in [#channel]", "invite quiet members' views one-to-one (facilitators)"),
+    ("facilitators add|remove|list", "who can run forums and check-ins (facilitators)"),
+    ("audit", "what facilitators have done (workspace admins)"),
+    (
+        'poll "Question?" "Option A" "Option B" [anonymous]',
+        "a poll in this channel with buttons and live counts",
+    ),
+    (
+        "profile [profession|clear]",
+        "your profession, so facilitators can see who isn't in the room",
+    ),
+    (
+        "room [#channel] [days]",
+        "which professions are in a channel and heard from, with a chart (facilitators)",
+    ),
     ("help", "this list"),
 )
 

@@ -160,6 +160,8 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     # A post to a channel on the person's behalf, e.g. an anonymously shared reflection.
     also_post: tuple[ChannelPost, ...] = ()
+    # User ids the text names as <@id> on purpose; the same syntax typed by anyone stays text.
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -169,3 +171,4 @@ class ChannelPost:
     channel: str
     reply: Reply
     update: str | None = None
+    thread: str | None = None  # the message whose thread this joins

@@ -44,6 +44,12 @@ async def resume(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     return Reply(text="Welcome back: reminders and nudges are on again.")
 
 
+def is_quiet_hours(args: tuple[str, ...]) -> bool:
+    """`quiet 19:00-08:00` and `quiet off` set hours; anything else asks for the report."""
+    text = " ".join(args).strip().lower()
+    return text in ("off", "none") or _QUIET.match(text) is not None
+
+
 async def quiet(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     """`quiet 19:00-08:00` holds direct messages until the quiet hours end; `quiet off`."""
     text = " ".join(args).strip().lower()

@@ -10,13 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from content import ContentPack, ForumPrompt, Resource
+from handlers.checkins import CHECKIN_KIND, compose_invitation
 from handlers.context import Context
+from handlers.digest import DIGEST, compose_digest
 from handlers.forums import FORUM_KINDS, local
 from handlers.lunch_posts import announcement, attendance_question, invite, when_text
 from handlers.model import Button, Delivery, Reply, Section
+from handlers.poll_posts import POLL_KIND, poll_message
+from handlers.prompts import journal_resources, prompt_rotation
 from storage.lunch import GOING, get_session, rsvp_of, rsvps
 from storage.models import OutboxMessage
+from storage.polls import get_poll, vote_counts
 from storage.schedules import get_schedule, latest_agreements
 
 RECORD_AGREEMENTS = "meeting.agree"
@@ -44,21 +48,26 @@ class Outgoing:
     pin: bool = False
 
 
-def prompt_rotation(pack: ContentPack) -> list[ForumPrompt]:
-    """Prompts taken one principle at a time, so consecutive posts move through all five."""
-    by_principle = [pack.prompts_for(principle=p.id) for p in pack.principles]
-    depth = max((len(group) for group in by_principle), default=0)
-    return [group[i] for i in range(depth) for group in by_principle if i < len(group)]
-
-
-def journal_resources(pack: ContentPack) -> list[Resource]:
-    return list(pack.resources_in(category="books-podcasts-webinars"))
-
-
 async def compose(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
     """The message for a row, or None when it no longer applies."""
+    if row.kind == DIGEST:
+        digest = await compose_digest(ctx=ctx, row=row)
+        return Outgoing(reply=digest) if digest is not None else None
     payload = row.payload
+    if row.kind == CHECKIN_KIND:
+        invited = await compose_invitation(
+            ctx=ctx, workspace_id=row.workspace_id, checkin_id=int(payload["checkin_id"])
+        )
+        return Outgoing(reply=invited) if invited else None
     async with ctx.database.transaction() as session:
+        if row.kind == POLL_KIND:
+            poll = await get_poll(
+                session, workspace_id=row.workspace_id, poll_id=payload["poll_id"]
+            )
+            if poll is None:
+                return None
+            counts = await vote_counts(session, poll=poll)
+            return Outgoing(reply=poll_message(poll=poll, counts=counts))
         if row.kind in ("forum_prompt", "meeting_purpose", "meeting_agree"):
             schedule = await get_schedule(
                 session, workspace_id=row.workspace_id, schedule_id=payload["schedule_id"]

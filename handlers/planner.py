@@ -10,14 +10,18 @@ log line, instead of arriving hours late.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.context import Context
+from handlers.digest import DIGEST, digest_key, digest_moments
 from handlers.forums import MEETING, recurrence_of
+from storage.facilitators import digest_recipients
 from storage.lunch import GOING, rsvps, sessions_between
 from storage.models import LunchSession, Schedule
 from storage.outbox import (
@@ -123,6 +127,46 @@ def lunch_dues(
             )
 
 
+async def _digest_dues(
+    session: AsyncSession,
+    *,
+    ctx: Context,
+    schedules: Sequence[Schedule],
+    since: datetime,
+    until: datetime,
+    now: datetime,
+) -> list[tuple[Due, int, Schedule | None]]:
+    """The monthly digest to each facilitator of a workspace with a forum or meeting.
+
+    No query at all unless the first of a month at 09:00 falls in the window,
+    then one per such workspace, so the per-minute plan stays as fast as before.
+    """
+    moments = digest_moments(zone=ctx.timezone, since=since, until=until)
+    found: list[tuple[Due, int, Schedule | None]] = []
+    if not moments:
+        return found
+    for workspace_id in sorted({s.workspace_id for s in schedules}):
+        recipients = await digest_recipients(session, workspace_id=workspace_id, now=now)
+        for at in moments:
+            month = f"{at.astimezone(ctx.timezone):%Y-%m}"
+            found += [
+                (
+                    Due(
+                        key=digest_key(workspace_id=workspace_id, month=month, member_id=member_id),
+                        kind=DIGEST,
+                        target=user,
+                        due_at=at,
+                        member_id=member_id,
+                        payload={"month": month},
+                    ),
+                    workspace_id,
+                    None,
+                )
+                for member_id, user in recipients
+            ]
+    return found
+
+
 async def plan(*, ctx: Context, until: datetime, grace: timedelta) -> PlanReport:
     """Write every post due in (last planned, until] to the outbox, in one transaction.
 
@@ -136,11 +180,15 @@ async def plan(*, ctx: Context, until: datetime, grace: timedelta) -> PlanReport
         if until <= since:
             return report
         found: list[tuple[Due, int, Schedule | None]] = []
-        for schedule in await active_schedules(session):
+        schedules = await active_schedules(session)
+        for schedule in schedules:
             found += [
                 (due, schedule.workspace_id, schedule)
                 for due in schedule_dues(schedule=schedule, since=since, until=until)
             ]
+        found += await _digest_dues(
+            session, ctx=ctx, schedules=schedules, since=since, until=until, now=now
+        )
         horizon = max(REMINDERS.values())
         for lunch in await sessions_between(
             session, start=since - timedelta(days=1), end=until + horizon + timedelta(minutes=1)

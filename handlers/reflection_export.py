@@ -129,7 +129,7 @@ def reflections_csv(*, records: Sequence[ReflectionRecord], zone: ZoneInfo) -> b
             _yes_no(record.shared),
             *(answers.get(column, "") for column in answer_columns),
         ]
-        writer.writerow([_defuse_formula(cell) for cell in row])
+        writer.writerow([defuse_formula(cell) for cell in row])
     return out.getvalue().encode("utf-8-sig", errors="replace")
 
 
@@ -326,7 +326,7 @@ def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def _defuse_formula(cell: str) -> str:
+def defuse_formula(cell: str) -> str:
     """Prefix an apostrophe so a spreadsheet shows the text instead of running it."""
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 

@@ -9,15 +9,28 @@ from handlers.errors import NotAllowed
 from handlers.model import Actor
 from storage import Scope
 from storage.audit import record_audit
+from storage.facilitators import is_granted
 
 FACILITATOR = "facilitator"
 ADMIN = "admin"
 
 
+async def is_facilitator(*, ctx: Context, actor: Actor) -> bool:
+    """Platform admins and configured facilitators, or someone granted the role here."""
+    roles = await ctx.resolve_roles(actor)
+    if FACILITATOR in roles or ADMIN in roles:
+        return True
+    async with ctx.acting(actor) as (session, scope):
+        return await is_granted(session, scope=scope)
+
+
+async def is_admin(*, ctx: Context, actor: Actor) -> bool:
+    return ADMIN in await ctx.resolve_roles(actor)
+
+
 async def require_facilitator(*, ctx: Context, actor: Actor, what: str) -> None:
     """Refuse kindly, naming the command, when the actor is not a facilitator."""
-    roles = await ctx.resolve_roles(actor)
-    if FACILITATOR not in roles and ADMIN not in roles:
+    if not await is_facilitator(ctx=ctx, actor=actor):
         raise NotAllowed(
             f"`{what}` is for facilitators of this network. If you would like to run a "
             "forum or session, ask a facilitator or a workspace admin to add you."

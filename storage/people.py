@@ -18,6 +18,11 @@ def _member_tables() -> list[Table]:
     return [t for t in reversed(Base.metadata.sorted_tables) if "member_id" in t.columns]
 
 
+# Internal keys, and an open anonymous poll's salt: with it, a creator holding the
+# member list could work out who voted for what.
+NOT_EXPORTED = frozenset({"workspace_id", "member_id", "salt"})
+
+
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -33,6 +38,15 @@ async def member_data(session: AsyncSession, *, scope: Scope) -> dict[str, Any]:
             "workspace": workspace.external_id,
             "user": member.external_id,
             "first_seen": member.created_at.isoformat(),
+            "profession": member.profession,
+            "counting_opt_out": member.counting_opt_out,
+            "checkins_opt_out": member.checkins_opt_out,
+            "paused_until": _plain(member.paused_until),
+            "quiet_hours": (
+                f"{member.quiet_from:%H:%M}-{member.quiet_until:%H:%M}"
+                if member.quiet_from and member.quiet_until
+                else None
+            ),
         }
     }
     for table in reversed(_member_tables()):
@@ -42,12 +56,7 @@ async def member_data(session: AsyncSession, *, scope: Scope) -> dict[str, Any]:
             )
         )
         data[table.name] = [
-            {
-                k: _plain(v)
-                for k, v in row._mapping.items()
-                if k not in ("workspace_id", "member_id")
-            }
-            for row in rows
+            {k: _plain(v) for k, v in row._mapping.items() if k not in NOT_EXPORTED} for row in rows
         ]
     return data
 

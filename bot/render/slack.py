@@ -9,10 +9,12 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
 from bot.render.markup import to_mrkdwn
 from handlers import Button, Reply, Section
@@ -60,14 +62,14 @@ def _button(button: Button) -> ButtonElement:
     )
 
 
-def _section_blocks(section: Section) -> list[Block]:
+def _section_blocks(section: Section, people: frozenset[str] = frozenset()) -> list[Block]:
     blocks: list[Block] = []
     if section.heading:
         blocks.append(HeaderBlock(text=_clip(section.heading, HEADER_LIMIT)))
-    for chunk in _chunks(to_mrkdwn(section.text), SECTION_LIMIT):
+    for chunk in _chunks(to_mrkdwn(section.text, people=people), SECTION_LIMIT):
         blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
     if section.note:
-        note = _clip(to_mrkdwn(section.note), CONTEXT_LIMIT)
+        note = _clip(to_mrkdwn(section.note, people=people), CONTEXT_LIMIT)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
     if section.buttons:
         blocks.append(ActionsBlock(elements=[_button(b) for b in section.buttons[:MAX_BUTTONS]]))
@@ -76,20 +78,38 @@ def _section_blocks(section: Section) -> list[Block]:
 
 def render_message(reply: Reply) -> dict[str, Any]:
     """`text` (for notifications and screen readers) plus `blocks`."""
+    people = frozenset(reply.mentions)
     blocks: list[Block] = []
     for section in reply.sections:
-        blocks.extend(_section_blocks(section))
+        blocks.extend(_section_blocks(section, people))
     if reply.buttons:
         blocks.append(ActionsBlock(elements=[_button(b) for b in reply.buttons[:MAX_BUTTONS]]))
     if len(blocks) > MAX_BLOCKS:
         more = ContextBlock(elements=[MarkdownTextObject(text="_More than fits here; narrow it._")])
         blocks = [*blocks[: MAX_BLOCKS - 1], more]
     return {
-        "text": _clip(to_mrkdwn(reply.text), 3000),
+        "text": _clip(to_mrkdwn(reply.text, people=people), 3000),
         "blocks": [b.to_dict() for b in blocks],
     }
 
 
-def render_error(message: str) -> dict[str, Any]:
-    """A domain error as a plain, kind ephemeral message."""
-    return render_message(Reply(text=message, sections=(Section(text=message),)))
+def render_error(message: str, *, mentions: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A plain message with no sections: an error, or a short post."""
+    return render_message(Reply(text=message, sections=(Section(text=message),), mentions=mentions))
+
+
+HOME_MAX_BLOCKS = 100
+
+
+def render_home(reply: Reply) -> dict[str, Any]:
+    """A Home tab view: the reply's sections, separated, within Slack's 100-block limit."""
+    people = frozenset(reply.mentions)
+    blocks: list[Block] = []
+    for section in reply.sections:
+        if blocks:
+            blocks.append(DividerBlock())
+        blocks.extend(_section_blocks(section, people))
+    if reply.buttons:
+        blocks.append(ActionsBlock(elements=[_button(b) for b in reply.buttons[:MAX_BUTTONS]]))
+    view = View(type="home", blocks=blocks[:HOME_MAX_BLOCKS])
+    return dict(view.to_dict())

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.posting import PostFailed
 from bot.render.slack_forms import render_modal, submitted_values
+from bot.slack.events import register_events
 from bot.slack.poster import SlackPoster, slack_message
 from bot.slack.respond import Responder
 from handlers import (
@@ -41,6 +42,11 @@ UNAVAILABLE_FORM = (
 )
 SENT_TO_DM = "Sent to our direct messages."
 ANY = re.compile(r".+")
+
+
+def _typed(text: str) -> str:
+    """Slack escapes &, < and > in what people type; handlers want the characters."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _actor(body: dict[str, Any], *, user: str | None = None, channel: str | None = None) -> Actor:
@@ -118,6 +124,7 @@ class SlackDelivery:
                     reply=post.reply,
                     direct=post.reply.delivery is Delivery.DM,
                     update=post.update,
+                    thread=post.thread,
                 )
             except PostFailed as exc:
                 log.warning("a follow-up post failed: %s", exc.reason)
@@ -168,7 +175,7 @@ def build_app(
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         actor = _actor(body)
-        text = body.get("text", "")
+        text = _typed(body.get("text", ""))
         if text.strip().lower().split()[:1] in (["export"], ["my-data"]):
             # These build files; say so at once so nobody wonders or asks twice.
             await responder.send(
@@ -224,7 +231,7 @@ def build_app(
     @app.event("app_mention")
     async def on_mention(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
         actor = _actor(body, user=event.get("user"), channel=event.get("channel"))
-        text = event.get("text", "")
+        text = _typed(event.get("text", ""))
         reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
         thread = event.get("thread_ts") or event.get("ts")
         await out.deliver(reply=reply, user=actor.user, say=say, thread_ts=thread)
@@ -234,12 +241,10 @@ def build_app(
         if event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and our own posts are not requests
         actor = _actor(body, user=event.get("user"))
-        text = event.get("text", "")
+        text = _typed(event.get("text", ""))
         reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
         await out.deliver(reply=reply, user=actor.user, say=say)
 
-    @app.event("message")
-    async def ignore_other_messages() -> None:
-        """Channel chatter is not for us; acknowledging stops Bolt's warnings."""
-
+    # After the direct-message listener: Bolt runs the first listener that matches.
+    register_events(app=app, ctx=ctx, client=client)
     return app

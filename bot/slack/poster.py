@@ -30,7 +30,11 @@ PERMANENT = {
 
 
 def slack_message(reply: Reply) -> dict[str, Any]:
-    return render_message(reply) if reply.sections else render_error(reply.text)
+    return (
+        render_message(reply)
+        if reply.sections
+        else render_error(reply.text, mentions=reply.mentions)
+    )
 
 
 class SlackPoster:
@@ -45,10 +49,11 @@ class SlackPoster:
         direct: bool,
         update: str | None = None,
         pin: bool = False,
+        thread: str | None = None,
     ) -> str | None:
         try:
             return await self._post(
-                target=target, reply=reply, direct=direct, update=update, pin=pin
+                target=target, reply=reply, direct=direct, update=update, pin=pin, thread=thread
             )
         except SlackApiError as exc:
             error = str(exc.response.get("error", "unknown_error"))
@@ -57,7 +62,14 @@ class SlackPoster:
             raise PostFailed(type(exc).__name__, permanent=False) from None
 
     async def _post(
-        self, *, target: str, reply: Reply, direct: bool, update: str | None, pin: bool
+        self,
+        *,
+        target: str,
+        reply: Reply,
+        direct: bool,
+        update: str | None,
+        pin: bool,
+        thread: str | None,
     ) -> str | None:
         message = slack_message(reply)
         # chat.postMessage to a user id posts in their DM with the app, so a
@@ -66,6 +78,8 @@ class SlackPoster:
         if update:
             await self.client.chat_update(channel=channel, ts=update, **message)
             return update
+        if thread:
+            message["thread_ts"] = thread
         sent = await self.client.chat_postMessage(channel=channel, **message)
         ts = str(sent["ts"])
         # The message is out. What follows must not fail the post as a whole, or

@@ -23,6 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.http import build_web_app
 from bot.slack.app import build_app
 from bot.slack.client import build_client
+from bot.slack.directory import SlackDirectory
 from bot.slack.respond import Responder
 from bot.slack.roles import SlackRoles
 from handlers import Context
@@ -161,6 +162,9 @@ class Harness:
                 "event_id": event_id,
                 "event_time": int(time.time()),
                 "event": event,
+                "authorizations": [
+                    {"team_id": team, "user_id": self.fake.bot_user_id, "is_bot": True}
+                ],
             }
         )
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
@@ -176,7 +180,9 @@ async def running_bot(*, ctx: Context) -> AsyncIterator[Harness]:
         slack_http = ClientSession()
         client = build_client(token="xoxb-test-token", base_url=fake.base_url, session=slack_http)
         roles = SlackRoles(client=client, facilitators=frozenset({"UFACILITATOR"}))
-        ctx = dataclasses.replace(ctx, resolve_roles=roles)
+        ctx = dataclasses.replace(
+            ctx, resolve_roles=roles, channel_members=SlackDirectory(client=client)
+        )
         responder = Responder(session=slack_http)
         bolt = build_app(ctx=ctx, client=client, responder=responder, signing_secret=SECRET)
         server = TestServer(build_web_app(database=ctx.database, slack=bolt), host="127.0.0.1")

@@ -30,6 +30,20 @@ def test_manifest_offers_the_command_and_the_events_we_listen_to() -> None:
     assert command["command"] == "/ccpl"
     assert set(command["usage_hint"].replace(" ", "").split("|")) == set(COMMAND_WORDS)
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_mention", "message.im"}
+    # Each event Slack sends only with its scope granted.
+    needs = {
+        "app_mention": "app_mentions:read",
+        "message.im": "im:history",
+        "message.channels": "channels:history",
+        "message.groups": "groups:history",
+        "reaction_added": "reactions:read",
+        "member_joined_channel": "channels:read",
+        "member_left_channel": "channels:read",
+        "app_home_opened": None,
+    }
+    assert events == set(needs)
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"commands", "chat:write", "app_mentions:read", "im:history"} <= scopes
+    assert {"commands", "chat:write", *(s for s in needs.values() if s)} <= scopes
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    # Mentions arrive as ids (<@U123|name>, <#C123|name>), which reports and grants need.
+    assert command["should_escape"] is True

@@ -16,6 +16,13 @@ def test_a_person_cannot_smuggle_a_mention_through_text() -> None:
     assert to_mrkdwn("<!channel> <@U123>") == "&lt;!channel&gt; &lt;@U123&gt;"
 
 
+def test_only_the_people_a_reply_names_become_mentions() -> None:
+    text = "<@UQUIET> shared: cc <@UBOSS> <!channel>"
+    assert to_mrkdwn(text, people=frozenset({"UQUIET"})) == (
+        "<@UQUIET> shared: cc &lt;@UBOSS&gt; &lt;!channel&gt;"
+    )
+
+
 def test_terminal_text_has_no_markers() -> None:
     text = "**Topic:** _trust_ in <#console>, see [site](https://example.org/) `tip`"
     assert to_plain(text) == "Topic: trust in #console, see site (https://example.org/) tip"

@@ -35,6 +35,7 @@ class RecordingPoster:
         direct: bool,
         update: str | None = None,
         pin: bool = False,
+        thread: str | None = None,
     ) -> str | None:
         if self.crash_after is not None and len(self.posts) >= self.crash_after:
             raise Crash

@@ -524,6 +524,27 @@ class FakeSlackWebApi:
             ) from None
         return matching()
 
+    async def wait_for_matching(
+        self,
+        predicate: Callable[[RecordedCall], bool],
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109 - part of the fake's documented API
+    ) -> list[RecordedCall]:
+        """Wait until ``count`` successful calls satisfy ``predicate``; return them."""
+
+        def matching() -> list[RecordedCall]:
+            return [c for c in self.calls if c.ok and predicate(c)]
+
+        try:
+            async with asyncio.timeout(timeout), self._condition:
+                await self._condition.wait_for(lambda: len(matching()) >= count)
+        except TimeoutError:
+            raise TimeoutError(
+                f"waited {timeout}s for {count} matching call(s), got {len(matching())}; "
+                f"calls: {[c.method for c in self.calls]}; invalid: {self.invalid}"
+            ) from None
+        return matching()
+
     async def wait_for_response(
         self,
         count: int = 1,

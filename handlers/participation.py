@@ -1,0 +1,104 @@
+"""Counting who takes part, and knowing who is in a channel, for the facilitation reports.
+
+Platform adapters call `record_contribution`, `joined` and `left` from
+their events; reports call `refresh_members` and `report_target` first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from handlers.context import Context
+from handlers.errors import Invalid
+from handlers.model import Actor
+from storage.participation import (
+    KINDS,
+    member_joined,
+    member_left,
+    record_activity,
+    sync_channel,
+    synced_at,
+)
+
+# Events keep membership current; a daily re-read catches any we missed while down.
+RESYNC_AFTER = timedelta(hours=24)
+DEFAULT_DAYS = 30
+MAX_DAYS = 365
+
+_CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^#?([A-Z][A-Z0-9]{6,})$")
+
+
+async def record_contribution(*, ctx: Context, actor: Actor, kind: str) -> bool:
+    """Count one message, thread reply or reaction in `actor.channel`. Never any text."""
+    if kind not in KINDS or not actor.channel:
+        return False
+    now = ctx.clock()
+    async with ctx.acting(actor) as (session, scope):
+        return await record_activity(
+            session,
+            scope=scope,
+            channel=actor.channel,
+            day=now.astimezone(ctx.timezone).date(),
+            kind=kind,
+        )
+
+
+async def joined(*, ctx: Context, actor: Actor) -> None:
+    if actor.channel:
+        async with ctx.acting(actor) as (session, scope):
+            await member_joined(session, scope=scope, channel=actor.channel, at=ctx.clock())
+
+
+async def left(*, ctx: Context, actor: Actor) -> None:
+    if actor.channel:
+        async with ctx.acting(actor) as (session, scope):
+            await member_left(session, scope=scope, channel=actor.channel)
+
+
+async def refresh_members(*, ctx: Context, actor: Actor, channel: str, force: bool = False) -> None:
+    """Read the channel's members from the platform when never read, or not for a day."""
+    now = ctx.clock()
+    async with ctx.acting(actor) as (session, scope):
+        last = await synced_at(session, workspace_id=scope.workspace_id, channel=channel)
+    if not force and last is not None and now - last < RESYNC_AFTER:
+        return
+    users = await ctx.channel_members(actor, channel)
+    if users is None:
+        return
+    async with ctx.acting(actor) as (session, scope):
+        await sync_channel(
+            session, workspace_id=scope.workspace_id, channel=channel, users=users, now=now
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReportTarget:
+    channel: str
+    days: int
+
+    def since(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.days)
+
+
+def report_target(*, actor: Actor, args: tuple[str, ...], command: str) -> ReportTarget:
+    """`[#channel] [days]` in either order; the current channel and 30 days by default."""
+    channel = actor.channel
+    days = DEFAULT_DAYS
+    for word in args:
+        found = _CHANNEL.match(word)
+        if found:
+            channel = found.group(1) or found.group(2)
+        elif word.isdigit():
+            days = int(word)
+        elif word.lower() not in ("days", "day"):
+            raise Invalid(
+                f"I didn't follow “{word}”. Try `/ccpl {command} #channel 30`: "
+                "a channel (optional) and a number of days (optional)."
+            )
+    if not 1 <= days <= MAX_DAYS:
+        raise Invalid(f"Choose between 1 and {MAX_DAYS} days.")
+    if not channel:
+        raise Invalid(f"Name a channel, e.g. `/ccpl {command} #forum`, or run it in one.")
+    return ReportTarget(channel=channel, days=days)

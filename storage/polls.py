@@ -1,0 +1,169 @@
+"""Polls and their ballots, always within one workspace.
+
+A named poll's ballot is `member:<id>`. An anonymous poll's ballot is an
+HMAC of the voter's platform ids keyed by the poll's own salt: enough to
+refuse a second vote, and no more. Closing erases the salt and re-keys the
+ballots at random, so afterwards nobody can tell whose ballot is whose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, Poll, PollVote
+
+SALT_BYTES = 32  # 64 hex characters: the width of Poll.salt and PollVote.ballot
+
+
+async def add_poll(
+    session: AsyncSession,
+    *,
+    workspace_id: int,
+    member_id: int,
+    channel: str,
+    question: str,
+    options: Sequence[str],
+    anonymous: bool,
+    now: datetime,
+) -> Poll:
+    poll = Poll(
+        workspace_id=workspace_id,
+        member_id=member_id,
+        channel=channel,
+        question=question,
+        options=list(options),
+        anonymous=anonymous,
+        salt=secrets.token_hex(SALT_BYTES) if anonymous else None,
+        closed=False,
+        created_at=now,
+    )
+    session.add(poll)
+    await session.flush()
+    return poll
+
+
+async def get_poll(
+    session: AsyncSession, *, workspace_id: int, poll_id: int, lock: bool = False
+) -> Poll | None:
+    """One poll; `lock` holds its row so votes and closing on one poll take turns.
+
+    Taking turns is what keeps each vote's count complete on PostgreSQL, and a
+    double click from one person from racing itself into two inserts.
+    """
+    query = select(Poll).where(Poll.workspace_id == workspace_id, Poll.id == poll_id)
+    found: Poll | None = await session.scalar(query.with_for_update() if lock else query)
+    return found
+
+
+def named_ballot(*, member_id: int) -> str:
+    return f"member:{member_id}"
+
+
+def anonymous_ballot(*, salt: str, workspace: str, user: str) -> str:
+    """A one-way token for this voter in this poll, with no member id in it."""
+    message = f"{workspace}:{user}".encode()
+    return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()
+
+
+async def ballot_choice(session: AsyncSession, *, poll: Poll, ballot: str) -> int | None:
+    found: int | None = await session.scalar(
+        select(PollVote.choice).where(
+            PollVote.workspace_id == poll.workspace_id,
+            PollVote.poll_id == poll.id,
+            PollVote.ballot == ballot,
+        )
+    )
+    return found
+
+
+async def cast_vote(
+    session: AsyncSession, *, poll: Poll, ballot: str, member_id: int | None, choice: int
+) -> int | None:
+    """Record or change a ballot; returns the choice it had before, if any."""
+    found: PollVote | None = await session.scalar(
+        select(PollVote).where(
+            PollVote.workspace_id == poll.workspace_id,
+            PollVote.poll_id == poll.id,
+            PollVote.ballot == ballot,
+        )
+    )
+    if found is None:
+        session.add(
+            PollVote(
+                poll_id=poll.id,
+                ballot=ballot,
+                workspace_id=poll.workspace_id,
+                member_id=member_id,
+                choice=choice,
+            )
+        )
+        await session.flush()
+        return None
+    before = found.choice
+    found.choice = choice
+    await session.flush()
+    return before
+
+
+async def vote_counts(session: AsyncSession, *, poll: Poll) -> list[int]:
+    """Votes per option, in the options' order."""
+    rows = await session.execute(
+        select(PollVote.choice, func.count())
+        .where(PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
+        .group_by(PollVote.choice)
+    )
+    counts = [0] * len(poll.options)
+    for choice, count in rows.all():
+        if 0 <= choice < len(counts):
+            counts[choice] = count
+    return counts
+
+
+async def close_poll(session: AsyncSession, *, poll: Poll) -> None:
+    """Close, erase the salt, and give anonymous ballots fresh random tokens.
+
+    Without the salt the tokens cannot be recomputed from anyone's ids; writing
+    them again in shuffled order in one transaction also drops the insertion
+    order (and, on PostgreSQL, the per-vote transaction ids) that could hint at
+    when each ballot was cast.
+    """
+    poll.closed = True
+    poll.salt = None
+    if poll.anonymous:
+        where = (PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
+        choices = list(await session.scalars(select(PollVote.choice).where(*where)))
+        await session.execute(delete(PollVote).where(*where))
+        secrets.SystemRandom().shuffle(choices)
+        if choices:
+            await session.execute(
+                insert(PollVote),
+                [
+                    {
+                        "poll_id": poll.id,
+                        "ballot": secrets.token_hex(SALT_BYTES),
+                        "workspace_id": poll.workspace_id,
+                        "member_id": None,
+                        "choice": choice,
+                    }
+                    for choice in choices
+                ],
+            )
+    await session.flush()
+
+
+async def named_votes(session: AsyncSession, *, poll: Poll) -> list[tuple[str, int]]:
+    """Each voter's platform user id and choice, for a named poll's export."""
+    rows = await session.execute(
+        select(Member.external_id, PollVote.choice)
+        .join(Member, Member.id == PollVote.member_id)
+        .where(PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
+        .order_by(PollVote.choice, Member.external_id)
+    )
+    return [(user, choice) for user, choice in rows.all()]
