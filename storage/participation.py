@@ -190,6 +190,17 @@ async def quiet_members(
     Leaves out people who joined within the window, paused people and people
     who opted out of counting. One index probe per member for their last day.
     """
+    # Who is quiet is decided by one index probe per member (no row in the window);
+    # the last day is then read once, only for them, and sorted by its label so
+    # the database does not evaluate the subquery again for the ORDER BY.
+    spoke = exists(
+        select(Activity.id).where(
+            Activity.workspace_id == workspace_id,
+            Activity.channel == channel,
+            Activity.member_id == ChannelMember.member_id,
+            Activity.day >= since.date(),
+        )
+    ).correlate(ChannelMember)
     last_day = (
         select(func.max(Activity.day))
         .where(
@@ -199,21 +210,18 @@ async def quiet_members(
         )
         .correlate(ChannelMember)
         .scalar_subquery()
+        .label("last_day")
     )
-    inner = (
-        select(Member.external_id.label("user"), last_day.label("last_day"))
+    rows = await session.execute(
+        select(Member.external_id, last_day)
         .select_from(ChannelMember)
         .join(Member, Member.id == ChannelMember.member_id)
         .where(
             *_counted_members(workspace_id=workspace_id, channel=channel, now=now),
             or_(ChannelMember.joined_at.is_(None), ChannelMember.joined_at < since),
+            ~spoke,
         )
-        .subquery()
-    )
-    rows = await session.execute(
-        select(inner.c.user, inner.c.last_day)
-        .where(or_(inner.c.last_day.is_(None), inner.c.last_day < since.date()))
-        .order_by(inner.c.last_day.is_not(None), inner.c.last_day, inner.c.user)
+        .order_by(last_day.asc().nulls_first(), Member.external_id)
     )
     return [QuietMember(user=user, last_contributed=last) for user, last in rows]
 
