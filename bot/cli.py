@@ -26,8 +26,12 @@ def _parser() -> argparse.ArgumentParser:
         description="A learning network bot for clinical and care professional leaders.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="serve when Slack is configured, else the local console")
-    commands.add_parser("serve", help="HTTP server: Slack at /slack/events, /healthz")
+    commands.add_parser(
+        "run", help="serve when Slack or Teams is configured, else the local console"
+    )
+    commands.add_parser(
+        "serve", help="HTTP server: Slack at /slack/events, Teams at /api/messages, /healthz"
+    )
     commands.add_parser("socket", help="Slack over Socket Mode (local development)")
     commands.add_parser("console", help="talk to the bot in this terminal")
     commands.add_parser("scheduler", help="the clock: plans and sends scheduled posts")
@@ -46,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate = content.add_parser("validate", help="check a custom content pack")
     validate.add_argument("dir", nargs="?", type=Path, help="default: CCPL_CONTENT_DIR")
+    teams = commands.add_parser("teams", help="Microsoft Teams tasks").add_subparsers(
+        dest="teams_command"
+    )
+    package = teams.add_parser("package", help="build the Teams app package to upload")
+    package.add_argument(
+        "--out", type=Path, default=Path("ccpl-teams.zip"), help="default: ccpl-teams.zip"
+    )
+    package.add_argument(
+        "--website",
+        default="https://ccpl.example.org",
+        help="your public https address; /privacy and /terms are linked under it",
+    )
     return parser
 
 
@@ -53,19 +69,26 @@ async def _serve(settings: Settings) -> None:
     from aiohttp import web
 
     from bot.http import build_web_app
-    from bot.runtime import build_context, slack_runtime
+    from bot.runtime import build_context, build_runtime
 
     if settings.has_slack:
         settings.require("SLACK_SIGNING_SECRET")
+    if settings.microsoft_app_id is not None:
+        settings.require("MICROSOFT_APP_PASSWORD")
     ctx = await build_context(settings=settings)
     runtime = None
-    if settings.has_slack:
-        assert settings.slack_signing_secret is not None
-        runtime = await slack_runtime(settings=settings, ctx=ctx)
+    if settings.has_slack or settings.has_teams:
+        runtime = await build_runtime(settings=settings, ctx=ctx)
     else:
-        log.warning("no Slack settings: serving /healthz only")
-    slack = runtime.app if runtime else None
-    runner = web.AppRunner(build_web_app(database=ctx.database, slack=slack), access_log=None)
+        log.warning("no Slack or Teams settings: serving /healthz only")
+    if settings.teams_anonymous:
+        log.warning("CCPL_TEAMS_ANONYMOUS is on: /api/messages accepts unauthenticated requests")
+    app = build_web_app(
+        database=ctx.database,
+        slack=runtime.slack if runtime else None,
+        teams=runtime.teams if runtime else None,
+    )
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host="0.0.0.0", port=settings.port).start()
     log.info("listening on port %d", settings.port)
@@ -87,11 +110,14 @@ async def _until_signalled() -> None:
 
 
 async def _scheduler(settings: Settings) -> None:
-    from bot.runtime import build_context, slack_runtime
+    from bot.runtime import build_context, build_runtime
 
-    settings.require("SLACK_BOT_TOKEN")
+    if not settings.has_teams:
+        settings.require("SLACK_BOT_TOKEN")
+    if settings.microsoft_app_id is not None:
+        settings.require("MICROSOFT_APP_PASSWORD")
     ctx = await build_context(settings=settings)
-    runtime = await slack_runtime(settings=settings, ctx=ctx, clock=True)
+    runtime = await build_runtime(settings=settings, ctx=ctx, clock=True)
     log.info("scheduler started")
     try:
         await _until_signalled()
@@ -134,14 +160,15 @@ def _preview(settings: Settings, args: argparse.Namespace) -> int:
 async def _socket(settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    from bot.runtime import build_context, slack_runtime
+    from bot.runtime import build_context, build_runtime
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     ctx = await build_context(settings=settings)
     # Socket Mode traffic is authenticated by the app token, not signatures.
-    runtime = await slack_runtime(settings=settings, ctx=ctx, verify=False)
+    runtime = await build_runtime(settings=settings, ctx=ctx, verify=False)
+    assert runtime.slack is not None
     try:
-        handler = AsyncSocketModeHandler(runtime.app, settings.slack_app_token)
+        handler = AsyncSocketModeHandler(runtime.slack, settings.slack_app_token)
         await handler.start_async()  # type: ignore[no-untyped-call]  # Bolt leaves it untyped
     finally:
         await runtime.stop()
@@ -187,6 +214,19 @@ def _content_validate(settings: Settings, directory: Path | None) -> int:
     return 0
 
 
+def _teams_package(settings: Settings, out: Path, website: str) -> int:
+    from bot.teams.package import build_package
+
+    settings.require("MICROSOFT_APP_ID")
+    assert settings.microsoft_app_id is not None
+    if not website.startswith("https://"):
+        print("ccpl-bot: --website must be an https:// address", file=sys.stderr)
+        return 2
+    out.write_bytes(build_package(app_id=settings.microsoft_app_id, website=website))
+    print(f"{out}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     parser = _parser()
@@ -195,8 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         if command == "run":
-            command = "serve" if settings.has_slack else "console"
-        quiet = command in ("console", "content", "db", "schedule")
+            command = "serve" if settings.has_slack or settings.has_teams else "console"
+        quiet = command in ("console", "content", "db", "schedule", "teams")
         configure_logging(level=logging.WARNING if quiet else logging.INFO)
         if command == "serve":
             asyncio.run(_serve(settings))
@@ -216,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.db_command != "upgrade":
                 parser.error("try `ccpl-bot db upgrade`")
             asyncio.run(_db_upgrade(settings))
+        elif command == "teams":
+            if args.teams_command != "package":
+                parser.error("try `ccpl-bot teams package [--out FILE]`")
+            return _teams_package(settings, args.out, args.website)
         elif command == "content":
             if args.content_command != "validate":
                 parser.error("try `ccpl-bot content validate [DIR]`")

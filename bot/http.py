@@ -1,4 +1,4 @@
-"""The one aiohttp application: Slack at /slack/events and a health check."""
+"""The one aiohttp application: Slack at /slack/events, Teams at /api/messages, /healthz."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.teams.endpoint import TeamsEndpoint
 from storage import Database
 
-MAX_BODY = 1024 * 1024  # Slack payloads are small; refuse anything huge early.
+MAX_BODY = 1024 * 1024  # Slack and Teams payloads are small; refuse anything huge early.
 
 
-def build_web_app(*, database: Database, slack: AsyncApp | None) -> web.Application:
+def build_web_app(
+    *, database: Database, slack: AsyncApp | None, teams: TeamsEndpoint | None = None
+) -> web.Application:
     """Routes for the platforms that are configured, plus /healthz."""
     app = web.Application(client_max_size=MAX_BODY)
 
@@ -33,4 +36,6 @@ def build_web_app(*, database: Database, slack: AsyncApp | None) -> web.Applicat
             )
 
         app.router.add_post("/slack/events", slack_events)
+    if teams is not None:
+        app.router.add_post("/api/messages", teams.handle)
     return app

@@ -18,6 +18,8 @@ PAYLOAD_LOGGERS = (
     "slack_sdk",
     "slack_bolt",
     "aiohttp.client",
+    # The Agents SDK logs activities and connector calls, with their ids, at INFO and DEBUG.
+    "microsoft_agents",
 )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.posting import Poster, PostFailed
+from bot.routing import OnePoster, PosterRoute
 from handlers import Context, Delivery
 from handlers.nudges import hold_until, is_paused
 from handlers.outbox_messages import compose
@@ -62,7 +63,8 @@ class OutboxSender:
         self,
         *,
         ctx: Context,
-        poster: Poster,
+        poster: Poster | None = None,
+        route: PosterRoute | None = None,
         batch: int = 2000,
         concurrency: int = 64,
         lease: timedelta = timedelta(minutes=5),
@@ -70,7 +72,12 @@ class OutboxSender:
         backoff: timedelta = timedelta(seconds=30),
     ) -> None:
         self.ctx = ctx
-        self.poster = poster
+        # One poster for a single-platform process; a route when Slack and Teams share it.
+        if route is None:
+            if poster is None:
+                raise TypeError("OutboxSender needs a poster or a route")
+            route = OnePoster(poster=poster)
+        self.route = route
         self.batch = batch
         self.lease = lease
         self.max_attempts = max_attempts
@@ -89,6 +96,7 @@ class OutboxSender:
                         await claim_due(session, now=now, limit=self.batch, lease=self.lease)
                     )
                     members = await self._members(session, rows)
+                    await self.route.prepare(session, workspace_ids={r.workspace_id for r in rows})
                 if not rows:
                     return report
                 await self._send_all(rows, members, now, report)
@@ -132,7 +140,8 @@ class OutboxSender:
             outgoing = await compose(ctx=self.ctx, row=row)
             if outgoing is None:
                 return _Result(row_id=row.id, skip="no longer applies")
-            ref = await self.poster.post(
+            poster = self.route.poster_for(workspace_id=row.workspace_id)
+            ref = await poster.post(
                 target=row.target,
                 reply=outgoing.reply,
                 direct=outgoing.reply.delivery is Delivery.DM,

@@ -6,19 +6,37 @@ import logging
 from dataclasses import dataclass, replace
 
 import aiohttp
+from microsoft_agents.hosting.aiohttp import CloudAdapter
 from slack_bolt.async_app import AsyncApp
 
 from bot.clock import Clock
 from bot.leader import Leadership
 from bot.outbox_sender import OutboxSender
+from bot.roles import PlatformDirectory, PlatformRoles
+from bot.routing import PlatformPosters, PosterFor
 from bot.settings import Settings
 from bot.slack.app import build_app
 from bot.slack.client import build_client
+from bot.slack.directory import SlackDirectory
 from bot.slack.poster import SlackPoster
 from bot.slack.respond import Responder
 from bot.slack.roles import SlackRoles
+from bot.teams.app import TeamsBot
+from bot.teams.auth import KeySource, RemoteKeys, TeamsAuth
+from bot.teams.connector import (
+    Connector,
+    ConnectorFactory,
+    EntraTokens,
+    StaticToken,
+    TokenSource,
+)
+from bot.teams.endpoint import TeamsEndpoint
+from bot.teams.files import FileOffers
+from bot.teams.poster import TeamsPoster
+from bot.teams.roles import TeamsRoles
 from content import load_pack
-from handlers import Context
+from handlers import Context, Platform
+from handlers.context import ChannelLister, RoleResolver
 from storage import Database, current_revision, head_revision, upgrade
 
 log = logging.getLogger(__name__)
@@ -58,32 +76,76 @@ async def build_context(*, settings: Settings) -> Context:
 
 
 @dataclass(kw_only=True)
-class SlackRuntime:
-    """The Slack side of a process: Bolt app, outbox sender and, where it runs here, the clock."""
+class Runtime:
+    """The platforms of a process (Slack, Teams or both), one outbox sender and,
+    where it runs here, the clock."""
 
-    app: AsyncApp
+    slack: AsyncApp | None
+    teams: TeamsEndpoint | None
     sender: OutboxSender
     clock: Clock | None
     http: aiohttp.ClientSession
+    connector: Connector | None = None
 
     async def stop(self) -> None:
         if self.clock is not None:
             await self.clock.stop()
+        if self.connector is not None:
+            await self.connector.close()
         await self.http.close()
 
 
-async def slack_runtime(
-    *, settings: Settings, ctx: Context, clock: bool | None = None, verify: bool = True
-) -> SlackRuntime:
-    """Wire Slack to the handlers. The clock runs here in the `scheduler` process, and in
-    `serve` on SQLite (one process); elsewhere `serve` only sends what it has just queued."""
-    # One HTTP session for every call to Slack: connections are kept alive.
-    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
-    client = build_client(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http
+def _teams_tokens(settings: Settings, http: aiohttp.ClientSession) -> TokenSource:
+    if settings.microsoft_app_id is None:
+        return StaticToken("")  # anonymous local development: the emulator wants none
+    return EntraTokens(
+        app_id=settings.microsoft_app_id,
+        password=settings.microsoft_app_password or "",
+        tenant_id=settings.microsoft_app_tenant_id,
+        session=http,
     )
-    roles = SlackRoles(client=client, facilitators=settings.facilitators)
-    sender = OutboxSender(ctx=ctx, poster=SlackPoster(client=client))
+
+
+async def build_runtime(
+    *,
+    settings: Settings,
+    ctx: Context,
+    clock: bool | None = None,
+    verify: bool = True,
+    teams_tokens: TokenSource | None = None,
+    teams_keys: KeySource | None = None,
+) -> Runtime:
+    """Wire the configured platforms to the handlers. The clock runs here in the
+    `scheduler` process, and in `serve` on SQLite (one process); elsewhere `serve`
+    only sends what it has just queued. Tests hand in Teams' token and key sources."""
+    # One HTTP session for every call to Slack and Entra: connections are kept alive.
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
+    posters: dict[str, PosterFor] = {}
+    resolvers: dict[str, RoleResolver] = {}
+    directories: dict[str, ChannelLister] = {}
+    client = None
+    if settings.has_slack:
+        client = build_client(
+            token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http
+        )
+        slack_poster = SlackPoster(client=client)
+        posters[Platform.SLACK] = lambda _: slack_poster
+        resolvers[Platform.SLACK] = SlackRoles(client=client, facilitators=settings.facilitators)
+        directories[Platform.SLACK] = SlackDirectory(client=client)
+    connector = teams_poster = None
+    files = None
+    if settings.has_teams:
+        app_id = settings.microsoft_app_id or ""
+        connector = Connector(tokens=teams_tokens or _teams_tokens(settings, http), app_id=app_id)
+        # Files offered from a separate scheduler process could not be fetched by `serve`.
+        files = FileOffers(session=http)
+        teams_poster = TeamsPoster(
+            database=ctx.database, connector=connector, files=None if clock else files
+        )
+        bound = teams_poster.bound
+        posters[Platform.TEAMS] = lambda workspace_id: bound(workspace_id=workspace_id)
+        resolvers[Platform.TEAMS] = TeamsRoles(facilitators=settings.facilitators)
+    sender = OutboxSender(ctx=ctx, route=PlatformPosters(posters=posters))
     run_clock = ctx.database.is_sqlite if clock is None else clock
     scheduler = (
         Clock(
@@ -102,15 +164,42 @@ async def slack_runtime(
         else:
             await sender.drain()
 
-    wired = replace(ctx, resolve_roles=roles, schedules_changed=changed)
-    responder = Responder(session=http)
-    app = build_app(
-        ctx=wired,
-        client=client,
-        responder=responder,
-        signing_secret=settings.slack_signing_secret or "",
-        verify=verify,
+    wired = replace(
+        ctx,
+        resolve_roles=PlatformRoles(resolvers=resolvers),
+        schedules_changed=changed,
+        channel_members=PlatformDirectory(directories=directories),
     )
+    slack = None
+    if client is not None:
+        slack = build_app(
+            ctx=wired,
+            client=client,
+            responder=Responder(session=http),
+            signing_secret=settings.slack_signing_secret or "",
+            verify=verify,
+        )
+    teams = None
+    if connector is not None and teams_poster is not None and files is not None:
+        teams = TeamsEndpoint(
+            bot=TeamsBot(ctx=wired, connector=connector, poster=teams_poster, files=files),
+            adapter=CloudAdapter(
+                channel_service_client_factory=ConnectorFactory(
+                    tokens=connector.tokens, app_id=connector.app_id
+                )
+            ),
+            auth=(
+                TeamsAuth(
+                    app_id=settings.microsoft_app_id,
+                    tenant_id=settings.microsoft_app_tenant_id,
+                    keys=teams_keys or RemoteKeys(),
+                )
+                if settings.microsoft_app_id is not None
+                else None
+            ),
+        )
     if scheduler is not None:
         await scheduler.start()
-    return SlackRuntime(app=app, sender=sender, clock=scheduler, http=http)
+    return Runtime(
+        slack=slack, teams=teams, sender=sender, clock=scheduler, http=http, connector=connector
+    )

@@ -26,7 +26,12 @@ WHERE_TO_FIND = {
     "SLACK_BOT_TOKEN": " (Slack app > OAuth & Permissions > Bot User OAuth Token)",
     "SLACK_SIGNING_SECRET": " (Slack app > Basic Information > Signing Secret)",
     "SLACK_APP_TOKEN": " (Slack app > Basic Information > App-Level Tokens)",
+    "MICROSOFT_APP_ID": " (Azure Bot > Configuration > Microsoft App ID)",
+    "MICROSOFT_APP_PASSWORD": " (the app registration's client secret, Certificates & secrets)",
 }
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_YES = {"1", "true", "yes", "on"}
+_NO = {"0", "false", "no", "off"}
 
 
 class SettingsError(ValueError):
@@ -45,10 +50,19 @@ class Settings:
     port: int
     facilitators: frozenset[str] = frozenset()
     catch_up_grace: timedelta = timedelta(hours=6)
+    microsoft_app_id: str | None = None
+    microsoft_app_password: str | None = None
+    microsoft_app_tenant_id: str | None = None
+    # Local development only (Agents Playground, Bot Framework Emulator): no JWT check.
+    teams_anonymous: bool = False
 
     @property
     def has_slack(self) -> bool:
         return self.slack_bot_token is not None
+
+    @property
+    def has_teams(self) -> bool:
+        return self.microsoft_app_id is not None or self.teams_anonymous
 
     def require(self, *names: str) -> None:
         """Stop with a line naming the first setting a command needs but lacks."""
@@ -59,8 +73,15 @@ class Settings:
 
     def __repr__(self) -> str:
         # Never let a token reach a log through an accidental repr.
+        teams = (
+            "configured"
+            if self.microsoft_app_id
+            else "anonymous"
+            if self.teams_anonymous
+            else "off"
+        )
         return (
-            f"Settings(slack={'configured' if self.has_slack else 'off'}, "
+            f"Settings(slack={'configured' if self.has_slack else 'off'}, teams={teams}, "
             f"database={normalise_url(self.database_url).get_backend_name()}, "
             f"timezone={self.timezone.key}, port={self.port})"
         )
@@ -139,6 +160,24 @@ def load_settings(
     if not timedelta(0) <= grace <= timedelta(days=7):
         raise SettingsError("CCPL_CATCHUP_GRACE_HOURS must be from 0 to 168")
 
+    app_id = _optional(env, "MICROSOFT_APP_ID")
+    if app_id is not None and not _GUID.fullmatch(app_id):
+        raise SettingsError(
+            "MICROSOFT_APP_ID should be a GUID like 00000000-0000-0000-0000-000000000000"
+        )
+    tenant_id = _optional(env, "MICROSOFT_APP_TENANT_ID")
+    if tenant_id is not None and not _GUID.fullmatch(tenant_id):
+        raise SettingsError("MICROSOFT_APP_TENANT_ID should be your Entra tenant's GUID")
+    anonymous_raw = (_optional(env, "CCPL_TEAMS_ANONYMOUS") or "0").lower()
+    if anonymous_raw not in _YES | _NO:
+        raise SettingsError(f"CCPL_TEAMS_ANONYMOUS must be 1 or 0, got {anonymous_raw!r}")
+    anonymous = anonymous_raw in _YES
+    if anonymous and app_id is not None:
+        raise SettingsError(
+            "CCPL_TEAMS_ANONYMOUS is for local development without MICROSOFT_APP_ID; "
+            "with an app id every request is authenticated, so unset one of them"
+        )
+
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -150,4 +189,8 @@ def load_settings(
         port=int(port_raw),
         facilitators=facilitators,
         catch_up_grace=grace,
+        microsoft_app_id=app_id,
+        microsoft_app_password=_optional(env, "MICROSOFT_APP_PASSWORD"),
+        microsoft_app_tenant_id=tenant_id,
+        teams_anonymous=anonymous,
     )

@@ -350,3 +350,42 @@ class PollVote(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     choice: Mapped[int]
+
+
+class TeamsConversation(Base):
+    """Where the bot may post in Teams unprompted: a channel or group chat it has seen.
+
+    Teams only accepts a proactive post with the conversation's service URL,
+    which arrives with each activity; this row keeps the latest one.
+    """
+
+    __tablename__ = "teams_conversations"
+    __table_args__ = (UniqueConstraint("workspace_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # channel, groupChat
+    # The channel's name in its team, offered when a forum is set up; never a person's.
+    name: Mapped[str | None] = mapped_column(String(200))
+    team_id: Mapped[str | None] = mapped_column(String(200))
+    service_url: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TeamsMember(Base):
+    """How to reach one person in Teams: their Teams user id and 1:1 chat, once known.
+
+    It is about the person, so `forget-me` erases it with them.
+    """
+
+    __tablename__ = "teams_members"
+    __table_args__ = (UniqueConstraint("workspace_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    user_ref: Mapped[str] = mapped_column(String(200))  # the "29:..." id the connector wants
+    conversation_id: Mapped[str | None] = mapped_column(String(200))  # the personal chat
+    service_url: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

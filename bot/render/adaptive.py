@@ -1,0 +1,282 @@
+"""Adaptive Cards (1.5, what Teams renders for bots) from the neutral Reply and Form.
+
+Buttons and forms use Action.Submit: Teams sends its `data`, merged with the
+form's inputs, back as a message activity, answered in `submission()`.
+A form carries its own definition (without any typed text) in the submit
+data, so a submission with errors can be shown again as the same card with
+the errors beside their fields and everything typed kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from bot.render.markup import to_teams
+from handlers import Button, Field, FieldKind, FieldValue, Form, Option, Reply, Section
+
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.5"
+# Teams refuses a message over about 28 KB; stay clear of it with room for the envelope.
+CARD_BUDGET = 24_000
+TEXT_LIMIT = 4_000
+BUTTONS_PER_ROW = 5
+MORE = "_More than fits here; narrow it._"
+
+# Keys of our own in Action.Submit data; field ids never start with "ccpl_".
+ACTION_KEY = "ccpl_action"
+VALUE_KEY = "ccpl_value"
+FORM_KEY = "ccpl_form"
+STATE_KEY = "ccpl_state"
+DEFINITION_KEY = "ccpl_definition"
+
+ChannelChoice = tuple[str, str]  # (conversation id, label)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": _clip(to_teams(text), TEXT_LIMIT), "wrap": True, **style}
+
+
+def _submit(button: Button) -> dict[str, Any]:
+    action: dict[str, Any] = {
+        "type": "Action.Submit",
+        "title": _clip(button.label, 80),
+        "data": {ACTION_KEY: button.action_id, VALUE_KEY: button.value},
+    }
+    if button.style == "primary":
+        action["style"] = "positive"
+    elif button.style == "danger":
+        action["style"] = "destructive"
+    return action
+
+
+def _button_rows(buttons: Sequence[Button]) -> list[dict[str, Any]]:
+    # Teams shows a handful of actions per row and hides the rest behind "...".
+    return [
+        {"type": "ActionSet", "actions": [_submit(b) for b in buttons[i : i + BUTTONS_PER_ROW]]}
+        for i in range(0, len(buttons), BUTTONS_PER_ROW)
+    ]
+
+
+def _section(section: Section) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    if section.heading:
+        items.append(_text(_clip(section.heading, 200), weight="Bolder", size="Medium"))
+    if section.text.strip():
+        items.append(_text(section.text, spacing="Small"))
+    if section.note:
+        items.append(_text(section.note, isSubtle=True, size="Small", spacing="Small"))
+    items.extend(_button_rows(section.buttons))
+    return items
+
+
+def card(
+    body: list[dict[str, Any]], *, actions: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": SCHEMA,
+        "version": VERSION,
+        "body": body,
+    }
+    if actions:
+        found["actions"] = actions
+    return found
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False).encode())
+
+
+def render_card(reply: Reply) -> dict[str, Any]:
+    """A message card: sections in order, then the reply's own buttons.
+
+    Sections that would take the card past Teams' size limit are left off
+    with a line saying so, as Slack's renderer does past 50 blocks.
+    """
+    sections = reply.sections or (Section(text=reply.text),)
+    body: list[dict[str, Any]] = []
+    spent = _size(reply.buttons and _button_rows(reply.buttons))
+    for section in sections:
+        items = _section(section)
+        cost = _size(items)
+        if body and spent + cost > CARD_BUDGET:
+            body.append(_text(MORE, isSubtle=True))
+            break
+        body.extend(items)
+        spent += cost
+    body.extend(_button_rows(reply.buttons))
+    return card(body)
+
+
+def attachment(content: dict[str, Any]) -> dict[str, Any]:
+    return {"contentType": CONTENT_TYPE, "content": content}
+
+
+def _initial(field: Field, values: Mapping[str, FieldValue] | None) -> FieldValue:
+    if values is not None and field.id in values:
+        return values[field.id]
+    return field.initial
+
+
+def _as_text(value: FieldValue) -> str:
+    return value if isinstance(value, str) else ",".join(value)
+
+
+def _choices(options: Sequence[Option]) -> list[dict[str, str]]:
+    return [{"title": _clip(o.label, 200), "value": o.value} for o in options]
+
+
+def _input(field: Field, value: FieldValue, channels: Sequence[ChannelChoice]) -> dict[str, Any]:
+    base: dict[str, Any] = {"id": field.id, "label": _clip(field.label, 200)}
+    if field.required:
+        base["isRequired"] = True
+        base["errorMessage"] = f"{_clip(field.label, 100)} is needed"
+    text = _as_text(value)
+    kind = field.kind
+    if kind in (FieldKind.TEXT, FieldKind.MULTILINE):
+        found = {"type": "Input.Text", **base, "isMultiline": kind is FieldKind.MULTILINE}
+        if field.max_length:
+            found["maxLength"] = field.max_length
+        if text:
+            found["value"] = text
+        return found
+    if kind is FieldKind.NUMBER:
+        found = {"type": "Input.Number", **base}
+        if field.min_value is not None:
+            found["min"] = field.min_value
+        if field.max_value is not None:
+            found["max"] = field.max_value
+        if text.strip().lstrip("-").isdigit():
+            found["value"] = int(text)
+        return found
+    if kind is FieldKind.DATE:
+        return {"type": "Input.Date", **base, **({"value": text} if text else {})}
+    if kind is FieldKind.TIME:
+        return {"type": "Input.Time", **base, **({"value": text} if text else {})}
+    if kind is FieldKind.CHANNEL:
+        options = tuple(Option(value=c, label=label) for c, label in channels)
+        # Only a required channel is chosen for the person; an optional one waits for them.
+        chosen = text or (channels[0][0] if channels and field.required else "")
+        found = {"type": "Input.ChoiceSet", **base, "choices": _choices(options)}
+        found["style"] = "compact"
+        found["placeholder"] = "Choose a channel"
+        if chosen:
+            found["value"] = chosen
+        return found
+    multiple = kind in (FieldKind.MULTISELECT, FieldKind.CHECKBOX)
+    found = {"type": "Input.ChoiceSet", **base, "choices": _choices(field.options)}
+    found["style"] = "expanded" if kind is FieldKind.CHECKBOX else "compact"
+    if multiple:
+        found["isMultiSelect"] = True
+    if text:
+        found["value"] = text
+    return found
+
+
+def render_form(
+    form: Form,
+    *,
+    channels: Sequence[ChannelChoice] = (),
+    values: Mapping[str, FieldValue] | None = None,
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A form as a card. With `values` and `errors` it is the same form shown again:
+    what was typed is kept and each problem sits under its field."""
+    problems = dict(errors or {})
+    body: list[dict[str, Any]] = [_text(form.title, weight="Bolder", size="Large")]
+    if form.intro:
+        body.append(_text(form.intro))
+    if problems:
+        body.append(
+            _text("Please check the fields marked below.", color="Attention", weight="Bolder")
+        )
+    for field in form.fields:
+        body.append(_input(field, _initial(field, values), channels))
+        if field.hint:
+            body.append(_text(field.hint, isSubtle=True, size="Small", spacing="None"))
+        if field.id in problems:
+            body.append(_text(problems.pop(field.id), color="Attention", spacing="None"))
+    for message in problems.values():  # a problem with no field of its own
+        body.append(_text(message, color="Attention"))
+    submit = {
+        "type": "Action.Submit",
+        "title": _clip(form.submit, 80),
+        "style": "positive",
+        "data": {
+            FORM_KEY: form.form_id,
+            STATE_KEY: form.state,
+            DEFINITION_KEY: _definition(form),
+        },
+    }
+    return card(body, actions=[submit])
+
+
+def _definition(form: Form) -> dict[str, Any]:
+    # Without initial values: text someone typed in an earlier edit is not copied here.
+    empty = replace(form, fields=tuple(replace(f, initial="") for f in form.fields))
+    return asdict(empty)
+
+
+def _form_from(definition: Mapping[str, Any]) -> Form:
+    fields = tuple(
+        Field(
+            **{
+                **f,
+                "kind": FieldKind(f["kind"]),
+                "options": tuple(Option(**o) for o in f.get("options", ())),
+            }
+        )
+        for f in definition["fields"]
+    )
+    return Form(**{**definition, "fields": fields})
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Pressed:
+    """A button press from a card."""
+
+    action_id: str
+    value: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Submitted:
+    """A form submission: its form (to show again on errors), state and values."""
+
+    form: Form
+    values: dict[str, FieldValue]
+
+
+def submission(value: Any) -> Pressed | Submitted | None:
+    """What an Action.Submit sent, or None when the activity is not one of ours."""
+    if not isinstance(value, Mapping):
+        return None
+    if isinstance(value.get(ACTION_KEY), str):
+        return Pressed(action_id=value[ACTION_KEY], value=str(value.get(VALUE_KEY) or ""))
+    definition = value.get(DEFINITION_KEY)
+    if not isinstance(value.get(FORM_KEY), str) or not isinstance(definition, Mapping):
+        return None
+    try:
+        form = _form_from(definition)
+    except (KeyError, TypeError, ValueError):
+        return None
+    values: dict[str, FieldValue] = {}
+    for field in form.fields:
+        raw = value.get(field.id)
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)  # some clients send a number input as a JSON number
+        text = "" if raw is None else str(raw)
+        if field.kind in (FieldKind.MULTISELECT, FieldKind.CHECKBOX):
+            # A multi-select choice set sends its values joined by commas.
+            values[field.id] = tuple(v for v in text.split(",") if v)
+        else:
+            values[field.id] = text
+    return Submitted(form=form, values=values)

@@ -1,0 +1,424 @@
+"""The Teams bot: activities in, the neutral handlers, replies out through the connector.
+
+Messages are commands (`@CCPL tip` in a channel, `tip` in a personal chat).
+Card buttons and forms come back as messages whose `value` is the card's
+submit data. Anything private (forms, files, answers meant for one person)
+goes to the person's 1:1 chat, because Teams has no messages that only one
+member of a channel can see.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from microsoft_agents.activity import Activity, Attachment, InvokeResponse
+from microsoft_agents.hosting.core.turn_context import TurnContext
+
+from bot.posting import PostFailed
+from bot.render.adaptive import (
+    CONTENT_TYPE,
+    Pressed,
+    Submitted,
+    render_form,
+    submission,
+)
+from bot.teams.connector import Connector
+from bot.teams.files import FileOffers
+from bot.teams.poster import TeamsPoster, message_activity
+from handlers import (
+    Action,
+    Actor,
+    Context,
+    Delivery,
+    FieldKind,
+    Form,
+    HandlerError,
+    Invalid,
+    Platform,
+    Reply,
+    handle_action,
+    handle_text,
+)
+from storage import DatabaseUnavailable, claim_event
+from storage.conversations import known_channels, remember_conversation, remember_person
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = (
+    "Sorry, I couldn't reach my database just now, so nothing was changed. "
+    "Please try again in a minute."
+)
+UNAVAILABLE_FORM = (
+    "Couldn't save just now (database unavailable). Your text is still here: "
+    "press the button again in a minute."
+)
+SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again."
+SENT_TO_CHAT = "I've sent you a private message."
+WELCOME = (
+    "Hello! I'm CCPL, the learning network bot. Type **help** to see what I can do, "
+    "or **tip** for a leadership tip."
+)
+FILE_EXPIRED = "That file offer has expired. Ask me again and I'll send a fresh one."
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Turn:
+    """Where an activity came from, and so where its answers go."""
+
+    actor: Actor
+    workspace_id: int
+    service_url: str
+    tenant_id: str
+    conversation_id: str  # a channel message's conversation includes its thread
+    personal: bool
+    user_ref: str
+    reply_to_id: str | None
+    fresh: bool = True  # False for a message the connector delivered twice
+
+
+def _channel_id(activity: Activity, data: Mapping[str, Any]) -> str:
+    channel = (data.get("channel") or {}).get("id")
+    if isinstance(channel, str) and channel:
+        return channel
+    # A thread's conversation id is the channel's plus ";messageid=...".
+    return activity.conversation.id.split(";", 1)[0]
+
+
+def command_text(activity: Activity) -> str:
+    """The words typed to the bot, without the @mention and the HTML Teams wraps them in."""
+    text = activity.remove_recipient_mention() if activity.text else ""
+    return html.unescape(_TAGS.sub(" ", text)).replace("\xa0", " ").strip()
+
+
+class TeamsBot:
+    """The agent the SDK's adapter calls for each activity."""
+
+    def __init__(
+        self,
+        *,
+        ctx: Context,
+        connector: Connector,
+        poster: TeamsPoster,
+        files: FileOffers,
+    ) -> None:
+        self.ctx = ctx
+        self.connector = connector
+        self.poster = poster
+        self.files = files
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity
+        try:
+            turn = await self._turn(activity)
+        except DatabaseUnavailable:
+            log.warning("database unavailable at a Teams activity")
+            await self._unavailable(activity)
+            return
+        if turn is None:
+            return
+        if not turn.fresh:
+            log.info("dropped a Teams message delivered twice")
+            return
+        try:
+            await self._dispatch(context, turn)
+        except PostFailed as exc:
+            log.warning("could not answer in Teams: %s", exc.reason)
+        except Exception as exc:
+            # The SDK's default would show the exception's text in the chat, and the
+            # text can quote what someone typed (a database error's parameters), so
+            # neither the chat nor the log gets more than its type.
+            log.error("unexpected %s answering a Teams activity", type(exc).__name__)
+            with contextlib.suppress(PostFailed):
+                await self._send(turn, turn.conversation_id, Reply(text=SOMETHING_WRONG))
+
+    async def _dispatch(self, context: TurnContext, turn: Turn) -> None:
+        activity = context.activity
+        kind = activity.type
+        if kind == "invoke" and activity.name == "fileConsent/invoke":
+            # Acknowledged whatever happens next: Teams shows an error for anything else.
+            await context.send_activity(
+                Activity(type="invokeResponse", value=InvokeResponse(status=200))
+            )
+            await self._file_answer(turn, activity)
+            return
+        if kind == "installationUpdate" and (activity.action or "").startswith("add"):
+            await self._send(turn, turn.conversation_id, Reply(text=WELCOME))
+            return
+        if kind != "message":
+            return  # conversation updates and the rest: the reference is already kept
+        sent = submission(activity.value)
+        if isinstance(sent, Submitted):
+            await self._submit(turn, sent)
+        elif isinstance(sent, Pressed):
+            action = Action(action_id=sent.action_id, value=sent.value)
+            reply = await self._run(
+                lambda: handle_action(ctx=self.ctx, actor=turn.actor, action=action)
+            )
+            # A button in a channel (an RSVP, a vote) would fill its thread with notes.
+            await self.deliver(turn, reply, note=False)
+        else:
+            text = command_text(activity)
+            reply = await self._run(lambda: handle_text(ctx=self.ctx, actor=turn.actor, text=text))
+            await self.deliver(turn, reply)
+
+    async def _turn(self, activity: Activity) -> Turn | None:
+        """Who and where, and keep the conversation's reference for posting later."""
+        data: Mapping[str, Any] = (
+            activity.channel_data if isinstance(activity.channel_data, Mapping) else {}
+        )
+        conversation = activity.conversation
+        sender = activity.from_property
+        tenant = conversation.tenant_id or (data.get("tenant") or {}).get("id")
+        if not tenant or sender is None or not sender.id or not activity.service_url:
+            log.info("ignored a Teams activity without tenant, sender or service URL")
+            return None
+        kind = conversation.conversation_type or "personal"
+        personal = kind == "personal"
+        channel = None if personal else _channel_id(activity, data)
+        actor = Actor(
+            platform=Platform.TEAMS,
+            workspace=tenant,
+            user=sender.aad_object_id or sender.id,
+            name=sender.name,
+            channel=channel,
+        )
+        # Every activity refreshes the references (two small upserts): a service URL
+        # can move, and someone who used forget-me and came back is reachable again.
+        workspace_id, fresh = await self._remember(activity, actor, data, kind, channel)
+        return Turn(
+            fresh=fresh,
+            actor=actor,
+            workspace_id=workspace_id,
+            service_url=activity.service_url,
+            tenant_id=tenant,
+            conversation_id=conversation.id,
+            personal=personal,
+            user_ref=sender.id,
+            reply_to_id=activity.reply_to_id,
+        )
+
+    async def _remember(
+        self,
+        activity: Activity,
+        actor: Actor,
+        data: Mapping[str, Any],
+        kind: str,
+        channel: str | None,
+    ) -> tuple[int, bool]:
+        """Upsert the references; False when this message was already handled (a redelivery)."""
+        assert activity.from_property is not None and activity.service_url
+        now = self.ctx.clock()
+        async with self.ctx.acting(actor) as (session, scope):
+            fresh = True
+            if activity.type == "message" and activity.id:
+                # Activity ids are unique within a conversation, and conversation ids are
+                # long, so the key is a digest of both.
+                key = f"{activity.conversation.id}/{activity.id}".encode()
+                fresh = await claim_event(
+                    session,
+                    platform=Platform.TEAMS,
+                    workspace=actor.workspace,
+                    event_id="teams:" + hashlib.sha256(key).hexdigest()[:40],
+                    now=now,
+                )
+            await remember_person(
+                session,
+                scope=scope,
+                user_ref=activity.from_property.id,
+                service_url=activity.service_url,
+                now=now,
+                conversation_id=activity.conversation.id if kind == "personal" else None,
+            )
+            if channel is not None:
+                await remember_conversation(
+                    session,
+                    workspace_id=scope.workspace_id,
+                    conversation_id=channel,
+                    kind=kind,
+                    service_url=activity.service_url,
+                    now=now,
+                    name=(data.get("channel") or {}).get("name"),
+                    team_id=(data.get("team") or {}).get("id"),
+                )
+            return scope.workspace_id, fresh
+
+    async def _unavailable(self, activity: Activity) -> None:
+        if activity.type != "message" or not activity.service_url:
+            return
+        try:
+            await self.connector.send(
+                service_url=activity.service_url,
+                conversation_id=activity.conversation.id,
+                activity=message_activity(Reply(text=UNAVAILABLE)),
+            )
+        except PostFailed as exc:
+            log.warning("could not say the database is unavailable: %s", exc.reason)
+
+    async def _run(self, produce: Callable[[], Awaitable[Reply]]) -> Reply:
+        """A handler's reply, with domain errors and outages turned into kind replies."""
+        try:
+            return await produce()
+        except HandlerError as exc:
+            return Reply(text=exc.message)
+        except DatabaseUnavailable:
+            log.warning("database unavailable while answering in Teams")
+            return Reply(text=UNAVAILABLE)
+
+    async def _personal_chat(self, turn: Turn) -> str:
+        if turn.personal:
+            return turn.conversation_id
+        where = await self.poster.person(workspace_id=turn.workspace_id, user=turn.actor.user)
+        return where.conversation_id
+
+    async def _send(self, turn: Turn, conversation_id: str, reply: Reply) -> str:
+        named = await self.poster.named(workspace_id=turn.workspace_id, reply=reply)
+        return await self.connector.send(
+            service_url=turn.service_url,
+            conversation_id=conversation_id,
+            activity=message_activity(named),
+        )
+
+    async def _form_card(
+        self,
+        turn: Turn,
+        form: Form,
+        *,
+        values: Mapping[str, Any] | None = None,
+        errors: Mapping[str, str] | None = None,
+    ) -> Activity:
+        channels: list[tuple[str, str]] = []
+        if any(f.kind is FieldKind.CHANNEL for f in form.fields):
+            if turn.actor.channel:
+                channels.append((turn.actor.channel, "This channel"))
+            async with self.ctx.database.transaction() as session:
+                for known in await known_channels(session, workspace_id=turn.workspace_id):
+                    if known.conversation_id != turn.actor.channel:
+                        label = known.name or "A channel the bot is in"
+                        channels.append((known.conversation_id, label))
+        content = render_form(form, channels=channels, values=values, errors=errors)
+        return Activity(
+            type="message",
+            summary=form.title,
+            attachments=[Attachment(content_type=CONTENT_TYPE, content=content)],
+        )
+
+    async def deliver(self, turn: Turn, reply: Reply, *, note: bool = True) -> None:
+        """Put a reply where it belongs: this conversation, or the person's 1:1 chat.
+        With `note`, a channel thread is told when its answer went to the chat."""
+        private = (
+            reply.delivery is not Delivery.CHANNEL
+            or reply.form is not None
+            or bool(reply.attachments)
+        )
+        where = turn.conversation_id
+        if private and not turn.personal:
+            where = await self._personal_chat(turn)
+            if note:
+                await self._send(turn, turn.conversation_id, Reply(text=SENT_TO_CHAT))
+        if reply.form is not None:
+            card = await self._form_card(turn, reply.form)
+            await self.connector.send(
+                service_url=turn.service_url, conversation_id=where, activity=card
+            )
+        elif reply.sections or reply.buttons or reply.text:
+            await self._send(turn, where, reply)
+        if reply.attachments:
+            offers = [
+                self.files.offer(attachment=a, member=turn.actor.user) for a in reply.attachments
+            ]
+            await self.connector.send(
+                service_url=turn.service_url,
+                conversation_id=where,
+                activity=Activity.model_validate({"type": "message", "attachments": offers}),
+            )
+        await self._also_post(turn, reply)
+
+    async def _also_post(self, turn: Turn, reply: Reply) -> None:
+        poster = self.poster.bound(workspace_id=turn.workspace_id)
+        for post in reply.also_post:
+            try:
+                await poster.post(
+                    target=post.channel,
+                    reply=post.reply,
+                    direct=post.reply.delivery is Delivery.DM,
+                    update=post.update,
+                )
+            except PostFailed as exc:
+                log.warning("a follow-up post failed: %s", exc.reason)
+
+    async def _submit(self, turn: Turn, sent: Submitted) -> None:
+        """Save a form; on errors show the same card again with the errors and the text kept."""
+        form = sent.form
+        action = Action(
+            action_id=form.form_id,
+            value=form.state,
+            values=MappingProxyType(dict(sent.values)),
+        )
+        first = form.fields[0].id if form.fields else ""
+        errors: dict[str, str] = {}
+        reply: Reply | None = None
+        try:
+            reply = await handle_action(ctx=self.ctx, actor=turn.actor, action=action)
+        except Invalid as exc:
+            ids = {f.id for f in form.fields}
+            errors = {k: v for k, v in exc.errors.items() if k in ids} or {first: exc.message}
+        except DatabaseUnavailable:
+            log.warning("database unavailable at a Teams form submission; the card keeps its text")
+            errors = {first: UNAVAILABLE_FORM}
+        except HandlerError as exc:
+            errors = {first: exc.message}
+        if reply is None:
+            card = await self._form_card(turn, form, values=sent.values, errors=errors)
+            await self._replace(turn, card)
+            return
+        if reply.form is None and not reply.attachments and not reply.also_post:
+            # The saved form becomes the answer, as a modal closes in Slack.
+            named = await self.poster.named(workspace_id=turn.workspace_id, reply=reply)
+            await self._replace(turn, message_activity(named))
+            return
+        await self._replace(turn, message_activity(Reply(text=f"{form.title}: sent.")))
+        await self.deliver(turn, reply)
+
+    async def _replace(self, turn: Turn, activity: Activity) -> None:
+        if turn.reply_to_id:
+            await self.connector.update(
+                service_url=turn.service_url,
+                conversation_id=turn.conversation_id,
+                activity_id=turn.reply_to_id,
+                activity=activity,
+            )
+        else:
+            await self.connector.send(
+                service_url=turn.service_url,
+                conversation_id=turn.conversation_id,
+                activity=activity,
+            )
+
+    async def _file_answer(self, turn: Turn, activity: Activity) -> None:
+        value = activity.value if isinstance(activity.value, Mapping) else {}
+        token = str((value.get("context") or {}).get("token") or "")
+        offered = self.files.take(token=token, member=turn.actor.user)
+        if value.get("action") != "accept":
+            done = Reply(text="No problem: the file was not saved.")
+        elif offered is None:
+            done = Reply(text=FILE_EXPIRED)
+        else:
+            info = await self.files.upload(
+                attachment=offered, upload_info=dict(value.get("uploadInfo") or {})
+            )
+            await self.connector.send(
+                service_url=turn.service_url,
+                conversation_id=turn.conversation_id,
+                activity=Activity.model_validate({"type": "message", "attachments": [info]}),
+            )
+            done = Reply(text=f"Saved {offered.filename} to your OneDrive.")
+        await self._replace(turn, message_activity(done))

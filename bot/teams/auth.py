@@ -1,0 +1,125 @@
+"""Who may post to /api/messages: requests signed by the Bot Connector for our app id.
+
+The check is ours rather than the SDK's middleware so that it fails closed
+before any network call: a token that is not RS256, or names an issuer we do
+not trust, is refused on sight. Only a plausible token makes us look up the
+signing key, and that look-up has a short timeout. Signing keys come from a
+`KeySource`, which tests replace with keys of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import jwt
+from microsoft_agents.hosting.core.authorization import ClaimsIdentity
+
+log = logging.getLogger(__name__)
+
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+BOT_FRAMEWORK_KEYS = "https://login.botframework.com/v1/.well-known/keys"
+# Clock skew the Bot Framework allows between its token service and us.
+LEEWAY_SECONDS = 300
+KEY_TIMEOUT_SECONDS = 5
+KEY_CACHE_SECONDS = 24 * 3600
+
+
+class Unauthorized(Exception):
+    """The request is not from the Bot Connector for this app; answered with 401."""
+
+
+class KeySource(Protocol):
+    async def signing_key(self, *, jwks_uri: str, kid: str) -> Any:
+        """The public key with this id, or raise Unauthorized."""
+        ...  # pragma: no cover
+
+
+@dataclass
+class RemoteKeys:
+    """Keys from the issuer's published key set, cached for a day as Microsoft advises."""
+
+    timeout: float = KEY_TIMEOUT_SECONDS
+    _clients: dict[str, tuple[float, jwt.PyJWKClient]] = field(default_factory=dict)
+
+    async def signing_key(self, *, jwks_uri: str, kid: str) -> Any:
+        cached = self._clients.get(jwks_uri)
+        if cached is None or time.monotonic() - cached[0] > KEY_CACHE_SECONDS:
+            cached = (time.monotonic(), jwt.PyJWKClient(jwks_uri, timeout=int(self.timeout)))
+            self._clients[jwks_uri] = cached
+        client = cached[1]
+        try:
+            found = await asyncio.wait_for(
+                asyncio.to_thread(client.get_signing_key, kid), timeout=self.timeout + 1
+            )
+        except (jwt.PyJWTError, TimeoutError, OSError) as exc:
+            log.warning("could not get the Bot Connector's signing key: %s", type(exc).__name__)
+            raise Unauthorized("signing key unavailable") from None
+        return found.key
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamsAuth:
+    """Validates the bearer token on each request from Teams.
+
+    Accepted issuers: the Bot Framework's, and Entra's for our own tenant when
+    `tenant_id` is set (single-tenant bots receive Entra-issued tokens).
+    """
+
+    app_id: str
+    tenant_id: str | None = None
+    keys: KeySource = field(default_factory=RemoteKeys)
+
+    def _issuers(self) -> dict[str, str]:
+        found = {BOT_FRAMEWORK_ISSUER: BOT_FRAMEWORK_KEYS}
+        if self.tenant_id:
+            keys = f"https://login.microsoftonline.com/{self.tenant_id}/discovery/v2.0/keys"
+            found[f"https://login.microsoftonline.com/{self.tenant_id}/v2.0"] = keys
+            found[f"https://sts.windows.net/{self.tenant_id}/"] = keys
+        return found
+
+    async def identify(self, authorization: str | None) -> ClaimsIdentity:
+        """The caller's verified claims; raise Unauthorized for anything else."""
+        if not authorization:
+            raise Unauthorized("no Authorization header")
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("not a bearer token")
+        token = token.strip()
+        try:
+            header = jwt.get_unverified_header(token)
+            unverified = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            raise Unauthorized("not a JWT") from None
+        if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+            raise Unauthorized("not signed the way the Bot Connector signs")
+        issuer = unverified.get("iss")
+        jwks_uri = self._issuers().get(issuer) if isinstance(issuer, str) else None
+        if jwks_uri is None:
+            raise Unauthorized("untrusted issuer")
+        key = await self.keys.signing_key(jwks_uri=jwks_uri, kid=header["kid"])
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=["RS256"],
+                audience=self.app_id,
+                issuer=issuer,
+                leeway=LEEWAY_SECONDS,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(type(exc).__name__) from None
+        return ClaimsIdentity(claims, authentication_type="Bearer", security_token=token)
+
+
+def service_url_matches(identity: ClaimsIdentity, service_url: str | None) -> bool:
+    """A Bot Framework token names the service URL it was issued for; replies go there,
+    so an activity pointing elsewhere is refused."""
+    claimed = identity.get_claim_value("serviceurl")
+    if not claimed:
+        return True
+    return bool(service_url) and str(claimed).rstrip("/") == str(service_url).rstrip("/")

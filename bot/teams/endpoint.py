@@ -1,0 +1,55 @@
+"""`POST /api/messages`: authenticate, then hand the activity to the SDK's adapter."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+from aiohttp import web
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core.authorization import ClaimsIdentity
+from microsoft_agents.hosting.core.turn_context import TurnContext
+
+from bot.teams.app import TeamsBot
+from bot.teams.auth import TeamsAuth, Unauthorized, service_url_matches
+
+log = logging.getLogger(__name__)
+
+
+async def _log_turn_error(context: TurnContext, error: Exception) -> None:
+    # Replaces the SDK's default, which prints a traceback and posts the error's text.
+    log.error("Teams turn failed: %s", type(error).__name__)
+
+
+class TeamsEndpoint:
+    """`auth=None` is anonymous local development (the Agents Playground or the
+    Bot Framework Emulator); it is only ever chosen by an explicit setting."""
+
+    def __init__(self, *, bot: TeamsBot, adapter: CloudAdapter, auth: TeamsAuth | None) -> None:
+        self.bot = bot
+        self.adapter = adapter
+        self.auth = auth
+        adapter.on_turn_error = _log_turn_error
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        identity = ClaimsIdentity()
+        if self.auth is not None:
+            try:
+                identity = await self.auth.identify(request.headers.get("Authorization"))
+            except Unauthorized as exc:
+                log.warning("refused a request to /api/messages: %s", exc)
+                return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "expected an activity"}, status=400)
+        service_url = body.get("serviceUrl") if isinstance(body, dict) else None
+        if not service_url_matches(identity, service_url):
+            log.warning("refused an activity whose service URL its token does not name")
+            return web.json_response({"error": "unauthorized"}, status=401)
+        with warnings.catch_warnings():
+            # The SDK's request adapter reads this plain string key, so it must be one.
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            request["claims_identity"] = identity
+        response = await self.adapter.process(request, self.bot)
+        return response if response is not None else web.Response(status=202)

@@ -1,0 +1,196 @@
+"""Posting a neutral Reply to a Teams channel or person, through stored references.
+
+Teams lets a bot post unprompted only where it has been: a channel it was
+added to, or a person it has met. Each post finds that conversation's
+service URL in storage; a person's 1:1 chat is opened on first need.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from microsoft_agents.activity import Activity, Attachment
+
+from bot.posting import PostFailed
+from bot.render.adaptive import CONTENT_TYPE, render_card
+from bot.render.markup import channel_ids, name_channels, to_teams
+from bot.teams.connector import Connector
+from bot.teams.files import FileOffers
+from handlers import Reply
+from storage import Database
+from storage.conversations import (
+    channel_names,
+    find_conversation,
+    find_person,
+    set_personal_chat,
+)
+from storage.models import Workspace
+
+log = logging.getLogger(__name__)
+
+
+def message_activity(reply: Reply) -> Activity:
+    """Plain text for a plain answer, a card for anything with sections or buttons."""
+    if not reply.sections and not reply.buttons:
+        return Activity(type="message", text=to_teams(reply.text), text_format="markdown")
+    return Activity(
+        type="message",
+        summary=reply.text[:200],
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=render_card(reply))],
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Destination:
+    service_url: str
+    conversation_id: str
+
+
+class TeamsPoster:
+    """Shared by every tenant; `bound()` gives the `Poster` for one workspace."""
+
+    def __init__(
+        self, *, database: Database, connector: Connector, files: FileOffers | None = None
+    ) -> None:
+        self.database = database
+        self.connector = connector
+        # Offers wait in this process's memory, so only a process that also answers
+        # /api/messages should make them (`serve`, not a separate `scheduler`).
+        self.files = files
+        self._tenants: dict[int, str] = {}
+
+    async def named(self, *, workspace_id: int, reply: Reply) -> Reply:
+        """The reply with its `<#channel>` references as channel names, where known."""
+        texts = [reply.text] + [
+            part for s in reply.sections for part in (s.heading, s.text, s.note) if part
+        ]
+        wanted = set().union(*(channel_ids(t) for t in texts))
+        if not wanted:
+            return reply
+        async with self.database.transaction() as session:
+            names = await channel_names(session, workspace_id=workspace_id, conversation_ids=wanted)
+
+        def named(text: str | None) -> str | None:
+            return name_channels(text, names=names) if text else text
+
+        return replace(
+            reply,
+            text=name_channels(reply.text, names=names),
+            sections=tuple(
+                replace(
+                    s,
+                    heading=named(s.heading),
+                    text=name_channels(s.text, names=names),
+                    note=named(s.note),
+                )
+                for s in reply.sections
+            ),
+        )
+
+    def bound(self, *, workspace_id: int) -> BoundTeamsPoster:
+        return BoundTeamsPoster(owner=self, workspace_id=workspace_id)
+
+    async def _tenant(self, workspace_id: int) -> str:
+        tenant = self._tenants.get(workspace_id)
+        if tenant is None:
+            async with self.database.transaction() as session:
+                row = await session.get(Workspace, workspace_id)
+            if row is None:
+                raise PostFailed("workspace gone", permanent=True)
+            tenant = self._tenants[workspace_id] = row.external_id
+        return tenant
+
+    async def person(self, *, workspace_id: int, user: str) -> Destination:
+        """A member's 1:1 chat, opened now if the bot has not written to them before."""
+        async with self.database.transaction() as session:
+            found = await find_person(session, workspace_id=workspace_id, user=user)
+        if found is None:
+            raise PostFailed("this person has not met the bot in Teams", permanent=True)
+        if found.conversation_id:
+            return Destination(service_url=found.service_url, conversation_id=found.conversation_id)
+        chat = await self.connector.open_personal_chat(
+            service_url=found.service_url,
+            tenant_id=await self._tenant(workspace_id),
+            user_ref=found.user_ref,
+        )
+        async with self.database.transaction() as session:
+            await set_personal_chat(
+                session, workspace_id=workspace_id, member_id=found.member_id, conversation_id=chat
+            )
+        return Destination(service_url=found.service_url, conversation_id=chat)
+
+    async def channel(self, *, workspace_id: int, conversation_id: str) -> Destination:
+        async with self.database.transaction() as session:
+            found = await find_conversation(
+                session, workspace_id=workspace_id, conversation_id=conversation_id
+            )
+        if found is None:
+            raise PostFailed("the bot has not been added to this conversation", permanent=True)
+        return Destination(service_url=found.service_url, conversation_id=conversation_id)
+
+
+class BoundTeamsPoster:
+    """The `Poster` the outbox sender uses for one Teams workspace."""
+
+    def __init__(self, *, owner: TeamsPoster, workspace_id: int) -> None:
+        self.owner = owner
+        self.workspace_id = workspace_id
+
+    async def post(
+        self,
+        *,
+        target: str,
+        reply: Reply,
+        direct: bool,
+        update: str | None = None,
+        pin: bool = False,
+        thread: str | None = None,
+    ) -> str | None:
+        owner = self.owner
+        where = (
+            await owner.person(workspace_id=self.workspace_id, user=target)
+            if direct
+            else await owner.channel(workspace_id=self.workspace_id, conversation_id=target)
+        )
+        activity = message_activity(await owner.named(workspace_id=self.workspace_id, reply=reply))
+        if update:
+            await owner.connector.update(
+                service_url=where.service_url,
+                conversation_id=where.conversation_id,
+                activity_id=update,
+                activity=activity,
+            )
+            return update
+        # Bots cannot pin in Teams, so `pin` is not honoured.
+        conversation = where.conversation_id
+        if thread and not direct:
+            # A reply in a channel thread goes to the thread's own conversation id.
+            conversation = f"{conversation};messageid={thread}"
+        sent = await owner.connector.send(
+            service_url=where.service_url, conversation_id=conversation, activity=activity
+        )
+        if reply.attachments:
+            await self._offer_files(where, reply, member=target if direct else None)
+        return sent
+
+    async def _offer_files(self, where: Destination, reply: Reply, *, member: str | None) -> None:
+        """Files go to a person by the consent flow; a channel gets none (Teams would
+        need Graph permissions to put a file in a channel's SharePoint folder)."""
+        files = self.owner.files
+        if member is None or files is None:
+            log.info(
+                "%d file(s) not sent: Teams takes files only in a personal chat",
+                len(reply.attachments),
+            )
+            return
+        offers = [files.offer(attachment=a, member=member) for a in reply.attachments]
+        try:
+            await self.owner.connector.send(
+                service_url=where.service_url,
+                conversation_id=where.conversation_id,
+                activity=Activity.model_validate({"type": "message", "attachments": offers}),
+            )
+        except PostFailed as exc:
+            # The message itself is out; failing now would make the outbox send it twice.
+            log.warning("posted, but the file offer failed: %s", exc.reason)

@@ -1,0 +1,175 @@
+"""Teams conversation references: where the bot may post without being asked.
+
+Teams lets a bot post proactively only to conversations it has been part of,
+at the service URL that came with their activities. Every query here is
+scoped to one workspace (a Teams tenant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, TeamsConversation, TeamsMember
+from storage.repositories import Scope, upsert_insert
+
+KNOWN_CHANNELS_SHOWN = 50
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ConversationRef:
+    """Enough to post to a conversation: its id and the service URL that serves it."""
+
+    conversation_id: str
+    service_url: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PersonRef:
+    """Enough to reach one person: their Teams id, and their 1:1 chat once it exists."""
+
+    member_id: int
+    user_ref: str
+    service_url: str
+    conversation_id: str | None
+
+
+async def remember_conversation(
+    session: AsyncSession,
+    *,
+    workspace_id: int,
+    conversation_id: str,
+    kind: str,
+    service_url: str,
+    now: datetime,
+    name: str | None = None,
+    team_id: str | None = None,
+) -> None:
+    """Insert or refresh a channel or group chat; the service URL can move between regions."""
+    insert = upsert_insert(session)
+    values = {"kind": kind, "service_url": service_url, "updated_at": now}
+    if name:
+        values["name"] = name
+    if team_id:
+        values["team_id"] = team_id
+    await session.execute(
+        insert(TeamsConversation)
+        .values(workspace_id=workspace_id, conversation_id=conversation_id, **values)
+        .on_conflict_do_update(index_elements=["workspace_id", "conversation_id"], set_=values)
+    )
+
+
+async def remember_person(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    user_ref: str,
+    service_url: str,
+    now: datetime,
+    conversation_id: str | None = None,
+) -> None:
+    """Insert or refresh how to reach a member; a known 1:1 chat is kept when none is given."""
+    insert = upsert_insert(session)
+    values: dict[str, object] = {
+        "user_ref": user_ref,
+        "service_url": service_url,
+        "updated_at": now,
+    }
+    if conversation_id:
+        values["conversation_id"] = conversation_id
+    await session.execute(
+        insert(TeamsMember)
+        .values(workspace_id=scope.workspace_id, member_id=scope.member_id, **values)
+        .on_conflict_do_update(index_elements=["workspace_id", "member_id"], set_=values)
+    )
+
+
+async def find_conversation(
+    session: AsyncSession, *, workspace_id: int, conversation_id: str
+) -> ConversationRef | None:
+    row = (
+        await session.execute(
+            select(TeamsConversation.service_url, TeamsConversation.name).where(
+                TeamsConversation.workspace_id == workspace_id,
+                TeamsConversation.conversation_id == conversation_id,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return ConversationRef(conversation_id=conversation_id, service_url=row[0], name=row[1])
+
+
+async def find_person(session: AsyncSession, *, workspace_id: int, user: str) -> PersonRef | None:
+    """A member by their platform id (the AAD object id) within the workspace."""
+    row = (
+        await session.execute(
+            select(
+                TeamsMember.member_id,
+                TeamsMember.user_ref,
+                TeamsMember.service_url,
+                TeamsMember.conversation_id,
+            )
+            .join(Member, Member.id == TeamsMember.member_id)
+            .where(
+                TeamsMember.workspace_id == workspace_id,
+                Member.workspace_id == workspace_id,
+                Member.external_id == user,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return PersonRef(member_id=row[0], user_ref=row[1], service_url=row[2], conversation_id=row[3])
+
+
+async def set_personal_chat(
+    session: AsyncSession, *, workspace_id: int, member_id: int, conversation_id: str
+) -> None:
+    """Keep the 1:1 chat the bot just opened, so the next message goes straight there."""
+    row = await session.scalar(
+        select(TeamsMember).where(
+            TeamsMember.workspace_id == workspace_id, TeamsMember.member_id == member_id
+        )
+    )
+    if row is not None:
+        row.conversation_id = conversation_id
+
+
+async def known_channels(session: AsyncSession, *, workspace_id: int) -> list[ConversationRef]:
+    """Channels the bot has seen in this tenant, most recently active first."""
+    rows = await session.execute(
+        select(
+            TeamsConversation.conversation_id,
+            TeamsConversation.service_url,
+            TeamsConversation.name,
+        )
+        .where(
+            TeamsConversation.workspace_id == workspace_id,
+            TeamsConversation.kind == "channel",
+        )
+        .order_by(TeamsConversation.updated_at.desc(), TeamsConversation.id.desc())
+        .limit(KNOWN_CHANNELS_SHOWN)
+    )
+    return [ConversationRef(conversation_id=r[0], service_url=r[1], name=r[2]) for r in rows]
+
+
+async def channel_names(
+    session: AsyncSession, *, workspace_id: int, conversation_ids: Collection[str]
+) -> dict[str, str]:
+    """The names of these channels, where Teams has told us them."""
+    if not conversation_ids:
+        return {}
+    rows = await session.execute(
+        select(TeamsConversation.conversation_id, TeamsConversation.name).where(
+            TeamsConversation.workspace_id == workspace_id,
+            TeamsConversation.conversation_id.in_(list(conversation_ids)),
+            TeamsConversation.name.is_not(None),
+        )
+    )
+    return {r[0]: r[1] for r in rows if r[1]}
