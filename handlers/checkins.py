@@ -24,7 +24,7 @@ from handlers.model import (
     Reply,
     Section,
 )
-from handlers.participation import refresh_members, report_target
+from handlers.participation import open_report, refresh_members
 from handlers.pii import find_pii, pii_message
 from handlers.prompts import journal_resources, prompt_rotation
 from handlers.quiet_report import SEND_CHECKINS
@@ -60,13 +60,11 @@ GENERAL_PROMPT = "What matters most to you about how we work together in this ne
 
 async def check_in(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     """`/ccpl check-in [#channel]`: invite each quiet member of the channel, one to one."""
-    await require_facilitator(ctx=ctx, actor=actor, what="/ccpl check-in")
-    target = report_target(actor=actor, args=args, command="check-in")
+    target = await open_report(ctx=ctx, actor=actor, args=args, command="check-in")
     return await send_checkins(ctx=ctx, actor=actor, channel=target.channel, days=target.days)
 
 
 async def send_checkins(*, ctx: Context, actor: Actor, channel: str, days: int = 30) -> Reply:
-    await refresh_members(ctx=ctx, actor=actor, channel=channel)
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
         quiet = await quiet_members(
@@ -276,7 +274,9 @@ async def _close(*, ctx: Context, actor: Actor, raw: str, stop: bool) -> Reply:
 
 async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
     if action.action_id == SEND_CHECKINS:
+        # The channel comes from our own button, in any platform's id format.
         await require_facilitator(ctx=ctx, actor=actor, what="/ccpl check-in")
+        await refresh_members(ctx=ctx, actor=actor, channel=action.value)
         return await send_checkins(ctx=ctx, actor=actor, channel=action.value)
     if action.action_id in (SHARE, SHARE_ANONYMOUSLY):
         row = await _mine(ctx=ctx, actor=actor, raw=action.value)

@@ -1,7 +1,7 @@
 """Counting who takes part, and knowing who is in a channel, for the facilitation reports.
 
 Platform adapters call `record_contribution`, `joined` and `left` from
-their events; reports call `refresh_members` and `report_target` first.
+their events; reports start with `open_report`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from handlers.context import Context
 from handlers.errors import Invalid
 from handlers.model import Actor
+from handlers.roles import require_facilitator
 from storage.participation import (
     KINDS,
     member_joined,
@@ -102,3 +103,14 @@ def report_target(*, actor: Actor, args: tuple[str, ...], command: str) -> Repor
     if not channel:
         raise Invalid(f"Name a channel, e.g. `/ccpl {command} #forum`, or run it in one.")
     return ReportTarget(channel=channel, days=days)
+
+
+async def open_report(
+    *, ctx: Context, actor: Actor, args: tuple[str, ...], command: str
+) -> ReportTarget:
+    """What every facilitator report does first: check the role, read the arguments,
+    and make sure the channel's member list is current."""
+    await require_facilitator(ctx=ctx, actor=actor, what=f"/ccpl {command}")
+    target = report_target(actor=actor, args=args, command=command)
+    await refresh_members(ctx=ctx, actor=actor, channel=target.channel)
+    return target

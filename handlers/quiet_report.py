@@ -6,8 +6,8 @@ from datetime import date
 
 from handlers.context import Context
 from handlers.model import Actor, Button, Reply, Section
-from handlers.participation import refresh_members, report_target
-from handlers.roles import audit, require_facilitator
+from handlers.participation import open_report
+from handlers.roles import audit
 from storage.participation import quiet_members, synced_at
 
 SEND_CHECKINS = "checkin.send"
@@ -24,9 +24,7 @@ def since_text(*, last: date | None, today: date, counting_since: date | None) -
 
 async def quiet_report(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     """Members with no counted contribution in the window, gently framed, with a next step."""
-    await require_facilitator(ctx=ctx, actor=actor, what="/ccpl quiet")
-    target = report_target(actor=actor, args=args, command="quiet")
-    await refresh_members(ctx=ctx, actor=actor, channel=target.channel)
+    target = await open_report(ctx=ctx, actor=actor, args=args, command="quiet")
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
         quiet = await quiet_members(

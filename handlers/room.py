@@ -17,9 +17,9 @@ from content import ContentPack
 from handlers.context import Context
 from handlers.forums import FORUM_KINDS, MEETING
 from handlers.model import Actor, Attachment, Delivery, Reply, Section
-from handlers.participation import refresh_members, report_target
+from handlers.participation import open_report
 from handlers.profile import profession_name
-from handlers.roles import audit, require_facilitator
+from handlers.roles import audit
 from handlers.room_chart import Bar, render_chart
 from storage.participation import ProfessionCount, room_breakdown
 from storage.schedules import list_schedules
@@ -111,9 +111,7 @@ def _named(args: tuple[str, ...]) -> str | None:
 
 async def room(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     """Members against contributors per profession in a channel, as text and a PNG chart."""
-    await require_facilitator(ctx=ctx, actor=actor, what="/ccpl room")
-    target = report_target(actor=actor, args=args, command="room")
-    await refresh_members(ctx=ctx, actor=actor, channel=target.channel)
+    target = await open_report(ctx=ctx, actor=actor, args=args, command="room")
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
         counts = await room_breakdown(

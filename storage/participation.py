@@ -57,20 +57,14 @@ async def record_activity(
         )
     )
     # Someone who speaks is in the room, even if we never saw them join.
-    await session.execute(
-        insert(ChannelMember)
-        .values(
-            workspace_id=scope.workspace_id,
-            channel=channel,
-            member_id=scope.member_id,
-            joined_at=None,
-        )
-        .on_conflict_do_nothing(index_elements=["workspace_id", "channel", "member_id"])
-    )
+    await member_joined(session, scope=scope, channel=channel, at=None)
     return True
 
 
-async def member_joined(session: AsyncSession, *, scope: Scope, channel: str, at: datetime) -> None:
+async def member_joined(
+    session: AsyncSession, *, scope: Scope, channel: str, at: datetime | None
+) -> None:
+    """Add the member to the channel; `at` None means there before counting began."""
     insert = upsert_insert(session)
     await session.execute(
         insert(ChannelMember)

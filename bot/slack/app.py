@@ -11,6 +11,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncSay
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.outage import UNAVAILABLE, unavailable_form
 from bot.posting import PostFailed
 from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.events import register_events
@@ -32,14 +33,7 @@ from storage import DatabaseUnavailable, claim_event
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = (
-    "Sorry, I couldn't reach my database just now, so nothing was changed. "
-    "Please try again in a minute."
-)
-UNAVAILABLE_FORM = (
-    "Couldn't save just now (database unavailable). Your text is still here: "
-    "press Save again in a minute."
-)
+UNAVAILABLE_FORM = unavailable_form(button="Save")
 SENT_TO_DM = "Sent to our direct messages."
 ANY = re.compile(r".+")
 

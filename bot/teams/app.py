@@ -22,6 +22,7 @@ from typing import Any
 from microsoft_agents.activity import Activity, Attachment, InvokeResponse
 from microsoft_agents.hosting.core.turn_context import TurnContext
 
+from bot.outage import UNAVAILABLE, unavailable_form
 from bot.posting import PostFailed
 from bot.render.adaptive import (
     CONTENT_TYPE,
@@ -52,14 +53,7 @@ from storage.conversations import known_channels, remember_conversation, remembe
 
 log = logging.getLogger(__name__)
 
-UNAVAILABLE = (
-    "Sorry, I couldn't reach my database just now, so nothing was changed. "
-    "Please try again in a minute."
-)
-UNAVAILABLE_FORM = (
-    "Couldn't save just now (database unavailable). Your text is still here: "
-    "press the button again in a minute."
-)
+UNAVAILABLE_FORM = unavailable_form(button="the button")
 SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again."
 SENT_TO_CHAT = "I've sent you a private message."
 WELCOME = (

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from content import ContentPack
 from handlers import Context
 from storage import Database
 from storage.models import Base, CheckIn, Member
@@ -26,14 +25,8 @@ FORUM = "C0FORUM"
 
 
 @pytest.fixture
-def fctx(pack: ContentPack, own_database: Database, clock: FakeClock) -> Context:
-    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    return Context(pack=pack, database=own_database, clock=clock)
-
-
-@pytest.fixture
-async def bot(fctx: Context) -> AsyncIterator[Harness]:
-    async with running_bot(ctx=fctx) as harness:
+async def bot(sctx: Context) -> AsyncIterator[Harness]:
+    async with running_bot(ctx=sctx) as harness:
         harness.fake.set_user(HOST, is_admin=True)
         yield harness
 
@@ -94,7 +87,7 @@ async def test_quiet_hours_still_work_under_the_same_word(bot: Harness) -> None:
 
 
 async def test_quiet_lists_exactly_the_members_with_no_counted_activity(
-    bot: Harness, fctx: Context, clock: FakeClock
+    bot: Harness, sctx: Context, clock: FakeClock
 ) -> None:
     everyone = [HOST, "UANN", "UBEN", "UCAT", "UDAN", "USILENT"]
     bot.fake.set_channel_members(FORUM, everyone)
@@ -121,7 +114,7 @@ async def test_quiet_lists_exactly_the_members_with_no_counted_activity(
     # The retried event was counted once, and no message text was kept anywhere.
     mine = await bot.command(text="privacy", team=TEAM, user="UANN")
     assert "1 messages, 0 thread replies, 0 reactions" in all_text(mine)
-    assert "shared care records" not in await dump(fctx.database)
+    assert "shared care records" not in await dump(sctx.database)
 
 
 async def open_by_click(bot: Harness, pressed: dict[str, Any], *, user: str) -> dict[str, Any]:
@@ -146,11 +139,11 @@ async def dump(database: Database) -> str:
 
 
 async def test_check_ins_arrive_by_dm_and_anonymous_answers_carry_no_identity(
-    bot: Harness, fctx: Context, clock: FakeClock
+    bot: Harness, sctx: Context, clock: FakeClock
 ) -> None:
     await set_up_forums(bot, rules_by_channel={FORUM: "Be kind"})
     clock.now = datetime(2026, 11, 3, 12, 31, tzinfo=UTC)  # first Tuesday, 12:30
-    await tick(fctx, bot)
+    await tick(sctx, bot)
     [prompt_post] = [
         c
         for c in bot.fake.calls_to("chat.postMessage", successful=True)
@@ -163,7 +156,7 @@ async def test_check_ins_arrive_by_dm_and_anonymous_answers_carry_no_identity(
     answer = await bot.command(text="check-in", team=TEAM, user=HOST)
     assert "2 member(s)" in answer["text"]
     assert "<@UQUIET>" in answer["text"] and "<@UANN>" not in answer["text"]
-    await tick(fctx, bot)
+    await tick(sctx, bot)
     [invitation] = [
         c.params
         for c in bot.fake.calls_to("chat.postMessage", successful=True)
@@ -192,10 +185,10 @@ async def test_check_ins_arrive_by_dm_and_anonymous_answers_carry_no_identity(
     assert shared.params["channel"] == FORUM
     assert shared.params["thread_ts"] == prompt_ts
     assert "anonymously" in shared.params["text"] and "UQUIET" not in shared.params["text"]
-    stored = await dump(fctx.database)
+    stored = await dump(sctx.database)
     assert view not in stored
     assert shared.response["ts"] not in stored
-    async with fctx.database.transaction() as session:
+    async with sctx.database.transaction() as session:
         statuses = (await session.execute(select(CheckIn.status))).scalars().all()
     assert sorted(statuses) == ["answered", "pending"]
 
@@ -215,15 +208,15 @@ async def test_check_ins_arrive_by_dm_and_anonymous_answers_carry_no_identity(
     assert "No one in" in again["text"]
     assert "1 already invited in the last 30 days" in shown
     assert "1 asked not to receive check-ins" in shown
-    await tick(fctx, bot)
+    await tick(sctx, bot)
     invitations = [m for m in dms_to(bot, "UQUIET") if "Would you like to add yours?" in m]
     assert len(invitations) == 1
 
 
-async def test_a_named_view_joins_the_thread_with_the_name(bot: Harness, fctx: Context) -> None:
+async def test_a_named_view_joins_the_thread_with_the_name(bot: Harness, sctx: Context) -> None:
     bot.fake.set_channel_members(FORUM, [HOST, "UQUIET"])
     await bot.command(text="check-in", team=TEAM, user=HOST)
-    await tick(fctx, bot)
+    await tick(sctx, bot)
     [invitation] = [
         c.params
         for c in bot.fake.calls_to("chat.postMessage", successful=True)
@@ -239,7 +232,7 @@ async def test_a_named_view_joins_the_thread_with_the_name(bot: Harness, fctx: C
 
 
 async def test_opting_out_of_counting_leaves_you_out_of_reports(
-    bot: Harness, fctx: Context
+    bot: Harness, sctx: Context
 ) -> None:
     bot.fake.set_channel_members(FORUM, [HOST, "UANN", "UBEN"])
     await say(bot, HOST)
@@ -250,7 +243,7 @@ async def test_opting_out_of_counting_leaves_you_out_of_reports(
     await say(bot, "UANN")
     report = await bot.command(text="quiet", team=TEAM, user=HOST)
     assert "<@UBEN>" in all_text(report) and "<@UANN>" not in all_text(report)
-    async with fctx.database.transaction() as session:
+    async with sctx.database.transaction() as session:
         held = await session.execute(
             text(
                 "SELECT count(*) FROM activity JOIN members ON members.id = activity.member_id "
@@ -283,7 +276,7 @@ async def test_facilitators_can_add_a_facilitator_and_admins_see_the_audit_log(
 
 
 async def test_the_home_tab_shows_tip_cpd_and_for_facilitators_forum_health(
-    bot: Harness, fctx: Context
+    bot: Harness, sctx: Context
 ) -> None:
     async def open_home(user: str) -> str:
         before = len(bot.fake.calls_to("views.publish"))
@@ -299,6 +292,6 @@ async def test_the_home_tab_shows_tip_cpd_and_for_facilitators_forum_health(
     await set_up_forums(bot, rules_by_channel={FORUM: "Be kind"})
     facilitator = await open_home(HOST)
     assert "Forum health" in facilitator and f"<#{FORUM}>" in facilitator
-    async with fctx.database.transaction() as session:
+    async with sctx.database.transaction() as session:
         members = (await session.execute(select(Member.external_id))).scalars().all()
     assert "UANN" in members

@@ -6,27 +6,17 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from content import ContentPack
 from handlers import Context
-from storage import Database
 from tests.bot.slack_harness import Harness, running_bot
 from tests.bot.test_slack_schedules import button, dms_to, texts, tick
-from tests.clock import FakeClock
 
 TEAM = "TPOLLS"
 CREATOR = "UCREATOR"
 CHANNEL = "C0POLLS"
-
-
-@pytest.fixture
-def sctx(pack: ContentPack, own_database: Database, clock: FakeClock) -> Context:
-    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    return Context(pack=pack, database=own_database, clock=clock)
 
 
 @pytest.fixture

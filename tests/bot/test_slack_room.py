@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from content import ContentPack
 from handlers import Context
-from storage import Database
 from tests.bot.slack_harness import Harness, running_bot, submit_view
 from tests.bot.test_slack_schedules import set_up_forums, texts, tick
 from tests.clock import FakeClock
@@ -90,12 +88,6 @@ async def test_a_member_asking_for_the_room_is_refused_and_sent_nothing(
     assert "`/ccpl room` is for facilitators" in answer["text"]
     assert bot.fake.files == []
     assert dm_texts(bot, "UNURSE1") == []
-
-
-@pytest.fixture
-def sctx(pack: ContentPack, own_database: Database, clock: FakeClock) -> Context:
-    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    return Context(pack=pack, database=own_database, clock=clock)
 
 
 async def test_the_monthly_digest_arrives_by_dm_with_the_chart(sctx: Context) -> None:

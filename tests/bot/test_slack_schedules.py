@@ -13,22 +13,14 @@ import pytest
 from bot.outbox_sender import OutboxSender
 from bot.slack.client import build_client
 from bot.slack.poster import SlackPoster
-from content import ContentPack
 from handlers import Context
 from handlers.planner import plan
-from storage import Database
 from tests.bot.slack_harness import Harness, running_bot, submit_view
 from tests.clock import FakeClock
 
 TEAM = "TSCHED"
 HOST = "UHOST"
 LUNCH_CHANNEL = "C0LUNCH"
-
-
-@pytest.fixture
-def sctx(pack: ContentPack, own_database: Database, clock: FakeClock) -> Context:
-    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    return Context(pack=pack, database=own_database, clock=clock)
 
 
 @pytest.fixture

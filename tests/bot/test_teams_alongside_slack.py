@@ -8,10 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from content import ContentPack
 from handlers import Context, Platform
 from handlers.planner import plan
-from storage import Database, ensure_scope
+from storage import ensure_scope
 from storage.conversations import remember_conversation
 from storage.schedules import add_schedule
 from tests.bot.teams_harness import TeamsHarness, running_teams
@@ -20,12 +19,6 @@ from tests.fakes.slack_web_api import FakeSlackWebApi
 
 SLACK_CHANNEL = "C0SLACKFORUM"
 TEAMS_CHANNEL = "19:teams-forum@thread.tacv2"
-
-
-@pytest.fixture
-def sctx(pack: ContentPack, own_database: Database, clock: FakeClock) -> Context:
-    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    return Context(pack=pack, database=own_database, clock=clock)
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 import pytest
 
-from content import ContentPack
 from handlers import Context
 from handlers.planner import plan
-from storage import Database
 from tests.bot.teams_harness import FACILITATOR, TeamsHarness, find_action, running_teams
 from tests.clock import FakeClock
 from tests.fakes.teams_connector import Sent
@@ -21,12 +19,6 @@ TENANT = "0f0e0d0c-0b0a-4909-8807-060504030201"
 FORUM = "19:forum-channel@thread.tacv2"
 LUNCH = "19:lunch-channel@thread.tacv2"
 MEMBER = "7a7a7a7a-0000-4000-8000-00000000aaaa"
-
-
-@pytest.fixture
-def sctx(pack: ContentPack, own_database: Database, clock: FakeClock) -> Context:
-    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
-    return Context(pack=pack, database=own_database, clock=clock)
 
 
 @pytest.fixture
