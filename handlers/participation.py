@@ -114,3 +114,11 @@ async def open_report(
     target = report_target(actor=actor, args=args, command=command)
     await refresh_members(ctx=ctx, actor=actor, channel=target.channel)
     return target
+
+
+def nobody_known(channel: str) -> str:
+    """What a report says for a channel whose members the bot has never seen."""
+    return (
+        f"I don't know of anyone in <#{channel}> yet. People are counted once they join "
+        "or post while I'm in the channel: check I've been added, then try again."
+    )

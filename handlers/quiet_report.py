@@ -6,9 +6,9 @@ from datetime import date
 
 from handlers.context import Context
 from handlers.model import Actor, Button, Reply, Section
-from handlers.participation import open_report
+from handlers.participation import nobody_known, open_report
 from handlers.roles import audit
-from storage.participation import quiet_members, synced_at
+from storage.participation import channel_size, quiet_members, synced_at
 
 SEND_CHECKINS = "checkin.send"
 SHOWN = 50
@@ -35,6 +35,7 @@ async def quiet_report(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> 
             now=now,
         )
         began = await synced_at(session, workspace_id=scope.workspace_id, channel=target.channel)
+        known = await channel_size(session, workspace_id=scope.workspace_id, channel=target.channel)
         audit(
             session,
             ctx=ctx,
@@ -44,6 +45,8 @@ async def quiet_report(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> 
             detail=f"{target.channel}, {target.days} days",
         )
     where = f"<#{target.channel}>"
+    if not known:
+        return Reply(text=nobody_known(target.channel))
     if not quiet:
         return Reply(
             text=f"Everyone in {where} has contributed in the last {target.days} days.",

@@ -17,7 +17,7 @@ from content import ContentPack
 from handlers.context import Context
 from handlers.forums import FORUM_KINDS, MEETING
 from handlers.model import Actor, Attachment, Delivery, Reply, Section
-from handlers.participation import open_report
+from handlers.participation import nobody_known, open_report
 from handlers.profile import profession_name
 from handlers.roles import audit
 from handlers.room_chart import Bar, render_chart
@@ -141,10 +141,7 @@ async def room(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     where = f"<#{target.channel}>"
     view = picture(pack=ctx.pack, counts=counts)
     if view.members == 0:
-        return Reply(
-            text=f"I don't know of anyone in {where} yet. People are counted once they join "
-            "or post while I'm in the channel: check I've been added, then try again."
-        )
+        return Reply(text=nobody_known(target.channel))
     title = f"Who's in the room: {label}"
     window = window_text(now=now, days=target.days, ctx=ctx)
     png = await chart(room=view, title=title, subtitle=window[:1].upper() + window[1:])

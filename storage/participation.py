@@ -317,3 +317,13 @@ async def contributors_since(
         )
     )
     return int(found or 0)
+
+
+async def channel_size(session: AsyncSession, *, workspace_id: int, channel: str) -> int:
+    """How many members the bot knows in a channel (0: not added, or never read)."""
+    found = await session.scalar(
+        select(func.count()).where(
+            ChannelMember.workspace_id == workspace_id, ChannelMember.channel == channel
+        )
+    )
+    return int(found or 0)

@@ -295,3 +295,8 @@ async def test_the_home_tab_shows_tip_cpd_and_for_facilitators_forum_health(
     async with sctx.database.transaction() as session:
         members = (await session.execute(select(Member.external_id))).scalars().all()
     assert "UANN" in members
+
+
+async def test_a_channel_with_nobody_known_says_so_rather_than_all_clear(bot: Harness) -> None:
+    answer = await bot.command(text="quiet <#C0EMPTY|empty>", team=TEAM, user=HOST)
+    assert "I don't know of anyone in <#C0EMPTY> yet" in answer["text"]
