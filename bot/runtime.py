@@ -30,6 +30,7 @@ from bot.teams.connector import (
     StaticToken,
     TokenSource,
 )
+from bot.teams.directory import TeamsDirectory
 from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.files import FileOffers
 from bot.teams.poster import TeamsPoster
@@ -130,7 +131,9 @@ async def build_runtime(
         )
         slack_poster = SlackPoster(client=client)
         posters[Platform.SLACK] = lambda _: slack_poster
-        resolvers[Platform.SLACK] = SlackRoles(client=client, facilitators=settings.facilitators)
+        resolvers[Platform.SLACK] = SlackRoles(
+            client=client, facilitators=settings.facilitators, admins=settings.admins
+        )
         directories[Platform.SLACK] = SlackDirectory(client=client)
     connector = teams_poster = None
     files = None
@@ -144,7 +147,12 @@ async def build_runtime(
         )
         bound = teams_poster.bound
         posters[Platform.TEAMS] = lambda workspace_id: bound(workspace_id=workspace_id)
-        resolvers[Platform.TEAMS] = TeamsRoles(facilitators=settings.facilitators)
+        resolvers[Platform.TEAMS] = TeamsRoles(
+            facilitators=settings.facilitators, admins=settings.admins
+        )
+        directories[Platform.TEAMS] = TeamsDirectory(
+            database=ctx.database, connector=connector, clock=ctx.clock
+        )
     sender = OutboxSender(ctx=ctx, route=PlatformPosters(posters=posters))
     run_clock = ctx.database.is_sqlite if clock is None else clock
     scheduler = (

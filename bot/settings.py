@@ -49,6 +49,8 @@ class Settings:
     content_dir: Path | None
     port: int
     facilitators: frozenset[str] = frozenset()
+    # Admins read the audit log, and are facilitators too, on any platform.
+    admins: frozenset[str] = frozenset()
     catch_up_grace: timedelta = timedelta(hours=6)
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = None
@@ -101,6 +103,15 @@ def _token(env: Mapping[str, str | None], name: str, prefix: str) -> str | None:
     return value
 
 
+def _user_ids(env: Mapping[str, str | None], name: str) -> frozenset[str]:
+    raw = _optional(env, name) or ""
+    ids = frozenset(p.strip() for p in raw.split(",") if p.strip())
+    bad = sorted(p for p in ids if not re.fullmatch(r"[A-Za-z0-9:_.@-]{2,64}", p))
+    if bad:
+        raise SettingsError(f"{name} should be user ids separated by commas; {bad[0]!r} is not one")
+    return ids
+
+
 def load_settings(
     *, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
@@ -143,13 +154,8 @@ def load_settings(
     if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
         raise SettingsError(f"PORT must be a number from 1 to 65535, got {port_raw!r}")
 
-    facilitators_raw = _optional(env, "CCPL_FACILITATORS") or ""
-    facilitators = frozenset(p.strip() for p in facilitators_raw.split(",") if p.strip())
-    bad = sorted(p for p in facilitators if not re.fullmatch(r"[A-Za-z0-9:_.@-]{2,64}", p))
-    if bad:
-        raise SettingsError(
-            f"CCPL_FACILITATORS should be user ids separated by commas; {bad[0]!r} is not one"
-        )
+    facilitators = _user_ids(env, "CCPL_FACILITATORS")
+    admins = _user_ids(env, "CCPL_ADMINS")
     grace_raw = _optional(env, "CCPL_CATCHUP_GRACE_HOURS") or "6"
     try:
         grace = timedelta(hours=float(grace_raw))
@@ -188,6 +194,7 @@ def load_settings(
         content_dir=content_dir,
         port=int(port_raw),
         facilitators=facilitators,
+        admins=admins,
         catch_up_grace=grace,
         microsoft_app_id=app_id,
         microsoft_app_password=_optional(env, "MICROSOFT_APP_PASSWORD"),

@@ -49,7 +49,8 @@ class Context:
     clock: Callable[[], datetime] = utc_now
     rng: random.Random = field(default_factory=random.Random)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/London"))
-    # The platform says who is a facilitator (Slack: admins, owners, CCPL_FACILITATORS).
+    # The platform says who is a facilitator or admin (Slack: admins and owners; both
+    # platforms: CCPL_FACILITATORS and CCPL_ADMINS).
     resolve_roles: RoleResolver = no_roles
     # Called after a schedule changes, so an in-process scheduler rebuilds its jobs.
     schedules_changed: Callable[[], Awaitable[None]] = nothing_changed

@@ -12,7 +12,8 @@ from storage import ensure_scope
 from storage.audit import recent_audit
 from storage.facilitators import grant, granted, revoke
 
-# A Slack mention (<@U123|ann>) or id, or a Teams user's Entra object id (a GUID).
+# A Slack mention (<@U123|ann>) or id, or a Teams user's Entra object id (a GUID): the
+# Teams adapter turns each @mention into one.
 _USER = re.compile(
     r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$|^@?([A-Z][A-Z0-9]{6,}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
 )
@@ -33,7 +34,7 @@ def mentioned_users(args: tuple[str, ...]) -> list[str]:
         if not found:
             raise Invalid(
                 f"I couldn't tell who “{word}” is. Mention them, e.g. `@ann` "
-                "(in Teams, give their Entra object id)."
+                "(in Teams, pick them from the list @ opens, or give their Entra object id)."
             )
         users.append(found.group(1) or found.group(2))
     return users

@@ -7,17 +7,18 @@ scoped to one workspace (a Teams tenant).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, TeamsConversation, TeamsMember
+from storage.models import Member, TeamsConversation, TeamsMember, Workspace
 from storage.repositories import Scope, upsert_insert
 
 KNOWN_CHANNELS_SHOWN = 50
+CHUNK = 500  # rows per statement, well under every backend's parameter limit
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -173,3 +174,119 @@ async def channel_names(
         )
     )
     return {r[0]: r[1] for r in rows if r[1]}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TeamRef:
+    """The team a channel belongs to, and where its roster is read."""
+
+    team_id: str
+    service_url: str
+
+
+async def workspace_of(session: AsyncSession, *, platform: str, tenant: str) -> int | None:
+    """The workspace id of a tenant, without creating it."""
+    found: int | None = await session.scalar(
+        select(Workspace.id).where(Workspace.platform == platform, Workspace.external_id == tenant)
+    )
+    return found
+
+
+async def team_of(
+    session: AsyncSession, *, workspace_id: int, conversation_id: str
+) -> TeamRef | None:
+    """The team of a channel the bot has seen (None for chats and unknown channels)."""
+    row = (
+        await session.execute(
+            select(TeamsConversation.team_id, TeamsConversation.service_url).where(
+                TeamsConversation.workspace_id == workspace_id,
+                TeamsConversation.conversation_id == conversation_id,
+                TeamsConversation.team_id.is_not(None),
+            )
+        )
+    ).first()
+    if row is None or not row[0]:
+        return None
+    return TeamRef(team_id=row[0], service_url=row[1])
+
+
+async def team_channels(session: AsyncSession, *, workspace_id: int, team_id: str) -> list[str]:
+    """The channels of one team that the bot has seen."""
+    rows = await session.scalars(
+        select(TeamsConversation.conversation_id).where(
+            TeamsConversation.workspace_id == workspace_id,
+            TeamsConversation.team_id == team_id,
+            TeamsConversation.kind == "channel",
+        )
+    )
+    return list(rows)
+
+
+async def remember_people(
+    session: AsyncSession,
+    *,
+    workspace_id: int,
+    people: Mapping[str, str],
+    service_url: str,
+    now: datetime,
+) -> None:
+    """Keep how to reach everyone on a roster ({object id: Teams user id}), so a
+    check-in can reach a member who has never written to the bot."""
+    insert = upsert_insert(session)
+    users = list(people)
+    for start in range(0, len(users), CHUNK):
+        chunk = users[start : start + CHUNK]
+        await session.execute(
+            insert(Member)
+            .values(
+                [{"workspace_id": workspace_id, "external_id": u, "created_at": now} for u in chunk]
+            )
+            .on_conflict_do_nothing(index_elements=["workspace_id", "external_id"])
+        )
+        ids = await session.execute(
+            select(Member.external_id, Member.id).where(
+                Member.workspace_id == workspace_id, Member.external_id.in_(chunk)
+            )
+        )
+        statement = insert(TeamsMember).values(
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "member_id": member_id,
+                    "user_ref": people[user],
+                    "service_url": service_url,
+                    "updated_at": now,
+                }
+                for user, member_id in ids
+            ]
+        )
+        # A known personal chat is kept: only the id and service URL are refreshed.
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["workspace_id", "member_id"],
+                set_={
+                    "user_ref": statement.excluded.user_ref,
+                    "service_url": statement.excluded.service_url,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+        )
+
+
+async def users_by_ref(
+    session: AsyncSession, *, workspace_id: int, user_refs: Collection[str]
+) -> dict[str, str]:
+    """Object ids of people known by their Teams user ids ("29:..."), for mentions
+    that arrive without one."""
+    if not user_refs:
+        return {}
+    rows = await session.execute(
+        select(TeamsMember.user_ref, Member.external_id)
+        .join(Member, Member.id == TeamsMember.member_id)
+        .where(
+            TeamsMember.workspace_id == workspace_id,
+            Member.workspace_id == workspace_id,
+            TeamsMember.user_ref.in_(list(user_refs)),
+        )
+    )
+    return {r[0]: r[1] for r in rows}

@@ -1,4 +1,5 @@
-"""Who is a facilitator in Slack: workspace admins and owners, and CCPL_FACILITATORS."""
+"""Who is a facilitator in Slack: workspace admins and owners, CCPL_FACILITATORS and
+CCPL_ADMINS."""
 
 from __future__ import annotations
 
@@ -16,9 +17,16 @@ CACHE_SECONDS = 600.0
 class SlackRoles:
     """Resolves roles with users.info, cached briefly so busy commands cost one call."""
 
-    def __init__(self, *, client: AsyncWebClient, facilitators: frozenset[str]) -> None:
+    def __init__(
+        self,
+        *,
+        client: AsyncWebClient,
+        facilitators: frozenset[str],
+        admins: frozenset[str] = frozenset(),
+    ) -> None:
         self.client = client
         self.facilitators = facilitators
+        self.admins = admins
         self._cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
 
     async def __call__(self, actor: Actor) -> frozenset[str]:
@@ -29,6 +37,8 @@ class SlackRoles:
         roles = set(actor.roles)
         if actor.user in self.facilitators:
             roles.add(FACILITATOR)
+        if actor.user in self.admins:
+            roles |= {ADMIN, FACILITATOR}
         try:
             info = await self.client.users_info(user=actor.user)
             user = info.get("user") or {}

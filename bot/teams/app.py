@@ -1,10 +1,12 @@
 """The Teams bot: activities in, the neutral handlers, replies out through the connector.
 
 Messages are commands (`@CCPL tip` in a channel, `tip` in a personal chat).
-Card buttons and forms come back as messages whose `value` is the card's
-submit data. Anything private (forms, files, answers meant for one person)
-goes to the person's 1:1 chat, because Teams has no messages that only one
-member of a channel can see.
+With the team's consent the bot also receives every channel message; those,
+thread replies and reactions are counted for the facilitation reports (never
+their text), and only @mentions are answered. Card buttons and forms come back
+as messages whose `value` is the card's submit data. Anything private (forms,
+files, answers meant for one person) goes to the person's 1:1 chat, because
+Teams has no messages that only one member of a channel can see.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import hashlib
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from microsoft_agents.activity import Activity, Attachment, InvokeResponse
+from microsoft_agents.activity import Activity, Attachment, ChannelAccount, InvokeResponse
 from microsoft_agents.hosting.core.turn_context import TurnContext
 
 from bot.outage import UNAVAILABLE, unavailable_form
@@ -48,8 +50,16 @@ from handlers import (
     handle_action,
     handle_text,
 )
+from handlers.participation import joined, left, record_contribution, refresh_members
 from storage import DatabaseUnavailable, claim_event
-from storage.conversations import known_channels, remember_conversation, remember_person
+from storage.conversations import (
+    known_channels,
+    remember_conversation,
+    remember_person,
+    team_channels,
+    users_by_ref,
+)
+from storage.participation import MESSAGE, REACTION, REPLY
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +87,9 @@ class Turn:
     user_ref: str
     reply_to_id: str | None
     fresh: bool = True  # False for a message the connector delivered twice
+    # False for a channel message not addressed to the bot: counted, never answered.
+    addressed: bool = True
+    team_id: str | None = None
 
 
 def _channel_id(activity: Activity, data: Mapping[str, Any]) -> str:
@@ -87,10 +100,63 @@ def _channel_id(activity: Activity, data: Mapping[str, Any]) -> str:
     return activity.conversation.id.split(";", 1)[0]
 
 
-def command_text(activity: Activity) -> str:
-    """The words typed to the bot, without the @mention and the HTML Teams wraps them in."""
+def mentions_bot(activity: Activity) -> bool:
+    bot = activity.recipient.id if activity.recipient else None
+    return any(m.mentioned is not None and m.mentioned.id == bot for m in activity.get_mentions())
+
+
+def addressed(activity: Activity) -> bool:
+    """Whether a message is for the bot. With consent to read a team's channel
+    messages the bot receives all of them; it answers only its @mentions (and
+    card submissions), and everything in a personal or group chat."""
+    if activity.type in ("invoke", "installationUpdate"):
+        return True
+    if activity.type != "message":
+        return False  # membership changes and reactions are only counted
+    kind = activity.conversation.conversation_type if activity.conversation else None
+    if kind != "channel":
+        return True
+    return activity.value is not None or mentions_bot(activity)
+
+
+def is_reply(activity: Activity) -> bool:
+    """A reply in a thread, rather than a new post: a root post's conversation id
+    names the post itself (";messageid=<its id>"), a reply's names the root."""
+    if activity.reply_to_id:
+        return True
+    _, _, root = activity.conversation.id.partition(";messageid=")
+    return bool(root) and root != activity.id
+
+
+def command_text(activity: Activity, *, people: Mapping[str, str] | None = None) -> str:
+    """The words typed to the bot, without its @mention and the HTML Teams wraps them in.
+
+    Anyone else @mentioned becomes their Entra object id (from the mention, or from
+    `people`, their Teams ids already known), so `facilitators add @Ann` names Ann.
+    """
+    bot = activity.recipient.id if activity.recipient else None
     text = activity.remove_recipient_mention() if activity.text else ""
+    for mention in activity.get_mentions():
+        person = mention.mentioned
+        if person is None or not mention.text or person.id == bot:
+            continue
+        user = person.aad_object_id or (people or {}).get(person.id or "")
+        if user:
+            text = text.replace(mention.text, f" {user} ")
     return html.unescape(_TAGS.sub(" ", text)).replace("\xa0", " ").strip()
+
+
+def _mentioned_refs(activity: Activity) -> set[str]:
+    """Teams ids of people mentioned without an object id."""
+    bot = activity.recipient.id if activity.recipient else None
+    return {
+        m.mentioned.id
+        for m in activity.get_mentions()
+        if m.mentioned is not None
+        and m.mentioned.id
+        and m.mentioned.id != bot
+        and not m.mentioned.aad_object_id
+    }
 
 
 class TeamsBot:
@@ -115,12 +181,13 @@ class TeamsBot:
             turn = await self._turn(activity)
         except DatabaseUnavailable:
             log.warning("database unavailable at a Teams activity")
-            await self._unavailable(activity)
+            if addressed(activity):
+                await self._unavailable(activity)
             return
         if turn is None:
             return
         if not turn.fresh:
-            log.info("dropped a Teams message delivered twice")
+            log.info("dropped a Teams %s delivered twice", activity.type)
             return
         try:
             await self._dispatch(context, turn)
@@ -131,8 +198,9 @@ class TeamsBot:
             # text can quote what someone typed (a database error's parameters), so
             # neither the chat nor the log gets more than its type.
             log.error("unexpected %s answering a Teams activity", type(exc).__name__)
-            with contextlib.suppress(PostFailed):
-                await self._send(turn, turn.conversation_id, Reply(text=SOMETHING_WRONG))
+            if turn.addressed:
+                with contextlib.suppress(PostFailed):
+                    await self._send(turn, turn.conversation_id, Reply(text=SOMETHING_WRONG))
 
     async def _dispatch(self, context: TurnContext, turn: Turn) -> None:
         activity = context.activity
@@ -147,9 +215,20 @@ class TeamsBot:
         if kind == "installationUpdate" and (activity.action or "").startswith("add"):
             await self._send(turn, turn.conversation_id, Reply(text=WELCOME))
             return
+        if kind == "conversationUpdate":
+            await self._membership(turn, activity)
+            return
+        if kind == "messageReaction":
+            if activity.reactions_added and self._counts(turn, activity):
+                await self._count(turn, REACTION)
+            return
         if kind != "message":
-            return  # conversation updates and the rest: the reference is already kept
+            return  # the rest: the reference is already kept
         sent = submission(activity.value)
+        if sent is None and self._counts(turn, activity):
+            await self._count(turn, REPLY if is_reply(activity) else MESSAGE)
+        if not turn.addressed:
+            return
         if isinstance(sent, Submitted):
             await self._submit(turn, sent)
         elif isinstance(sent, Pressed):
@@ -160,9 +239,83 @@ class TeamsBot:
             # A button in a channel (an RSVP, a vote) would fill its thread with notes.
             await self.deliver(turn, reply, note=False)
         else:
-            text = command_text(activity)
+            people: Mapping[str, str] = {}
+            refs = _mentioned_refs(activity)
+            if refs:
+                async with self.ctx.database.transaction() as session:
+                    people = await users_by_ref(
+                        session, workspace_id=turn.workspace_id, user_refs=refs
+                    )
+            text = command_text(activity, people=people)
             reply = await self._run(lambda: handle_text(ctx=self.ctx, actor=turn.actor, text=text))
             await self.deliver(turn, reply)
+
+    @staticmethod
+    def _counts(turn: Turn, activity: Activity) -> bool:
+        """A person taking part in a channel (not a chat), not a bot."""
+        sender = activity.from_property
+        return (
+            turn.actor.channel is not None
+            and (activity.conversation.conversation_type or "") == "channel"
+            and sender is not None
+            and not (sender.id or "").startswith("28:")
+        )
+
+    async def _count(self, turn: Turn, kind: str) -> None:
+        """One count (never the text); an outage loses the count, not the answer."""
+        try:
+            await record_contribution(ctx=self.ctx, actor=turn.actor, kind=kind)
+        except DatabaseUnavailable:
+            log.warning("database unavailable: a Teams %s went uncounted", kind)
+
+    def _member(self, turn: Turn, account: ChannelAccount, channel: str) -> Actor:
+        return replace(
+            turn.actor,
+            user=account.aad_object_id or account.id or "",
+            name=account.name,
+            channel=channel,
+        )
+
+    async def _membership(self, turn: Turn, activity: Activity) -> None:
+        """Follow a team's members in each of its channels the bot knows: a standard
+        channel has its team's members. The bot's own arrival reads the roster."""
+        kind = activity.conversation.conversation_type if activity.conversation else None
+        if kind != "channel" or not turn.actor.channel:
+            return  # chats are not reported on
+        bot = activity.recipient.id if activity.recipient else None
+        added = [m for m in activity.members_added or [] if m.id]
+        removed = [m for m in activity.members_removed or [] if m.id and m.id != bot]
+        if any(m.id == bot for m in added):
+            await refresh_members(
+                ctx=self.ctx, actor=turn.actor, channel=turn.actor.channel, force=True
+            )
+        people = [m for m in added if m.id != bot and not (m.id or "").startswith("28:")]
+        if not people and not removed:
+            return
+        channels: Sequence[str] = [turn.actor.channel]
+        data = activity.channel_data if isinstance(activity.channel_data, Mapping) else {}
+        # A private or shared channel's own members change alone; a team's, every channel.
+        if turn.team_id and not str(data.get("eventType") or "").startswith("channelMember"):
+            async with self.ctx.database.transaction() as session:
+                channels = await team_channels(
+                    session, workspace_id=turn.workspace_id, team_id=turn.team_id
+                ) or [turn.actor.channel]
+        now = self.ctx.clock()
+        for account in people:
+            member = self._member(turn, account, turn.actor.channel)
+            async with self.ctx.acting(member) as (session, scope):
+                await remember_person(
+                    session,
+                    scope=scope,
+                    user_ref=account.id or "",
+                    service_url=turn.service_url,
+                    now=now,
+                )
+            for channel in channels:
+                await joined(ctx=self.ctx, actor=self._member(turn, account, channel))
+        for account in removed:
+            for channel in channels:
+                await left(ctx=self.ctx, actor=self._member(turn, account, channel))
 
     async def _turn(self, activity: Activity) -> Turn | None:
         """Who and where, and keep the conversation's reference for posting later."""
@@ -190,6 +343,8 @@ class TeamsBot:
         workspace_id, fresh = await self._remember(activity, actor, data, kind, channel)
         return Turn(
             fresh=fresh,
+            addressed=addressed(activity),
+            team_id=(data.get("team") or {}).get("id") if channel is not None else None,
             actor=actor,
             workspace_id=workspace_id,
             service_url=activity.service_url,
@@ -213,7 +368,7 @@ class TeamsBot:
         now = self.ctx.clock()
         async with self.ctx.acting(actor) as (session, scope):
             fresh = True
-            if activity.type == "message" and activity.id:
+            if activity.type in ("message", "messageReaction") and activity.id:
                 # Activity ids are unique within a conversation, and conversation ids are
                 # long, so the key is a digest of both.
                 key = f"{activity.conversation.id}/{activity.id}".encode()

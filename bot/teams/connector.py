@@ -1,4 +1,5 @@
-"""Calls to the Bot Connector: send, update, open a 1:1 chat, with a token we choose.
+"""Calls to the Bot Connector: send, update, open a 1:1 chat, read a team's roster,
+with a token we choose.
 
 The token comes from a `TokenSource`: Entra's client-credentials grant in
 production, a fixed string in tests and anonymous local development. The SDK
@@ -33,6 +34,8 @@ BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
 # Failures another try cannot mend: the conversation is gone or the bot was removed.
 PERMANENT_STATUSES = {400, 403, 404}
 TIMEOUT = aiohttp.ClientTimeout(total=30)
+ROSTER_PAGE = 500  # the most Teams returns in one page
+MAX_ROSTER_PAGES = 200  # 100,000 people: a guard against a token that never ends
 
 
 class TokenSource(Protocol):
@@ -175,6 +178,24 @@ class Connector:
             await client.conversations.update_activity(conversation_id, activity_id, activity)
         except (aiohttp.ClientError, TimeoutError, OSError, PostFailed) as exc:
             raise _failure(exc) from None
+
+    async def team_members(self, *, service_url: str, team_id: str) -> list[ChannelAccount]:
+        """Everyone in a team, page by page (`pagedmembers`); raise PostFailed."""
+        members: list[ChannelAccount] = []
+        token: str | None = None
+        try:
+            client = await self._client(service_url)
+            for _ in range(MAX_ROSTER_PAGES):
+                page = await client.conversations.get_conversation_paged_members(
+                    team_id, page_size=ROSTER_PAGE, continuation_token=token
+                )
+                members += page.members or []
+                token = page.continuation_token
+                if not token:
+                    return members
+        except (aiohttp.ClientError, TimeoutError, OSError, PostFailed) as exc:
+            raise _failure(exc) from None
+        raise PostFailed("the roster did not end", permanent=False)
 
     async def open_personal_chat(self, *, service_url: str, tenant_id: str, user_ref: str) -> str:
         """The 1:1 chat between the bot and a person, created if need be (Teams returns

@@ -26,6 +26,7 @@ OUTLINE_SIZE = 32
 COMMANDS_PER_LIST = 10  # Teams' limit per scope
 TITLE_LIMIT = 32
 DESCRIPTION_LIMIT = 128
+RSC_PERMISSIONS = ("ChannelMessage.Read.Group", "TeamMember.Read.Group")
 # What people do in a channel, before what they do alone.
 CHANNEL_FIRST = ("tip", "forum", "lunch", "meeting", "poll", "principles", "resources", "case")
 
@@ -88,6 +89,17 @@ def manifest(*, app_id: str, website: str, version: str = "1.0.0") -> dict[str, 
         ],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [],
+        # Resource-specific consent, granted by whoever adds the app to a team: every
+        # channel message reaches the bot (to be counted, never stored), and the
+        # team's roster can be read for the facilitation reports.
+        "webApplicationInfo": {"id": app_id, "resource": f"api://botid-{app_id}"},
+        "authorization": {
+            "permissions": {
+                "resourceSpecific": [
+                    {"name": name, "type": "Application"} for name in RSC_PERMISSIONS
+                ]
+            }
+        },
     }
 
 

@@ -174,12 +174,14 @@ class Harness:
 
 
 @asynccontextmanager
-async def running_bot(*, ctx: Context) -> AsyncIterator[Harness]:
+async def running_bot(
+    *, ctx: Context, admins: frozenset[str] = frozenset()
+) -> AsyncIterator[Harness]:
     """The whole Slack stack on loopback: fake Web API, Bolt app, aiohttp server."""
     async with FakeSlackWebApi() as fake:
         slack_http = ClientSession()
         client = build_client(token="xoxb-test-token", base_url=fake.base_url, session=slack_http)
-        roles = SlackRoles(client=client, facilitators=frozenset({"UFACILITATOR"}))
+        roles = SlackRoles(client=client, facilitators=frozenset({"UFACILITATOR"}), admins=admins)
         ctx = dataclasses.replace(
             ctx, resolve_roles=roles, channel_members=SlackDirectory(client=client)
         )

@@ -48,6 +48,7 @@ def test_defaults_need_no_settings_at_all() -> None:
         ("SLACK_API_URL", "slack.com/api"),
         ("SLACK_BOT_TOKEN", "xoxp-a-user-token"),
         ("CCPL_CONTENT_DIR", "/no/such/folder"),
+        ("CCPL_ADMINS", "U012ABCDEF, not an id!"),
     ],
 )
 def test_a_malformed_setting_is_named_in_one_line(name: str, value: str, tmp_path: Path) -> None:

@@ -300,3 +300,16 @@ async def test_the_home_tab_shows_tip_cpd_and_for_facilitators_forum_health(
 async def test_a_channel_with_nobody_known_says_so_rather_than_all_clear(bot: Harness) -> None:
     answer = await bot.command(text="quiet <#C0EMPTY|empty>", team=TEAM, user=HOST)
     assert "I don't know of anyone in <#C0EMPTY> yet" in answer["text"]
+
+
+async def test_people_in_ccpl_admins_read_the_audit_log_without_being_slack_admins(
+    sctx: Context,
+) -> None:
+    async with running_bot(ctx=sctx, admins=frozenset({"UAUDITOR"})) as bot:
+        bot.fake.set_channel_members(FORUM, ["UAUDITOR", "UMEMBER"])
+        answer = await bot.command(text="quiet", team=TEAM, user="UAUDITOR")
+        assert "<@UMEMBER>" in all_text(answer)
+        log = all_text(await bot.command(text="audit", team=TEAM, user="UAUDITOR"))
+        assert "report.quiet" in log
+        refused = await bot.command(text="audit", team=TEAM, user="UMEMBER")
+        assert "is for workspace admins" in refused["text"]

@@ -50,6 +50,13 @@ def test_the_package_has_the_bot_id_commands_and_both_icons(
         assert url == "CCPL learning network" or url.startswith("https://")
     assert len(manifest["name"]["short"]) <= 30 and len(manifest["description"]["short"]) <= 80
 
+    # Resource-specific consent: every channel message (to count it) and the roster.
+    assert manifest["webApplicationInfo"]["id"] == APP_ID
+    assert manifest["webApplicationInfo"]["resource"]
+    assert sorted(
+        (p["name"], p["type"]) for p in manifest["authorization"]["permissions"]["resourceSpecific"]
+    ) == [("ChannelMessage.Read.Group", "Application"), ("TeamMember.Read.Group", "Application")]
+
     assert color.size == (192, 192) and outline.size == (32, 32)
     pixels = list(outline.convert("RGBA").get_flattened_data())
     assert {p[3] for p in pixels} >= {0, 255}  # transparent background, opaque drawing

@@ -1,9 +1,10 @@
 """A loopback fake of the Bot Connector: what Teams offers a bot to send and update messages.
 
 It records every activity the bot sends, answers the way the connector does,
-serves as the OneDrive upload URL of the file consent flow, and validates
-every Adaptive Card against the official 1.5 schema (the version Teams renders
-for bots) and Teams' size limit. `assert_all_valid()` fails the test otherwise.
+serves each team's roster a page at a time (`pagedmembers`), serves as the
+OneDrive upload URL of the file consent flow, and validates every Adaptive
+Card against the official 1.5 schema (the version Teams renders for bots) and
+Teams' size limit. `assert_all_valid()` fails the test otherwise.
 """
 
 from __future__ import annotations
@@ -85,6 +86,10 @@ class FakeConnector:
     uploads: dict[str, bytes] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     unauthorised: int = 0
+    # Team id -> the accounts `pagedmembers` lists; a team not here answers 404.
+    rosters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    roster_page: int = 500  # the connector's own cap on a page; tests lower it
+    roster_reads: list[dict[str, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
 
@@ -103,6 +108,9 @@ class FakeConnector:
         app.router.add_post(PREFIX + "v3/conversations/{conversation}/activities", self._post)
         app.router.add_post(PREFIX + "v3/conversations/{conversation}/activities/{id}", self._post)
         app.router.add_put(PREFIX + "v3/conversations/{conversation}/activities/{id}", self._put)
+        app.router.add_get(
+            PREFIX + "v3/conversations/{conversation}/pagedmembers", self._paged_members
+        )
         app.router.add_put("/upload/{name}", self._upload)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
@@ -158,6 +166,26 @@ class FakeConnector:
             )
         )
         return web.json_response({"id": found})
+
+    def set_roster(self, team: str, users: list[str]) -> None:
+        """The team's members by object id, with the bot among them as Teams lists it."""
+        people = [{"id": f"29:{u}", "aadObjectId": u, "name": "A Member"} for u in users]
+        self.rosters[team] = [*people, {"id": "28:bot", "name": "CCPL"}]
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        team = request.match_info["conversation"]
+        self.roster_reads.append({"team": team, **request.query})
+        roster = self.rosters.get(team)
+        if roster is None:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        size = min(int(request.query.get("pageSize", "100")), self.roster_page)
+        start = int(request.query.get("continuationToken") or 0)
+        page: dict[str, Any] = {"members": roster[start : start + size]}
+        if start + size < len(roster):
+            page["continuationToken"] = str(start + size)
+        return web.json_response(page)
 
     async def _upload(self, request: web.Request) -> web.Response:
         content = await request.read()
