@@ -7,13 +7,19 @@ their events; reports start with `open_report`.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Context
 from handlers.errors import Invalid
 from handlers.model import Actor
 from handlers.roles import require_facilitator
+from storage import Scope
+from storage.forgotten import passive_scope
 from storage.participation import (
     KINDS,
     member_joined,
@@ -31,12 +37,29 @@ MAX_DAYS = 365
 _CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^#?([A-Z][A-Z0-9]{6,})$")
 
 
+@asynccontextmanager
+async def _unasked(ctx: Context, actor: Actor) -> AsyncIterator[tuple[AsyncSession, Scope | None]]:
+    """A transaction for something the person did not ask the bot to do; no scope for
+    someone who used forget-me, whom channel events must not bring back."""
+    async with ctx.database.transaction() as session:
+        scope = await passive_scope(
+            session,
+            platform=actor.platform,
+            workspace=actor.workspace,
+            user=actor.user,
+            now=ctx.clock(),
+        )
+        yield session, scope
+
+
 async def record_contribution(*, ctx: Context, actor: Actor, kind: str) -> bool:
     """Count one message, thread reply or reaction in `actor.channel`. Never any text."""
     if kind not in KINDS or not actor.channel:
         return False
     now = ctx.clock()
-    async with ctx.acting(actor) as (session, scope):
+    async with _unasked(ctx, actor) as (session, scope):
+        if scope is None:
+            return False
         return await record_activity(
             session,
             scope=scope,
@@ -48,14 +71,16 @@ async def record_contribution(*, ctx: Context, actor: Actor, kind: str) -> bool:
 
 async def joined(*, ctx: Context, actor: Actor) -> None:
     if actor.channel:
-        async with ctx.acting(actor) as (session, scope):
-            await member_joined(session, scope=scope, channel=actor.channel, at=ctx.clock())
+        async with _unasked(ctx, actor) as (session, scope):
+            if scope is not None:
+                await member_joined(session, scope=scope, channel=actor.channel, at=ctx.clock())
 
 
 async def left(*, ctx: Context, actor: Actor) -> None:
     if actor.channel:
-        async with ctx.acting(actor) as (session, scope):
-            await member_left(session, scope=scope, channel=actor.channel)
+        async with _unasked(ctx, actor) as (session, scope):
+            if scope is not None:
+                await member_left(session, scope=scope, channel=actor.channel)
 
 
 async def refresh_members(*, ctx: Context, actor: Actor, channel: str, force: bool = False) -> None:

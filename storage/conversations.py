@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.forgotten import forgotten_among
 from storage.models import Member, TeamsConversation, TeamsMember, Workspace
 from storage.repositories import Scope, upsert_insert
 
@@ -233,7 +234,8 @@ async def remember_people(
     """Keep how to reach everyone on a roster ({object id: Teams user id}), so a
     check-in can reach a member who has never written to the bot."""
     insert = upsert_insert(session)
-    users = list(people)
+    forgotten = await forgotten_among(session, workspace_id=workspace_id, users=set(people))
+    users = [u for u in people if u not in forgotten]
     for start in range(0, len(users), CHUNK):
         chunk = users[start : start + CHUNK]
         await session.execute(

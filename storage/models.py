@@ -389,3 +389,19 @@ class TeamsMember(Base):
     conversation_id: Mapped[str | None] = mapped_column(String(200))  # the personal chat
     service_url: Mapped[str] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ForgottenPerson(Base):
+    """Someone who used forget-me, as a one-way digest of their user id only.
+
+    Channel member lists and rosters would otherwise bring them back, to be
+    counted, reported as quiet and invited to check in. The digest holds no
+    id to read back; it is lifted when the person uses the bot again.
+    """
+
+    __tablename__ = "forgotten_people"
+    __table_args__ = (UniqueConstraint("workspace_id", "digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64))

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, Integer, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.forgotten import forgotten_among
 from storage.models import Activity, ChannelMember, ChannelSync, Member
 from storage.repositories import Scope, upsert_insert
 
@@ -109,7 +110,8 @@ async def sync_channel(
     """
     first = await synced_at(session, workspace_id=workspace_id, channel=channel) is None
     insert = upsert_insert(session)
-    wanted = list(dict.fromkeys(users))
+    forgotten = await forgotten_among(session, workspace_id=workspace_id, users=set(users))
+    wanted = [u for u in dict.fromkeys(users) if u not in forgotten]
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         await session.execute(

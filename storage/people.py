@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.forgotten import remember_forgotten
 from storage.models import Base, Member, Workspace
 from storage.repositories import Scope
 
@@ -62,7 +63,15 @@ async def member_data(session: AsyncSession, *, scope: Scope) -> dict[str, Any]:
 
 
 async def forget_member(session: AsyncSession, *, scope: Scope) -> int:
-    """Erase the member from every table; returns how many rows went."""
+    """Erase the member from every table; returns how many rows went.
+
+    A digest of their id is kept so member lists do not bring them back.
+    """
+    user = await session.scalar(
+        select(Member.external_id).where(
+            Member.id == scope.member_id, Member.workspace_id == scope.workspace_id
+        )
+    )
     removed = 0
     for table in _member_tables():
         result = await session.execute(
@@ -77,4 +86,6 @@ async def forget_member(session: AsyncSession, *, scope: Scope) -> int:
         )
     )
     removed += int(result.rowcount)  # type: ignore[attr-defined]
+    if user is not None:
+        await remember_forgotten(session, workspace_id=scope.workspace_id, user=user)
     return removed

@@ -6,17 +6,23 @@ forgets its workspace cannot be written by accident.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, ProcessedEvent, TipShown, Workspace
+from storage.models import ForgottenPerson, Member, ProcessedEvent, TipShown, Workspace
+
+
+def person_digest(*, workspace_id: int, user: str) -> str:
+    """The one-way form in which someone who asked to be forgotten is remembered."""
+    return hashlib.sha256(f"{workspace_id}:{user}".encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,13 @@ async def ensure_scope(
         select(Member.id).where(Member.workspace_id == workspace_id, Member.external_id == user)
     )
     assert member_id is not None
+    # New here, or back after forget-me: passive sources may include them again.
+    await session.execute(
+        delete(ForgottenPerson).where(
+            ForgottenPerson.workspace_id == workspace_id,
+            ForgottenPerson.digest == person_digest(workspace_id=workspace_id, user=user),
+        )
+    )
     return Scope(workspace_id=workspace_id, member_id=member_id)
 
 

@@ -51,7 +51,7 @@ from handlers import (
     handle_text,
 )
 from handlers.participation import joined, left, record_contribution, refresh_members
-from storage import DatabaseUnavailable, claim_event
+from storage import DatabaseUnavailable, claim_event, ensure_scope
 from storage.conversations import (
     known_channels,
     remember_conversation,
@@ -59,6 +59,7 @@ from storage.conversations import (
     team_channels,
     users_by_ref,
 )
+from storage.forgotten import passive_scope
 from storage.participation import MESSAGE, REACTION, REPLY
 
 log = logging.getLogger(__name__)
@@ -303,7 +304,16 @@ class TeamsBot:
         now = self.ctx.clock()
         for account in people:
             member = self._member(turn, account, turn.actor.channel)
-            async with self.ctx.acting(member) as (session, scope):
+            async with self.ctx.database.transaction() as session:
+                scope = await passive_scope(
+                    session,
+                    platform=member.platform,
+                    workspace=member.workspace,
+                    user=member.user,
+                    now=now,
+                )
+                if scope is None:
+                    continue  # asked to be forgotten: joining a team does not undo that
                 await remember_person(
                     session,
                     scope=scope,
@@ -340,7 +350,10 @@ class TeamsBot:
         )
         # Every activity refreshes the references (two small upserts): a service URL
         # can move, and someone who used forget-me and came back is reachable again.
-        workspace_id, fresh = await self._remember(activity, actor, data, kind, channel)
+        remembered = await self._remember(activity, actor, data, kind, channel)
+        if remembered is None:
+            return None
+        workspace_id, fresh = remembered
         return Turn(
             fresh=fresh,
             addressed=addressed(activity),
@@ -362,11 +375,26 @@ class TeamsBot:
         data: Mapping[str, Any],
         kind: str,
         channel: str | None,
-    ) -> tuple[int, bool]:
-        """Upsert the references; False when this message was already handled (a redelivery)."""
+    ) -> tuple[int, bool] | None:
+        """Upsert the references; False when this message was already handled (a redelivery).
+
+        None for an activity not addressed to the bot (a channel message it only
+        counts) from someone who used forget-me: it must not bring them back.
+        """
         assert activity.from_property is not None and activity.service_url
         now = self.ctx.clock()
-        async with self.ctx.acting(actor) as (session, scope):
+        async with self.ctx.database.transaction() as session:
+            find = ensure_scope if addressed(activity) else passive_scope
+            found = await find(
+                session,
+                platform=actor.platform,
+                workspace=actor.workspace,
+                user=actor.user,
+                now=now,
+            )
+            if found is None:
+                return None
+            scope = found
             fresh = True
             if activity.type in ("message", "messageReaction") and activity.id:
                 # Activity ids are unique within a conversation, and conversation ids are

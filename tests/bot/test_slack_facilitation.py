@@ -313,3 +313,24 @@ async def test_people_in_ccpl_admins_read_the_audit_log_without_being_slack_admi
         assert "report.quiet" in log
         refused = await bot.command(text="audit", team=TEAM, user="UMEMBER")
         assert "is for workspace admins" in refused["text"]
+
+
+async def test_someone_who_used_forget_me_is_not_brought_back_by_the_channel(
+    bot: Harness, sctx: Context
+) -> None:
+    bot.fake.set_channel_members(FORUM, [HOST, "UGONE", "USTAY"])
+    await say(bot, "UGONE")
+    forget = await bot.command(text="forget-me", team=TEAM, user="UGONE")
+    confirm = button(forget, "Yes, erase my data")
+    await bot.click(action_id=confirm["action_id"], team=TEAM, user="UGONE")
+    # Their messages, the member list and a join no longer count them or report them.
+    await say(bot, "UGONE")
+    await join(bot, "UGONE")
+    report = all_text(await bot.command(text="quiet", team=TEAM, user=HOST))
+    assert "<@USTAY>" in report and "UGONE" not in report
+    assert "UGONE" not in await dump(sctx.database)
+    # Using the bot again is coming back: from then on they are counted as anyone.
+    await bot.command(text="tip", team=TEAM, user="UGONE")
+    await say(bot, "UGONE")
+    mine = await bot.command(text="privacy", team=TEAM, user="UGONE")
+    assert "1 messages" in all_text(mine)

@@ -268,3 +268,23 @@ async def test_during_an_outage_only_messages_to_the_bot_are_answered(pack: Cont
             assert "try again" in said(answer).lower()
     finally:
         await down.dispose()
+
+
+async def test_forget_me_is_not_undone_by_channel_talk_or_the_roster(
+    bot: TeamsHarness, sctx: Context
+) -> None:
+    clock = sctx.clock
+    assert isinstance(clock, FakeClock)
+    bot.fake.set_roster(TEAM, [FACILITATOR, ANN, SILENT])
+    await post(bot, ANN)
+    await bot.say("quiet", tenant=TENANT, user=FACILITATOR, channel=FORUM)
+    [asked] = await bot.say("forget-me", tenant=TENANT, user=ANN)
+    await bot.press(asked, title="Yes, erase my data", tenant=TENANT, user=ANN)
+    await post(bot, ANN)
+    await react(bot, ANN, to="1")
+    await members(bot, added=(ANN,))
+    clock.advance(timedelta(days=2))  # the roster is read again, ANN still on it
+    answer = await bot.say("quiet", tenant=TENANT, user=FACILITATOR, channel=FORUM)
+    [report] = [s for s in answer if s.conversation == personal(FACILITATOR)]
+    assert SILENT in report.text and ANN not in report.text
+    assert ANN not in await dump(sctx.database)

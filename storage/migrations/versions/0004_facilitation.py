@@ -206,8 +206,6 @@ def upgrade() -> None:
             sa.Column("checkins_opt_out", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
 
-    # ### end Alembic commands ###
-
 
 def downgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
@@ -225,4 +223,3 @@ def downgrade() -> None:
     op.drop_table("channel_members")
     op.drop_table("activity")
     op.drop_table("channel_syncs")
-    # ### end Alembic commands ###
