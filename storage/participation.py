@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Integer, case, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Exists, Integer, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.forgotten import forgotten_among
@@ -172,6 +172,19 @@ def _counted_members(
     ]
 
 
+def _spoke_since(*, workspace_id: int, channel: str, since: datetime) -> Exists:
+    """Whether the channel member of the outer query has a counted day in the window:
+    one probe of the unique (workspace, channel, member, day) index."""
+    return exists(
+        select(Activity.id).where(
+            Activity.workspace_id == workspace_id,
+            Activity.channel == channel,
+            Activity.member_id == ChannelMember.member_id,
+            Activity.day >= since.date(),
+        )
+    ).correlate(ChannelMember)
+
+
 @dataclass(frozen=True, slots=True)
 class QuietMember:
     user: str
@@ -184,19 +197,12 @@ async def quiet_members(
     """Members with no counted contribution since `since`, longest quiet first.
 
     Leaves out people who joined within the window, paused people and people
-    who opted out of counting. One index probe per member for their last day.
+    who opted out of counting.
     """
     # Who is quiet is decided by one index probe per member (no row in the window);
     # the last day is then read once, only for them, and sorted by its label so
     # the database does not evaluate the subquery again for the ORDER BY.
-    spoke = exists(
-        select(Activity.id).where(
-            Activity.workspace_id == workspace_id,
-            Activity.channel == channel,
-            Activity.member_id == ChannelMember.member_id,
-            Activity.day >= since.date(),
-        )
-    ).correlate(ChannelMember)
+    spoke = _spoke_since(workspace_id=workspace_id, channel=channel, since=since)
     last_day = (
         select(func.max(Activity.day))
         .where(
@@ -233,14 +239,7 @@ async def room_breakdown(
     session: AsyncSession, *, workspace_id: int, channel: str, since: datetime, now: datetime
 ) -> list[ProfessionCount]:
     """Per profession: channel members, and how many contributed since `since`."""
-    contributed = exists(
-        select(Activity.id).where(
-            Activity.workspace_id == workspace_id,
-            Activity.channel == channel,
-            Activity.member_id == ChannelMember.member_id,
-            Activity.day >= since.date(),
-        )
-    ).correlate(ChannelMember)
+    contributed = _spoke_since(workspace_id=workspace_id, channel=channel, since=since)
     rows = await session.execute(
         select(
             Member.profession,
