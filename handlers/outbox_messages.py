@@ -18,7 +18,7 @@ from handlers.lunch_posts import announcement, attendance_question, invite, when
 from handlers.model import Button, Delivery, Reply, Section
 from handlers.poll_posts import POLL_KIND, poll_message
 from handlers.prompts import journal_resources, prompt_rotation
-from storage.lunch import GOING, get_session, rsvp_of, rsvps
+from storage.lunch import GOING, get_session, rsvps, session_with_answer
 from storage.models import OutboxMessage
 from storage.polls import get_poll, vote_counts
 from storage.schedules import get_schedule, latest_agreements
@@ -93,16 +93,23 @@ async def compose(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
                     reply=_purpose(name=schedule.name, when=when, agreed=[a.text for a in agreed])
                 )
             return Outgoing(reply=_agree(name=schedule.name, schedule_id=schedule.id, when=when))
-        lunch = await get_session(
-            session, workspace_id=row.workspace_id, session_id=payload["session_id"]
+        if row.kind == "lunch_announce":
+            lunch = await get_session(
+                session, workspace_id=row.workspace_id, session_id=payload["session_id"]
+            )
+            if lunch is None:
+                return None
+            answers = list(await rsvps(session, lunch=lunch))
+            return Outgoing(reply=announcement(lunch=lunch, answers=answers))
+        # One person's answer with the session, one query: reminders fan out to hundreds.
+        lunch, answer = await session_with_answer(
+            session,
+            workspace_id=row.workspace_id,
+            session_id=payload["session_id"],
+            member_id=row.member_id or -1,
         )
         if lunch is None:
             return None
-        if row.kind == "lunch_announce":
-            answers = list(await rsvps(session, lunch=lunch))
-            return Outgoing(reply=announcement(lunch=lunch, answers=answers))
-        # One person's answer, not the whole list: reminders fan out to hundreds.
-        answer = await rsvp_of(session, lunch=lunch, member_id=row.member_id or -1)
     if row.kind == "lunch_cancelled":
         text = f"**{lunch.title}** ({when_text(lunch)}) is cancelled. Sorry for any trouble."
         return Outgoing(

@@ -37,6 +37,25 @@ async def get_session(
     return found
 
 
+async def session_with_answer(
+    session: AsyncSession, *, workspace_id: int, session_id: int, member_id: int
+) -> tuple[LunchSession | None, str | None]:
+    """A session and one member's answer to it in one query: a reminder's whole lookup."""
+    found = (
+        await session.execute(
+            select(LunchSession, Rsvp.status)
+            .outerjoin(
+                Rsvp,
+                (Rsvp.session_id == LunchSession.id)
+                & (Rsvp.workspace_id == LunchSession.workspace_id)
+                & (Rsvp.member_id == member_id),
+            )
+            .where(LunchSession.workspace_id == workspace_id, LunchSession.id == session_id)
+        )
+    ).first()
+    return (found[0], found[1]) if found is not None else (None, None)
+
+
 async def upcoming_sessions(
     session: AsyncSession, *, workspace_id: int, after: datetime
 ) -> Sequence[LunchSession]:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, SchedulerState
@@ -93,6 +93,17 @@ def mark_sent(row: OutboxMessage, *, now: datetime, ref: str | None) -> None:
     row.sent_at = now
     row.sent_ref = ref
     row.attempts += 1
+
+
+async def mark_sent_by_id(
+    session: AsyncSession, *, row_id: int, now: datetime, ref: str | None
+) -> None:
+    """`mark_sent` as one UPDATE: the common case of a fan-out, with no row loaded first."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status=SENT, sent_at=now, sent_ref=ref, attempts=OutboxMessage.attempts + 1)
+    )
 
 
 def mark_skipped(row: OutboxMessage, *, now: datetime, why: str) -> None:
