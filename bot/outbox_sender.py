@@ -86,20 +86,82 @@ class OutboxSender:
         self._running = asyncio.Lock()
 
     async def drain(self) -> DrainReport:
-        """Send everything due now; safe to call from several tasks or processes."""
+        """Send everything due now; safe to call from several tasks or processes.
+
+        The next rows are claimed while half a batch is still in flight, so a
+        long fan-out does not stall at each batch's end on its slowest posts
+        (a 429's wait, say).
+        """
         report = DrainReport()
         async with self._running:
-            while True:
-                now = self.ctx.clock()
-                async with self.ctx.database.transaction() as session:
-                    rows = list(
-                        await claim_due(session, now=now, limit=self.batch, lease=self.lease)
-                    )
-                    members = await self._members(session, rows)
-                    await self.route.prepare(session, workspace_ids={r.workspace_id for r in rows})
-                if not rows:
-                    return report
-                await self._send_all(rows, members, now, report)
+            # One post at a time per channel, across batches too; Lock is FIFO, so
+            # a channel's posts keep their order.
+            channels: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+            flying: set[asyncio.Task[None]] = set()
+            failures: list[BaseException] = []
+            wake = asyncio.Event()
+            left = 0  # rows claimed and not yet recorded
+
+            def landed(task: asyncio.Task[None]) -> None:
+                # A callback rather than asyncio.wait, which passes over every task
+                # at each completion.
+                flying.discard(task)
+                failure = None if task.cancelled() else task.exception()
+                if failure is not None:
+                    failures.append(failure)
+                wake.set()
+
+            async def one_target(
+                queue: list[tuple[OutboxMessage, Member | None, datetime]],
+            ) -> None:
+                nonlocal left
+                async with channels[queue[0][0].target]:
+                    for row, member, now in queue:
+                        async with self._slots:
+                            result = await self._send(row, member, now)
+                            # Marked at once, row by row: a crash can double at most
+                            # the posts in flight, never a whole batch.
+                            await self._record(result, report)
+                        left -= 1
+                        if left <= self.batch // 2:
+                            wake.set()
+
+            more = True
+            try:
+                while True:
+                    # Cleared before looking, so a task that lands while we claim
+                    # (an await) still wakes the next pass.
+                    wake.clear()
+                    if failures:
+                        raise failures[0]  # stop the drain, as a crash would
+                    if not flying or (more and left <= self.batch // 2):
+                        claimed = await self._claim()
+                        # A short batch means nothing else is due: finish, then look again.
+                        more = len(claimed) >= self.batch
+                        left += len(claimed)
+                        by_target: defaultdict[
+                            str, list[tuple[OutboxMessage, Member | None, datetime]]
+                        ] = defaultdict(list)
+                        for item in claimed:
+                            by_target[item[0].target].append(item)
+                        for queue in by_target.values():
+                            task = asyncio.create_task(one_target(queue))
+                            flying.add(task)
+                            task.add_done_callback(landed)
+                        if not flying:
+                            return report
+                    await wake.wait()
+            finally:
+                for task in list(flying):
+                    task.cancel()
+
+    async def _claim(self) -> list[tuple[OutboxMessage, Member | None, datetime]]:
+        now = self.ctx.clock()
+        async with self.ctx.database.transaction() as session:
+            rows = list(await claim_due(session, now=now, limit=self.batch, lease=self.lease))
+            members = await self._members(session, rows)
+            await self.route.prepare(session, workspace_ids={r.workspace_id for r in rows})
+        return [(row, members.get(row.member_id or -1), now) for row in rows]
 
     async def _members(self, session: AsyncSession, rows: list[OutboxMessage]) -> dict[int, Member]:
         ids = {r.member_id for r in rows if r.member_id is not None}
@@ -107,27 +169,6 @@ class OutboxSender:
             return {}
         found = await session.scalars(select(Member).where(Member.id.in_(ids)))
         return {m.id: m for m in found}
-
-    async def _send_all(
-        self,
-        rows: list[OutboxMessage],
-        members: dict[int, Member],
-        now: datetime,
-        report: DrainReport,
-    ) -> None:
-        by_target: dict[str, list[OutboxMessage]] = defaultdict(list)
-        for row in rows:
-            by_target[row.target].append(row)
-
-        async def one_target(queue: list[OutboxMessage]) -> None:
-            for row in queue:
-                async with self._slots:
-                    result = await self._send(row, members.get(row.member_id or -1), now)
-                    # Marked at once, row by row: a crash can double at most the
-                    # posts in flight, never a whole batch.
-                    await self._record(result, report)
-
-        await asyncio.gather(*(one_target(q) for q in by_target.values()))
 
     async def _send(self, row: OutboxMessage, member: Member | None, now: datetime) -> _Result:
         if member is not None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import dataclasses
 import logging
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.outbox_sender import OutboxSender
 from content import ContentPack
@@ -15,6 +19,7 @@ from handlers import Action, Actor, Context, FieldValue, NotAllowed, handle_acti
 from handlers.context import no_roles
 from handlers.planner import plan
 from storage import Database
+from storage.models import OutboxMessage
 from tests.clock import FakeClock
 from tests.fakes.poster import Crash, RecordingPoster
 
@@ -296,3 +301,65 @@ async def test_quiet_hours_hold_a_reminder_until_they_end(fctx: Context, lead: A
     await run(fctx, poster)
     [reminder] = poster.to("UQUIET")
     assert "starts today" in reminder.reply.text and reminder.direct
+
+
+@dataclasses.dataclass
+class OverlapPoster(RecordingPoster):
+    """Notes how many posts to one channel were in flight at once. The first post to
+    CBUSY is slow: it returns only once ten other posts have started, by which time
+    the sender has claimed two more batches, CBUSY's next prompt among them."""
+
+    in_flight: collections.Counter[str] = dataclasses.field(default_factory=collections.Counter)
+    most_at_once: int = 0
+    others: int = 0
+    others_started: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    slowed: bool = False
+
+    async def post(self, *, target: str, **kwargs: Any) -> str | None:
+        self.in_flight[target] += 1
+        self.most_at_once = max(self.most_at_once, self.in_flight[target])
+        if target == "CBUSY" and not self.slowed:
+            self.slowed = True
+            await self.others_started.wait()
+        elif target != "CBUSY":
+            self.others += 1
+            if self.others >= 10:
+                self.others_started.set()
+        await asyncio.sleep(0)
+        self.in_flight[target] -= 1
+        return await super().post(target=target, **kwargs)
+
+
+async def test_a_channel_gets_one_post_at_a_time_in_order_across_batches(
+    fctx: Context, lead: Actor
+) -> None:
+    clock = fctx.clock
+    assert isinstance(clock, FakeClock)
+    clock.now = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    await setup_forum(fctx, dataclasses.replace(lead, channel="CBUSY"), when="every day at 12:30")
+    for n in range(6):
+        await setup_forum(
+            fctx, dataclasses.replace(lead, channel=f"CQUIET{n}"), when="every day at 12:30"
+        )
+    clock.now = datetime(2026, 11, 1, 12, 30, tzinfo=UTC)
+    await plan(ctx=fctx, until=clock.now, grace=GRACE)
+    clock.now = datetime(2026, 11, 6, 12, 30, tzinfo=UTC)
+    # Six days of CBUSY's prompts and the others' are due together; small batches
+    # make the sender claim the next rows while earlier ones are still going out.
+    await plan(ctx=fctx, until=clock.now, grace=timedelta(days=7))
+    poster = OverlapPoster()
+    await OutboxSender(ctx=fctx, poster=poster, batch=4, concurrency=8).drain()
+    assert poster.most_at_once == 1
+    busy = [p.reply.text for p in poster.to("CBUSY")]
+    forum_posts = [p for p in poster.posts if p.target.startswith("C")]  # not the digest DM
+    assert len(busy) == 6 and len(forum_posts) == 42
+    async with fctx.database.transaction() as session:
+        order = (
+            await session.scalars(
+                select(OutboxMessage.sent_ref)
+                .where(OutboxMessage.target == "CBUSY")
+                .order_by(OutboxMessage.due_at)
+            )
+        ).all()
+    # Refs count up in posting order, so due order is posting order.
+    assert order == sorted(order, key=lambda ref: float(ref or 0))
