@@ -14,6 +14,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.context import Context
 from handlers.errors import Invalid, NotAllowed, NotFound
 from handlers.model import Action, Actor, Attachment, ChannelPost, Delivery, Reply, Section
@@ -192,13 +194,19 @@ def _refresh(poll: Poll, *, counts: list[int], ts: str | None) -> tuple[ChannelP
     )
 
 
+async def _poll(session: AsyncSession, *, scope: Scope, poll_id: int, lock: bool = False) -> Poll:
+    """The poll in the actor's workspace, or the kind "can't find" every action shares."""
+    found = await get_poll(session, workspace_id=scope.workspace_id, poll_id=poll_id, lock=lock)
+    if found is None:
+        raise NotFound("I can't find that poll; it may have been removed.")
+    return found
+
+
 async def vote(*, ctx: Context, actor: Actor, raw: str) -> Reply:
     """Record or change one person's vote and refresh the counts on the post."""
     poll_id, index = _ids(raw)
     async with ctx.acting(actor) as (session, scope):
-        found = await get_poll(session, workspace_id=scope.workspace_id, poll_id=poll_id, lock=True)
-        if found is None:
-            raise NotFound("I can't find that poll; it may have been removed.")
+        found = await _poll(session, scope=scope, poll_id=poll_id, lock=True)
         if index is None or not 0 <= index < len(found.options):
             raise NotFound("That button is out of date.")
         ballot = _ballot(found, actor=actor, scope=scope)
@@ -237,9 +245,7 @@ async def show_results(*, ctx: Context, actor: Actor, raw: str) -> Reply:
     """The counts so far, to the person who asked, with their own vote."""
     poll_id, _ = _ids(raw)
     async with ctx.acting(actor) as (session, scope):
-        found = await get_poll(session, workspace_id=scope.workspace_id, poll_id=poll_id)
-        if found is None:
-            raise NotFound("I can't find that poll; it may have been removed.")
+        found = await _poll(session, scope=scope, poll_id=poll_id)
         counts = await vote_counts(session, poll=found)
         ballot = _ballot(found, actor=actor, scope=scope)
         yours = await ballot_choice(session, poll=found, ballot=ballot) if ballot else None
@@ -252,9 +258,7 @@ async def close(*, ctx: Context, actor: Actor, raw: str) -> Reply:
     # Asked first: it takes its own transaction, which must not nest inside ours.
     facilitator = await is_facilitator(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
-        found = await get_poll(session, workspace_id=scope.workspace_id, poll_id=poll_id, lock=True)
-        if found is None:
-            raise NotFound("I can't find that poll; it may have been removed.")
+        found = await _poll(session, scope=scope, poll_id=poll_id, lock=True)
         creator = found.member_id == scope.member_id
         if not creator and not facilitator:
             raise NotAllowed(
@@ -295,9 +299,7 @@ async def export(*, ctx: Context, actor: Actor, raw: str) -> Reply:
     """Who voted for what in a named poll, as CSV by direct message, for its creator only."""
     poll_id, _ = _ids(raw)
     async with ctx.acting(actor) as (session, scope):
-        found = await get_poll(session, workspace_id=scope.workspace_id, poll_id=poll_id)
-        if found is None:
-            raise NotFound("I can't find that poll; it may have been removed.")
+        found = await _poll(session, scope=scope, poll_id=poll_id)
         if found.anonymous:
             raise NotAllowed("This poll is anonymous, so there is no record of who voted for what.")
         if found.member_id != scope.member_id:
