@@ -53,7 +53,7 @@ from sqlalchemy import (
 
 from bench.common import bench_database
 from content import load_pack
-from handlers.participation import DEFAULT_DAYS
+from handlers.facilitation.participation import DEFAULT_DAYS
 from storage import Database
 from storage.models import Activity, ChannelMember, Member, Workspace
 from storage.participation import ProfessionCount, QuietMember, quiet_members, room_breakdown

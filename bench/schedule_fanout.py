@@ -45,8 +45,8 @@ from bot.slack.client import build_client
 from bot.slack.poster import SlackPoster
 from content import load_pack
 from handlers import Context
-from handlers.planner import plan
-from handlers.recurrence import parse_recurrence
+from handlers.outbox.planner import plan
+from handlers.scheduling.recurrence import parse_recurrence
 from storage import Database
 from storage.lunch import GOING
 from storage.models import LunchSession, Member, OutboxMessage, Rsvp, Schedule, Workspace

@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate = content.add_parser("validate", help="check a custom content pack")
     validate.add_argument("dir", nargs="?", type=Path, help="default: CCPL_CONTENT_DIR")
+    slack = commands.add_parser("slack", help="Slack tasks").add_subparsers(dest="slack_command")
+    slack.add_parser("manifest", help="print the Slack app manifest to paste at api.slack.com")
     teams = commands.add_parser("teams", help="Microsoft Teams tasks").add_subparsers(
         dest="teams_command"
     )
@@ -130,7 +132,7 @@ def _preview(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import date, datetime
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    from handlers.recurrence import RecurrenceError, format_preview, parse_recurrence
+    from handlers.scheduling.recurrence import RecurrenceError, format_preview, parse_recurrence
 
     try:
         zone = ZoneInfo(args.tz) if args.tz else settings.timezone
@@ -227,6 +229,13 @@ def _teams_package(settings: Settings, out: Path, website: str) -> int:
     return 0
 
 
+def _slack_manifest() -> int:
+    from bot.slack.manifest import slack_manifest
+
+    sys.stdout.write(slack_manifest())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     parser = _parser()
@@ -236,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if command == "run":
             command = "serve" if settings.has_slack or settings.has_teams else "console"
-        quiet = command in ("console", "content", "db", "schedule", "teams")
+        quiet = command in ("console", "content", "db", "schedule", "slack", "teams")
         configure_logging(level=logging.WARNING if quiet else logging.INFO)
         if command == "serve":
             asyncio.run(_serve(settings))
@@ -256,6 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.db_command != "upgrade":
                 parser.error("try `ccpl-bot db upgrade`")
             asyncio.run(_db_upgrade(settings))
+        elif command == "slack":
+            if args.slack_command != "manifest":
+                parser.error("try `ccpl-bot slack manifest`")
+            return _slack_manifest()
         elif command == "teams":
             if args.teams_command != "package":
                 parser.error("try `ccpl-bot teams package [--out FILE]`")

@@ -19,8 +19,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.leader import Leadership
 from bot.outbox_sender import OutboxSender
 from handlers import Context
-from handlers.forums import next_dates
-from handlers.planner import PURPOSE_BEFORE, REMINDERS, plan
+from handlers.outbox.planner import PURPOSE_BEFORE, REMINDERS, plan
+from handlers.scheduling.forums import next_dates
 from storage.lunch import sessions_between
 from storage.outbox import next_due
 from storage.schedules import active_schedules

@@ -31,7 +31,7 @@ from handlers import (
     handle_action,
     handle_text,
 )
-from handlers.roles import ADMIN, FACILITATOR
+from handlers.core.roles import ADMIN, FACILITATOR
 from storage import DatabaseUnavailable
 
 BANNER = (

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.posting import Poster, PostFailed
 from bot.routing import OnePoster, PosterRoute
 from handlers import Context, Delivery
-from handlers.nudges import hold_until, is_paused
-from handlers.outbox_messages import compose
+from handlers.outbox.compose import compose
+from handlers.people.nudges import hold_until, is_paused
 from storage.models import Member, OutboxMessage
 from storage.outbox import (
     FAILED,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from handlers import Actor
-from handlers.context import ChannelLister, RoleResolver
+from handlers.core.context import ChannelLister, RoleResolver
 
 
 class PlatformRoles:

@@ -37,7 +37,7 @@ from bot.teams.poster import TeamsPoster
 from bot.teams.roles import TeamsRoles
 from content import load_pack
 from handlers import Context, Platform
-from handlers.context import ChannelLister, RoleResolver
+from handlers.core.context import ChannelLister, RoleResolver
 from storage import Database, current_revision, head_revision, upgrade
 
 log = logging.getLogger(__name__)

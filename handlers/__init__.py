@@ -3,10 +3,11 @@
 Nothing here imports a chat SDK, a web server or a scheduler.
 """
 
-from handlers.context import Context
-from handlers.dispatch import handle_action, handle_command, handle_text
-from handlers.errors import HandlerError, Invalid, NotAllowed, NotFound
-from handlers.model import (
+from handlers import features as _features  # noqa: F401  (declares every command)
+from handlers.core.context import Context
+from handlers.core.dispatch import handle_action, handle_command, handle_text
+from handlers.core.errors import HandlerError, Invalid, NotAllowed, NotFound
+from handlers.core.model import (
     Action,
     Actor,
     Attachment,
@@ -23,7 +24,7 @@ from handlers.model import (
     Reply,
     Section,
 )
-from handlers.parsing import parse
+from handlers.core.parsing import parse
 
 __all__ = [
     "Action",

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import Actor
-from handlers.roles import ADMIN, FACILITATOR
+from handlers.core.roles import ADMIN, FACILITATOR
 
 CACHE_SECONDS = 600.0
 

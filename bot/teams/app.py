@@ -50,7 +50,7 @@ from handlers import (
     handle_action,
     handle_text,
 )
-from handlers.participation import joined, left, record_contribution, refresh_members
+from handlers.facilitation.participation import joined, left, record_contribution, refresh_members
 from storage import DatabaseUnavailable, claim_event, ensure_scope
 from storage.conversations import (
     known_channels,

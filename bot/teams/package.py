@@ -1,6 +1,6 @@
 """The Teams app package: manifest.json and two icons, zipped, ready to upload.
 
-The command lists come from the same table as `help`, so Teams suggests the
+The command lists come from the registry, as `help` does, so Teams suggests the
 commands the bot really has. Icons are drawn here rather than shipped, so the
 package needs no binary files in the repository.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from handlers.help import COMMANDS
+from handlers.core.registry import REGISTRY, Registry
 
 MANIFEST_VERSION = "1.17"
 MANIFEST_SCHEMA = (
@@ -35,11 +35,12 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _commands(prefer: tuple[str, ...] = ()) -> list[dict[str, str]]:
-    by_name: dict[str, str] = {}
-    for usage, what in COMMANDS:
-        name = usage.split()[0].split("|")[0]
-        by_name.setdefault(name, what.replace("`", ""))
+def _commands(
+    prefer: tuple[str, ...] = (), *, registry: Registry = REGISTRY
+) -> list[dict[str, str]]:
+    by_name = {
+        spec.name: spec.summary.replace("`", "") for spec in registry.commands() if spec.listed
+    }
     ordered = [n for n in prefer if n in by_name] + [n for n in by_name if n not in prefer]
     if "help" in by_name and "help" not in ordered[:COMMANDS_PER_LIST]:
         ordered = [*ordered[: COMMANDS_PER_LIST - 1], "help"]
@@ -49,7 +50,9 @@ def _commands(prefer: tuple[str, ...] = ()) -> list[dict[str, str]]:
     ]
 
 
-def manifest(*, app_id: str, website: str, version: str = "1.0.0") -> dict[str, Any]:
+def manifest(
+    *, app_id: str, website: str, version: str = "1.0.0", registry: Registry = REGISTRY
+) -> dict[str, Any]:
     """The manifest; the Teams app id is the bot's own id, so one id names both."""
     base = website.rstrip("/")
     return {
@@ -82,8 +85,11 @@ def manifest(*, app_id: str, website: str, version: str = "1.0.0") -> dict[str, 
                 "supportsFiles": True,
                 "isNotificationOnly": False,
                 "commandLists": [
-                    {"scopes": ["personal"], "commands": _commands()},
-                    {"scopes": ["team", "groupChat"], "commands": _commands(CHANNEL_FIRST)},
+                    {"scopes": ["personal"], "commands": _commands(registry=registry)},
+                    {
+                        "scopes": ["team", "groupChat"],
+                        "commands": _commands(CHANNEL_FIRST, registry=registry),
+                    },
                 ],
             }
         ],

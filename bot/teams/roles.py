@@ -8,7 +8,7 @@ would need more permissions than a learning network bot should hold.
 from __future__ import annotations
 
 from handlers import Actor
-from handlers.roles import ADMIN, FACILITATOR
+from handlers.core.roles import ADMIN, FACILITATOR
 
 
 class TeamsRoles:

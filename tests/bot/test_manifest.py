@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import yaml
 
-from handlers.parsing import COMMAND_WORDS
+from handlers.core.registry import REGISTRY
 
 MANIFEST = Path(__file__).parents[2] / "manifest.yml"
 
@@ -28,7 +28,9 @@ def test_manifest_offers_the_command_and_the_events_we_listen_to() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     command = manifest["features"]["slash_commands"][0]
     assert command["command"] == "/ccpl"
-    assert set(command["usage_hint"].replace(" ", "").split("|")) == set(COMMAND_WORDS)
+    assert set(command["usage_hint"].replace(" ", "").split("|")) == {
+        spec.name for spec in REGISTRY.commands()
+    }
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     # Each event Slack sends only with its scope granted.
     needs = {

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from bot.outbox_sender import OutboxSender
 from content import ContentPack
 from handlers import Action, Actor, Context, FieldValue, NotAllowed, handle_action, handle_text
-from handlers.context import no_roles
-from handlers.planner import plan
+from handlers.core.context import no_roles
+from handlers.outbox.planner import plan
 from storage import Database
 from storage.models import OutboxMessage
 from tests.clock import FakeClock

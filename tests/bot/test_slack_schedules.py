@@ -14,7 +14,7 @@ from bot.outbox_sender import OutboxSender
 from bot.slack.client import build_client
 from bot.slack.poster import SlackPoster
 from handlers import Context
-from handlers.planner import plan
+from handlers.outbox.planner import plan
 from tests.bot.slack_harness import Harness, running_bot, submit_view
 from tests.clock import FakeClock
 

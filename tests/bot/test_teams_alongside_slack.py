@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from handlers import Context, Platform
-from handlers.planner import plan
+from handlers.outbox.planner import plan
 from storage import ensure_scope
 from storage.conversations import remember_conversation
 from storage.schedules import add_schedule

@@ -7,7 +7,7 @@ import json
 
 from bot.render.adaptive import Submitted, render_card, render_form, submission
 from handlers import Button, Field, FieldKind, Form, Option, Reply, Section
-from handlers.help import help_reply
+from handlers.core.help import help_reply
 from tests.fakes.teams_connector import card_problems
 
 OPTIONS = (Option(value="a", label="First"), Option(value="b", label="Second"))

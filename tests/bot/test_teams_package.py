@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from bot import cli
-from handlers.help import COMMANDS
+from handlers.core.registry import REGISTRY
 
 APP_ID = "6f1c2a7e-1b2c-4d3e-8f90-0a1b2c3d4e5f"
 
@@ -37,7 +37,7 @@ def test_the_package_has_the_bot_id_commands_and_both_icons(
     assert bot["botId"] == APP_ID
     assert set(bot["scopes"]) == {"personal", "team", "groupChat"}
     assert bot["supportsFiles"] is True  # the consent flow for exports and invites
-    known = {usage.split()[0].split("|")[0] for usage, _ in COMMANDS}
+    known = {spec.name for spec in REGISTRY.commands()}
     for listing in bot["commandLists"]:
         commands = listing["commands"]
         assert 1 <= len(commands) <= 10

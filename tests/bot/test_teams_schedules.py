@@ -10,7 +10,7 @@ import icalendar
 import pytest
 
 from handlers import Context
-from handlers.planner import plan
+from handlers.outbox.planner import plan
 from tests.bot.teams_harness import FACILITATOR, TeamsHarness, find_action, running_teams
 from tests.clock import FakeClock
 from tests.fakes.teams_connector import Sent

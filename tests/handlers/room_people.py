@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers import Actor, Context, Platform, handle_text
-from handlers.participation import record_contribution
+from handlers.facilitation.participation import record_contribution
 from storage.participation import MESSAGE, sync_channel
 
 # user: (what they type after `/ccpl profile`, or None; whether they spoke)

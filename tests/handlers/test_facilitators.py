@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.errors import Invalid
-from handlers.facilitators import mentioned_users
+from handlers.core.errors import Invalid
+from handlers.people.facilitators import mentioned_users
 
 GUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
 

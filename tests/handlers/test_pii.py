@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from stdnum.gb import nhs
 
-from handlers.pii import PiiFinding, PiiKind, find_pii, pii_message
+from handlers.core.pii import PiiFinding, PiiKind, find_pii, pii_message
 
 TODAY = date(2026, 11, 22)
 

@@ -22,10 +22,10 @@ from handlers import (
     handle_action,
     handle_text,
 )
-from handlers.model import Button, Delivery
-from handlers.outbox_messages import compose
-from handlers.polls import parse_poll
-from handlers.roles import FACILITATOR
+from handlers.core.model import Button, Delivery
+from handlers.core.roles import FACILITATOR
+from handlers.outbox.compose import compose
+from handlers.polls.commands import parse_poll
 from storage.models import Member, OutboxMessage, Poll, PollVote, Workspace
 from storage.outbox import mark_sent
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.recurrence import (
+from handlers.scheduling.recurrence import (
     Recurrence,
     RecurrenceError,
     format_preview,
@@ -617,7 +617,7 @@ def test_recurrence_is_a_frozen_value() -> None:
 
 def test_module_stays_pure() -> None:
     """Scheduler and chat code call in; nothing here may call out to them."""
-    source = Path(__file__).parents[2] / "handlers" / "recurrence.py"
+    source = Path(__file__).parents[2] / "handlers" / "scheduling" / "recurrence.py"
     tree = ast.parse(source.read_text(encoding="utf-8"))
     imported = {
         (node.module or "").split(".")[0]

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pypdf
 
-from handlers.reflection_export import (
+from handlers.reflections.export import (
     CpdSummary,
     cpd_summary,
     reflections_csv,
     reflections_pdf,
 )
-from handlers.reflection_records import QUICK_NOTE, ReflectionRecord
-from handlers.reflection_templates import GIBBS, NMC
+from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
+from handlers.reflections.templates import GIBBS, NMC
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 11, 12)

@@ -25,7 +25,7 @@ from handlers import (
     handle_action,
     handle_text,
 )
-from handlers.planner import plan
+from handlers.outbox.planner import plan
 from storage import Database
 from storage.people import member_data
 from tests.clock import FakeClock

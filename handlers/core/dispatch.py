@@ -1,0 +1,73 @@
+"""Routes commands and actions through the registry; the one entry point adapters call.
+
+The role a command or action needs is checked here, once, before its handler
+runs, and a payload that does not decode gets one kind reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from handlers.core.context import Context
+from handlers.core.help import RUN, help_reply
+from handlers.core.model import Action, Actor, Command, FieldValue, Reply
+from handlers.core.parsing import parse
+from handlers.core.payloads import STALE_MESSAGE, TEXT, StalePayload
+from handlers.core.registry import REGISTRY, CommandSpec, Role, action
+from handlers.core.roles import require_admin, require_facilitator
+
+
+async def handle_command(*, ctx: Context, actor: Actor, command: Command) -> Reply:
+    """Run one command. Unknown words get help with a suggestion, never an error."""
+    spec = REGISTRY.command(command.name)
+    if spec is None:
+        return help_reply(unknown=command.name)
+    await _authorize_command(ctx=ctx, actor=actor, spec=spec, args=command.args)
+    return await spec.handler(ctx=ctx, actor=actor, args=command.args)
+
+
+async def _authorize_command(
+    *, ctx: Context, actor: Actor, spec: CommandSpec, args: tuple[str, ...]
+) -> None:
+    role = spec.role_for(args)
+    if role is Role.MEMBER:
+        return
+    what = spec.what_for(args)
+    if role is Role.ADMIN:
+        await require_admin(ctx=ctx, actor=actor, what=what, why=spec.why)
+    else:
+        await require_facilitator(ctx=ctx, actor=actor, what=what)
+
+
+async def handle_text(*, ctx: Context, actor: Actor, text: str) -> Reply:
+    """Parse free text (a slash command's text, a message to the bot) and run it."""
+    return await handle_command(ctx=ctx, actor=actor, command=parse(text=text))
+
+
+async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
+    """Run a button press or form; ids are stable so old messages keep working."""
+    spec = REGISTRY.action(action.action_id)
+    if spec is None:
+        for route in REGISTRY.fallbacks:
+            found: Reply | None = await route(ctx=ctx, actor=actor, action=action)
+            if found is not None:
+                return found
+        return help_reply()
+    try:
+        payload = spec.codec.decode(action.value)
+    except StalePayload:
+        return Reply(text=STALE_MESSAGE)
+    if spec.role is Role.FACILITATOR:
+        await require_facilitator(ctx=ctx, actor=actor, what=f"That button ({spec.action_id})")
+    elif spec.role is Role.ADMIN:
+        await require_admin(ctx=ctx, actor=actor, what="That button", why="")
+    reply: Reply = await spec.handler(ctx=ctx, actor=actor, payload=payload, values=action.values)
+    return reply
+
+
+@action(RUN, codec=TEXT)
+async def run_suggested(
+    *, ctx: Context, actor: Actor, payload: str, values: Mapping[str, FieldValue]
+) -> Reply:
+    """The "Run tip" button under a did-you-mean: runs the command it names."""
+    return await handle_text(ctx=ctx, actor=actor, text=payload)

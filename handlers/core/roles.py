@@ -1,0 +1,53 @@
+"""Who may do what: facilitator actions are checked here and written to the audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.context import Context
+from handlers.core.errors import NotAllowed
+from handlers.core.model import Actor
+from storage import Scope
+from storage.audit import record_audit
+from storage.facilitators import is_granted
+
+FACILITATOR = "facilitator"
+ADMIN = "admin"
+
+
+async def is_facilitator(*, ctx: Context, actor: Actor) -> bool:
+    """Platform admins and configured facilitators, or someone granted the role here."""
+    roles = await ctx.resolve_roles(actor)
+    if FACILITATOR in roles or ADMIN in roles:
+        return True
+    async with ctx.acting(actor) as (session, scope):
+        return await is_granted(session, scope=scope)
+
+
+async def is_admin(*, ctx: Context, actor: Actor) -> bool:
+    return ADMIN in await ctx.resolve_roles(actor)
+
+
+async def require_facilitator(*, ctx: Context, actor: Actor, what: str) -> None:
+    """Refuse kindly, naming the command, when the actor is not a facilitator."""
+    if not await is_facilitator(ctx=ctx, actor=actor):
+        raise NotAllowed(
+            f"`{what}` is for facilitators of this network. If you would like to run a "
+            "forum or session, ask a facilitator or a workspace admin to add you."
+        )
+
+
+async def require_admin(*, ctx: Context, actor: Actor, what: str, why: str) -> None:
+    """Refuse kindly, naming the command and what it is for, when not an admin."""
+    if not await is_admin(ctx=ctx, actor=actor):
+        reason = f": {why}" if why else ""
+        raise NotAllowed(f"`{what}` is for workspace admins{reason}.")
+
+
+def audit(
+    session: AsyncSession, *, ctx: Context, actor: Actor, scope: Scope, action: str, detail: str
+) -> None:
+    """Record a facilitator action in the same transaction as the action itself."""
+    record_audit(
+        session, scope=scope, actor=actor.user, action=action, detail=detail, now=ctx.clock()
+    )

@@ -1,0 +1,461 @@
+"""Lunch-and-learn sessions: announce, RSVP with a waitlist, invite, remind, attendance.
+
+The channel announcement carries RSVP buttons and a live count. Answers
+beyond capacity join a waitlist that is promoted in order when someone drops
+out. Posts go through the outbox like every scheduled message, so the
+announcement's Slack timestamp is known for later updates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.context import Context
+from handlers.core.errors import Invalid, NotFound
+from handlers.core.model import (
+    Action,
+    Actor,
+    Button,
+    ChannelPost,
+    Delivery,
+    Field,
+    FieldKind,
+    Form,
+    Option,
+    Reply,
+    Section,
+)
+from handlers.core.registry import Role, Subcommand, command
+from handlers.core.roles import audit, require_facilitator
+from handlers.lunch.posts import ANSWERS, ATTENDED, RSVP, announcement, invite
+from handlers.outbox.compose import BOOK_JOURNAL_CLUB
+from handlers.reflections.form import reflection_form
+from handlers.reflections.templates import TEMPLATES
+from storage import Scope
+from storage.lunch import (
+    GOING,
+    MAYBE,
+    WAITLIST,
+    add_session,
+    get_session,
+    rsvps,
+    set_rsvp,
+    upcoming_sessions,
+)
+from storage.models import LunchSession
+from storage.outbox import enqueue, sent_ref
+from storage.schedules import get_schedule
+
+SAVE = "lunch.save"
+REFLECT = "lunch.reflect"
+OWN_TOPIC = "own"
+
+
+def _form(*, ctx: Context, channel: str) -> Form:
+    topics = tuple(Option(value=t.id, label=t.title) for t in ctx.pack.lunch_topics)
+    return Form(
+        form_id=SAVE,
+        title="New lunch and learn",
+        submit="Announce",
+        state=channel,
+        fields=(
+            Field(id="title", label="Title", required=True, max_length=150),
+            Field(
+                id="topic",
+                label="Topic",
+                kind=FieldKind.SELECT,
+                required=True,
+                options=(*topics, Option(value=OWN_TOPIC, label="Our own topic (below)")),
+            ),
+            Field(id="own_topic", label="Own topic (if chosen above)", max_length=150),
+            Field(id="date", label="Date", kind=FieldKind.DATE, required=True),
+            Field(
+                id="time", label="Start time", kind=FieldKind.TIME, required=True, initial="12:30"
+            ),
+            Field(
+                id="duration",
+                label="Length in minutes",
+                kind=FieldKind.NUMBER,
+                min_value=10,
+                max_value=240,
+                initial="45",
+            ),
+            Field(id="location", label="Joining link or place", required=True, max_length=300),
+            Field(id="host", label="Host", required=True, max_length=100),
+            Field(
+                id="capacity",
+                label="Places (leave empty for no limit)",
+                kind=FieldKind.NUMBER,
+                min_value=1,
+                max_value=1000,
+            ),
+        ),
+    )
+
+
+@command(
+    name="lunch",
+    aliases=("lunch-and-learn",),
+    usage="lunch add|list|cancel",
+    summary="lunch-and-learn sessions with RSVP and reminders",
+    subcommands=(
+        Subcommand(words=("add", "new", "setup"), role=Role.FACILITATOR),
+        Subcommand(words=("cancel",), role=Role.FACILITATOR),
+    ),
+    order=120,
+)
+async def lunch(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """`lunch add|list|cancel n`."""
+    verb = args[0].lower() if args else "list"
+    if verb in ("add", "new", "setup"):
+        if not actor.channel:
+            raise NotFound("Run `/ccpl lunch add` in the channel to announce it in.")
+        return Reply(text="Opening the session form", form=_form(ctx=ctx, channel=actor.channel))
+    if verb == "list":
+        return await _listing(ctx=ctx, actor=actor)
+    if verb == "cancel":
+        return await _cancel(ctx=ctx, actor=actor, which=args[1:])
+    raise NotFound("Try `/ccpl lunch add`, `lunch list` or `lunch cancel 1`.")
+
+
+def _read(ctx: Context, action: Action) -> dict[str, object]:
+    errors: dict[str, str] = {}
+    title = action.text("title")
+    if not title:
+        errors["title"] = "Please give the session a title."
+    topic_id = action.text("topic")
+    topics = {t.id: t.title for t in ctx.pack.lunch_topics}
+    topic = action.text("own_topic") if topic_id == OWN_TOPIC else topics.get(topic_id, "")
+    if not topic:
+        errors["own_topic" if topic_id == OWN_TOPIC else "topic"] = "Choose or write a topic."
+    starts_at: datetime | None = None
+    try:
+        day = date.fromisoformat(action.text("date"))
+        clock = time.fromisoformat(action.text("time"))
+        starts_at = datetime.combine(day, clock, tzinfo=ctx.timezone)
+    except ValueError:
+        errors["date"] = "Enter the date as YYYY-MM-DD and the time as HH:MM."
+    if starts_at is not None and starts_at <= ctx.clock():
+        errors["date"] = "That time has already passed."
+    duration = action.text("duration") or "45"
+    if not duration.isdigit() or not 10 <= int(duration) <= 240:
+        errors["duration"] = "Enter minutes from 10 to 240."
+    capacity = action.text("capacity")
+    if capacity and (not capacity.isdigit() or int(capacity) < 1):
+        errors["capacity"] = "Enter a number of places, or leave it empty."
+    for field_id, limit in (("location", 300), ("host", 100)):
+        if not action.text(field_id):
+            errors[field_id] = "Please fill this in."
+        elif len(action.text(field_id)) > limit:
+            errors[field_id] = f"Please keep this under {limit} characters."
+    if errors or starts_at is None:
+        raise Invalid("Some answers need another look.", errors=errors)
+    return {
+        "title": title[:150],
+        "topic": topic[:150],
+        "starts_at": starts_at,
+        "timezone": ctx.timezone.key,
+        "duration_minutes": int(duration),
+        "location": action.text("location"),
+        "host": action.text("host"),
+        "capacity": int(capacity) if capacity else None,
+    }
+
+
+async def _announce_later(session: AsyncSession, *, ctx: Context, lunch: LunchSession) -> None:
+    await enqueue(
+        session,
+        workspace_id=lunch.workspace_id,
+        key=f"lunch-announce:{lunch.id}",
+        kind="lunch_announce",
+        target=lunch.channel,
+        payload={"session_id": lunch.id},
+        due_at=ctx.clock(),
+        now=ctx.clock(),
+    )
+
+
+async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
+    await require_facilitator(ctx=ctx, actor=actor, what="/ccpl lunch add")
+    fields = _read(ctx, action)
+    async with ctx.acting(actor) as (session, scope):
+        lunch = await add_session(
+            session,
+            workspace_id=scope.workspace_id,
+            now=ctx.clock(),
+            fields={**fields, "channel": action.value},
+        )
+        await _announce_later(session, ctx=ctx, lunch=lunch)
+        audit(
+            session,
+            ctx=ctx,
+            actor=actor,
+            scope=scope,
+            action="lunch.add",
+            detail=f"session {lunch.id} in {lunch.channel}",
+        )
+    await ctx.schedules_changed()
+    return Reply(text=f"Announcing {lunch.title} in the channel now.")
+
+
+async def rsvp(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+    """Record an answer, promote the waitlist if a place opened, refresh the count."""
+    raw_id, _, status = raw.partition(":")
+    if not raw_id.isdigit() or status not in ANSWERS:
+        raise NotFound("That button is out of date.")
+    now = ctx.clock()
+    async with ctx.acting(actor) as (session, scope):
+        lunch = await _lunch(session, scope=scope, raw_id=raw_id)
+        if lunch.cancelled:
+            raise NotFound(f"{lunch.title} has been cancelled.")
+        answers = await rsvps(session, lunch=lunch)
+        going = sum(1 for r, _ in answers if r.status == GOING and r.member_id != scope.member_id)
+        was = next((r.status for r, _ in answers if r.member_id == scope.member_id), None)
+        wanted = status
+        if status == GOING and was != GOING and lunch.capacity and going >= lunch.capacity:
+            wanted = WAITLIST
+        if was == WAITLIST and status == GOING:
+            wanted = WAITLIST  # keep their place in the queue
+        await set_rsvp(session, lunch=lunch, member_id=scope.member_id, status=wanted, now=now)
+        posts: list[ChannelPost] = []
+        if was == GOING and wanted != GOING:
+            promoted = await _promote(session, lunch=lunch)
+            if promoted is not None:
+                posts.append(
+                    ChannelPost(
+                        channel=promoted,
+                        reply=Reply(
+                            text=f"A place opened up: you're now going to {lunch.title}.",
+                            attachments=(invite(lunch, now=now),),
+                            delivery=Delivery.DM,
+                        ),
+                    )
+                )
+        answers = await rsvps(session, lunch=lunch)
+        ts = await sent_ref(session, key=f"lunch-announce:{lunch.id}")
+    if ts:
+        posts.append(
+            ChannelPost(
+                channel=lunch.channel,
+                update=ts,
+                reply=announcement(lunch=lunch, answers=list(answers)),
+            )
+        )
+    if wanted == GOING:
+        return Reply(
+            text=f"You're going to {lunch.title}. Your calendar invite is attached.",
+            attachments=(invite(lunch, now=now),),
+            delivery=Delivery.DM,
+            also_post=tuple(posts),
+        )
+    if wanted == WAITLIST:
+        place = sum(1 for r, _ in answers if r.status == WAITLIST)
+        text = (
+            f"{lunch.title} is full, so you're on the waitlist (number {place}). "
+            "I'll tell you if a place opens up."
+        )
+        return Reply(text=text, also_post=tuple(posts))
+    return Reply(
+        text=f"Thanks: you've answered “{ANSWERS[wanted]}” for {lunch.title}.",
+        also_post=tuple(posts),
+    )
+
+
+async def _promote(session: AsyncSession, *, lunch: LunchSession) -> str | None:
+    for row, user in await rsvps(session, lunch=lunch):
+        if row.status == WAITLIST:
+            row.status = GOING
+            return user
+    return None
+
+
+async def _lunch(session: AsyncSession, *, scope: Scope, raw_id: str) -> LunchSession:
+    found = await get_session(session, workspace_id=scope.workspace_id, session_id=int(raw_id))
+    if found is None:
+        raise NotFound("I can't find that session.")
+    return found
+
+
+async def _listing(*, ctx: Context, actor: Actor) -> Reply:
+    async with ctx.acting(actor) as (session, scope):
+        sessions = await upcoming_sessions(
+            session, workspace_id=scope.workspace_id, after=ctx.clock()
+        )
+        shown = [
+            announcement(lunch=lunch, answers=list(await rsvps(session, lunch=lunch)))
+            for lunch in sessions
+        ]
+    if not shown:
+        return Reply(text="No lunch-and-learn sessions are coming up.")
+    sections = [Section(heading="Coming up", text=f"{len(shown)} session(s).")]
+    for number, reply in enumerate(shown, start=1):
+        first = reply.sections[0]
+        sections.append(
+            Section(
+                text=f"**{number}. {first.heading}**\n{first.text}",
+                note=first.note,
+                buttons=first.buttons,
+            )
+        )
+    return Reply(text="Lunch-and-learn sessions coming up", sections=tuple(sections))
+
+
+async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Reply:
+    if not which or not which[0].isdigit():
+        raise Invalid("Say which session, by its number in `/ccpl lunch list`: e.g. `cancel 1`.")
+    now = ctx.clock()
+    async with ctx.acting(actor) as (session, scope):
+        sessions = await upcoming_sessions(session, workspace_id=scope.workspace_id, after=now)
+        index = int(which[0]) - 1
+        if not 0 <= index < len(sessions):
+            raise NotFound(f"There is no session number {which[0]}; see `/ccpl lunch list`.")
+        lunch = sessions[index]
+        lunch.cancelled = True
+        answers = await rsvps(session, lunch=lunch)
+        for row, user in answers:
+            if row.status in (GOING, WAITLIST, MAYBE):
+                await enqueue(
+                    session,
+                    workspace_id=lunch.workspace_id,
+                    key=f"lunch-cancelled:{lunch.id}:{row.member_id}",
+                    kind="lunch_cancelled",
+                    target=user,
+                    member_id=row.member_id,
+                    payload={"session_id": lunch.id},
+                    due_at=now,
+                    now=now,
+                )
+        ts = await sent_ref(session, key=f"lunch-announce:{lunch.id}")
+        audit(
+            session,
+            ctx=ctx,
+            actor=actor,
+            scope=scope,
+            action="lunch.cancel",
+            detail=f"session {lunch.id}",
+        )
+    await ctx.schedules_changed()
+    posts = (
+        (
+            ChannelPost(
+                channel=lunch.channel,
+                update=ts,
+                reply=announcement(lunch=lunch, answers=list(answers)),
+            ),
+        )
+        if ts
+        else ()
+    )
+    told = sum(1 for r, _ in answers if r.status in (GOING, WAITLIST, MAYBE))
+    return Reply(
+        text=f"Cancelled {lunch.title}; telling the {told} people who answered.", also_post=posts
+    )
+
+
+async def attended(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+    raw_id, _, answer = raw.partition(":")
+    if not raw_id.isdigit():
+        raise NotFound("That button is out of date.")
+    async with ctx.acting(actor) as (session, scope):
+        lunch = await _lunch(session, scope=scope, raw_id=raw_id)
+        row = await set_rsvp(
+            session, lunch=lunch, member_id=scope.member_id, status=GOING, now=ctx.clock()
+        )
+        row.attended = answer == "yes"
+    if answer != "yes":
+        return Reply(text="Thanks for letting me know.")
+    buttons = tuple(
+        Button(action_id=f"{REFLECT}.{t.id}", label=t.name, value=f"{lunch.id}:{t.id}")
+        for t in TEMPLATES.values()
+    )
+    return Reply(
+        text="Thanks: your attendance is recorded.",
+        sections=(
+            Section(
+                text=f"Thanks: your attendance at **{lunch.title}** is recorded. Log a "
+                f"reflection while it's fresh? Its {lunch.duration_minutes} minutes of "
+                "CPD are filled in for you.",
+                buttons=buttons,
+            ),
+        ),
+    )
+
+
+async def reflect_on(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+    raw_id, _, template_id = raw.partition(":")
+    if not raw_id.isdigit() or template_id not in TEMPLATES:
+        raise NotFound("That button is out of date.")
+    async with ctx.acting(actor) as (session, scope):
+        lunch = await _lunch(session, scope=scope, raw_id=raw_id)
+    return Reply(
+        text="Opening the reflection form",
+        form=reflection_form(
+            pack=ctx.pack,
+            template=TEMPLATES[template_id],
+            session=f"Lunch and learn: {lunch.title}",
+            minutes=lunch.duration_minutes,
+        ),
+    )
+
+
+async def book_journal_club(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+    """The journal club prompt's button: a place at that month's session."""
+    raw_id, _, occurrence = raw.partition("|")
+    try:
+        when = datetime.fromisoformat(occurrence)
+    except ValueError:
+        raise NotFound("That button is out of date.") from None
+    async with ctx.acting(actor) as (session, scope):
+        schedule = await get_schedule(
+            session,
+            workspace_id=scope.workspace_id,
+            schedule_id=int(raw_id) if raw_id.isdigit() else -1,
+        )
+        if schedule is None:
+            raise NotFound("That journal club no longer runs.")
+        existing = [
+            s
+            for s in await upcoming_sessions(
+                session, workspace_id=scope.workspace_id, after=when - timedelta(seconds=1)
+            )
+            if s.starts_at == when and s.channel == schedule.channel
+        ]
+        lunch = (
+            existing[0]
+            if existing
+            else await add_session(
+                session,
+                workspace_id=scope.workspace_id,
+                now=ctx.clock(),
+                fields={
+                    "title": schedule.name,
+                    "topic": "Journal club",
+                    "starts_at": when,
+                    "timezone": schedule.timezone,
+                    "duration_minutes": schedule.duration_minutes,
+                    "location": f"<#{schedule.channel}>",
+                    "host": "Facilitator",
+                    "capacity": None,
+                    "channel": schedule.channel,
+                },
+            )
+        )
+        lunch_id = lunch.id
+    return await rsvp(ctx=ctx, actor=actor, raw=f"{lunch_id}:{GOING}")
+
+
+async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
+    name = action.action_id
+    if name == SAVE:
+        return await save(ctx=ctx, actor=actor, action=action)
+    if name == RSVP:
+        return await rsvp(ctx=ctx, actor=actor, raw=action.value)
+    if name == ATTENDED:
+        return await attended(ctx=ctx, actor=actor, raw=action.value)
+    if name.startswith(REFLECT + "."):
+        return await reflect_on(ctx=ctx, actor=actor, raw=action.value)
+    if name == BOOK_JOURNAL_CLUB:
+        return await book_journal_club(ctx=ctx, actor=actor, raw=action.value)
+    return None

@@ -1,0 +1,140 @@
+"""A person's own data: the revalidation export, a copy of everything, and erasure."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from handlers.core.context import Context
+from handlers.core.model import Action, Actor, Attachment, Button, Delivery, Reply, Section
+from handlers.core.registry import command
+from handlers.reflections.commands import record_of
+from handlers.reflections.export import cpd_summary, reflections_csv, reflections_pdf
+from storage.people import forget_member, member_data
+from storage.reflections import list_reflections
+
+FORGET_CONFIRMED = "privacy.forget.confirmed"
+
+
+@command(
+    name="export",
+    usage="export",
+    summary="your reflections as PDF and CSV, with CPD hours, for revalidation",
+    slow=True,
+    order=80,
+)
+async def export(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """CSV and PDF of all the person's reflections, with their CPD progress, by DM."""
+    now = ctx.clock()
+    async with ctx.acting(actor) as (session, scope):
+        rows, _ = await list_reflections(session, scope=scope)
+    records = [record_of(row) for row in reversed(rows)]  # oldest first reads as a log
+    summary = cpd_summary(records=records, today=now.astimezone(ctx.timezone).date())
+    if not records:
+        return Reply(
+            text="You have no reflections to export yet. Start one with `/ccpl reflect`.",
+        )
+    stamp = now.astimezone(ctx.timezone).strftime("%Y-%m-%d")
+    # PDF layout is CPU work; keep the event loop free for other people's requests.
+    pdf = await asyncio.to_thread(
+        reflections_pdf,
+        records=records,
+        summary=summary,
+        person=actor.name or actor.user,
+        zone=ctx.timezone,
+        generated=now,
+    )
+    csv_bytes = reflections_csv(records=records, zone=ctx.timezone)
+    progress = "\n".join(f"• {line}" for line in summary.lines())
+    return Reply(
+        text=f"Your CPD reflections export ({len(records)} reflections)",
+        sections=(
+            Section(
+                heading="Your CPD reflections",
+                text=f"Since {summary.since:%-d %B %Y}:\n{progress}",
+                note="The PDF has one reflective account per page; the CSV opens in a spreadsheet.",
+            ),
+        ),
+        attachments=(
+            Attachment(
+                filename=f"reflections-{stamp}.pdf", content=pdf, title="CPD reflections (PDF)"
+            ),
+            Attachment(
+                filename=f"reflections-{stamp}.csv",
+                content=csv_bytes,
+                title="CPD reflections (CSV)",
+            ),
+        ),
+        delivery=Delivery.DM,
+    )
+
+
+@command(
+    name="my-data",
+    aliases=("mydata",),
+    usage="my-data",
+    summary="a copy of everything the bot holds about you",
+    slow=True,
+    order=90,
+)
+async def my_data(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """Everything the bot holds about the person, as JSON, by DM."""
+    async with ctx.acting(actor) as (session, scope):
+        data = await member_data(session, scope=scope)
+    content = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode()
+    counts = ", ".join(
+        f"{name.replace('_', ' ')}: {len(rows)}"
+        for name, rows in data.items()
+        if isinstance(rows, list)
+    )
+    return Reply(
+        text="Everything I hold about you",
+        sections=(
+            Section(
+                heading="Everything I hold about you",
+                text=f"Attached as JSON. In short: {counts}.",
+                note="I never store the text of your channel messages. "
+                "`/ccpl forget-me` erases all of this.",
+            ),
+        ),
+        attachments=(
+            Attachment(filename="my-ccpl-data.json", content=content, title="My CCPL data (JSON)"),
+        ),
+        delivery=Delivery.DM,
+    )
+
+
+@command(
+    name="forget-me",
+    aliases=("forgetme",),
+    usage="forget-me",
+    summary="erase everything the bot holds about you",
+    order=100,
+)
+async def forget_me(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """Ask first: erasure cannot be undone."""
+    return Reply(
+        text="Erase everything I hold about you?",
+        sections=(
+            Section(
+                heading="Erase everything I hold about you?",
+                text="This deletes your reflections (private and shared), your tip history "
+                "and every other record of you here. It cannot be undone. Posts already "
+                "shared anonymously stay in their channels, with no name on them.\n"
+                "Want a copy first? `/ccpl export` or `/ccpl my-data`.",
+                buttons=(
+                    Button(action_id=FORGET_CONFIRMED, label="Yes, erase my data", style="danger"),
+                ),
+            ),
+        ),
+    )
+
+
+async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
+    if action.action_id != FORGET_CONFIRMED:
+        return None
+    async with ctx.acting(actor) as (session, scope):
+        removed = await forget_member(session, scope=scope)
+    return Reply(
+        text=f"Done. I erased everything I held about you ({removed} records).",
+    )

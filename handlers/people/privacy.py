@@ -1,0 +1,94 @@
+"""`/ccpl privacy`: what is counted about me, and switches to stop it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from handlers.core.context import Context
+from handlers.core.model import Action, Actor, Button, Reply, Section
+from handlers.core.registry import command
+from storage.models import Member
+from storage.participation import own_counts, set_counting
+
+COUNT_ME = "privacy.count"
+STOP_COUNTING = "privacy.stop"
+CHECKINS_ON = "privacy.checkins_on"
+CHECKINS_OFF = "privacy.checkins_off"
+WINDOW_DAYS = 90
+
+
+@command(
+    name="privacy",
+    usage="privacy",
+    summary="what is counted about you; stop counting or check-ins",
+    order=160,
+)
+async def privacy(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """Show a member their own counts, what is and is not stored, and the switches."""
+    today = ctx.clock().astimezone(ctx.timezone).date()
+    async with ctx.acting(actor) as (session, scope):
+        member = await session.get(Member, scope.member_id)
+        assert member is not None
+        counted = not member.counting_opt_out
+        checkins = not member.checkins_opt_out
+        mine = await own_counts(session, scope=scope, since=today - timedelta(days=WINDOW_DAYS))
+    if not counted:
+        counts = "You have opted out: nothing you do is counted, and earlier counts were erased."
+    elif not mine:
+        counts = f"Nothing counted in the last {WINDOW_DAYS} days."
+    else:
+        counts = "\n".join(
+            f"• <#{c.channel}>: {c.messages} messages, {c.replies} thread replies, "
+            f"{c.reactions} reactions (last on {c.last_day:%-d %b})"
+            for c in mine
+        )
+    what = (
+        "In channels the bot is in, it counts messages, thread replies and reactions per "
+        "person, channel and day, so facilitators can notice who has gone quiet and invite "
+        "their view. It never stores what anyone wrote. Only you see these numbers; "
+        "facilitators see only whether someone has contributed lately."
+    )
+    switches = (
+        Button(action_id=STOP_COUNTING, label="Stop counting me", style="danger")
+        if counted
+        else Button(action_id=COUNT_ME, label="Count me again"),
+        Button(action_id=CHECKINS_OFF, label="No check-in messages")
+        if checkins
+        else Button(action_id=CHECKINS_ON, label="Allow check-in messages"),
+    )
+    checkin_text = (
+        "Facilitators may send you a one-to-one invitation to share your view, "
+        "at most once in 30 days."
+        if checkins
+        else "You have asked not to receive check-in invitations."
+    )
+    return Reply(
+        text="What the bot counts about you.",
+        sections=(
+            Section(heading=f"Your counts, last {WINDOW_DAYS} days", text=counts),
+            Section(heading="What is counted", text=what),
+            Section(heading="Check-ins", text=checkin_text, buttons=switches),
+        ),
+    )
+
+
+async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
+    if action.action_id not in (COUNT_ME, STOP_COUNTING, CHECKINS_ON, CHECKINS_OFF):
+        return None
+    async with ctx.acting(actor) as (session, scope):
+        if action.action_id in (COUNT_ME, STOP_COUNTING):
+            erased = await set_counting(session, scope=scope, counted=action.action_id == COUNT_ME)
+        else:
+            member = await session.get(Member, scope.member_id)
+            assert member is not None
+            member.checkins_opt_out = action.action_id == CHECKINS_OFF
+    if action.action_id == STOP_COUNTING:
+        return Reply(
+            text=f"Done: you are no longer counted, and {erased} earlier day(s) of counts "
+            "were erased. You won't appear in quiet reports."
+        )
+    if action.action_id == COUNT_ME:
+        return Reply(text="Thank you: your contributions are counted again from now on.")
+    if action.action_id == CHECKINS_OFF:
+        return Reply(text="Done: no check-in invitations will be sent to you.")
+    return Reply(text="Done: facilitators may invite your view again, at most once a month.")

@@ -1,0 +1,2 @@
+"""Private CPD reflections: the templates, the form, quick notes, listing and
+editing, and the PDF/CSV export for revalidation."""

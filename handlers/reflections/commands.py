@@ -1,0 +1,375 @@
+"""Private CPD reflections: write, list, view, edit, delete, quick notes.
+
+Every query goes through the author's own scope, so nobody else (facilitators
+included) can read a private reflection. A reflection shared anonymously is
+posted with no name, and the post carries nothing that points back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from handlers.core.context import Context
+from handlers.core.errors import Invalid, NotFound
+from handlers.core.model import Action, Actor, Button, ChannelPost, Delivery, Reply, Section
+from handlers.core.registry import command
+from handlers.reflections.form import (
+    ANSWER_LIMIT,
+    FormState,
+    check_free_text,
+    read_submission,
+    reflection_form,
+)
+from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
+from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES
+from storage.models import Reflection
+from storage.reflections import (
+    add_reflection,
+    delete_reflection,
+    get_reflection,
+    list_reflections,
+    update_reflection,
+)
+
+CHOOSE = "reflect.template"
+VIEW = "reflections.view"
+EDIT = "reflections.edit"
+EXPAND = "reflections.expand"
+DELETE = "reflections.delete"
+DELETE_CONFIRMED = "reflections.delete.confirmed"
+PAGE = "reflections.page"
+PAGE_SIZE = 5
+
+
+def record_of(row: Reflection) -> ReflectionRecord:
+    return ReflectionRecord(
+        id=row.id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        template_id=row.template_id,
+        title=row.title,
+        answers=dict(row.answers),
+        code_themes=tuple(row.code_themes),
+        cpd_minutes=row.cpd_minutes,
+        participatory=row.participatory,
+        principles=tuple(row.principles),
+        session=row.session,
+        shared=row.shared_channel is not None,
+    )
+
+
+def _local_day(ctx: Context, when: datetime) -> str:
+    return when.astimezone(ctx.timezone).strftime("%-d %B %Y")
+
+
+def _template_buttons(*, action_id: str, prefix: str = "") -> tuple[Button, ...]:
+    return tuple(
+        Button(action_id=f"{action_id}.{t.id}", label=t.name, value=f"{prefix}{t.id}")
+        for t in TEMPLATES.values()
+    )
+
+
+@command(
+    name="reflect",
+    aliases=("reflection", "note"),
+    usage="reflect [nmc|gibbs|what]",
+    summary="log a private CPD reflection; `reflect <text>` saves a quick note",
+    order=60,
+)
+async def reflect(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """`reflect` offers the templates; `reflect nmc` opens one; `reflect <text>` saves a note."""
+    if not args:
+        listing = "\n".join(f"• **{t.name}**: {t.summary}" for t in TEMPLATES.values())
+        return Reply(
+            text="Log a CPD reflection",
+            sections=(
+                Section(
+                    heading="Log a CPD reflection",
+                    text=f"Choose a template:\n{listing}",
+                    note="Private to you unless you choose to share it anonymously. "
+                    "Quick note instead? `/ccpl reflect <your note>`",
+                    buttons=_template_buttons(action_id=CHOOSE),
+                ),
+            ),
+        )
+    word = args[0].lower()
+    if len(args) == 1 and word in TEMPLATES:
+        return Reply(
+            text="Opening the reflection form",
+            form=reflection_form(pack=ctx.pack, template=TEMPLATES[word]),
+        )
+    return await _quick_note(ctx=ctx, actor=actor, text=" ".join(args))
+
+
+async def _quick_note(*, ctx: Context, actor: Actor, text: str) -> Reply:
+    now = ctx.clock()
+    check_free_text(field_id=QUICK_NOTE, text=text, limit=ANSWER_LIMIT, today=now.date())
+    title = text if len(text) <= 60 else text[:59].rstrip() + "…"
+    async with ctx.acting(actor) as (session, scope):
+        row = await add_reflection(
+            session,
+            scope=scope,
+            now=now,
+            fields={
+                "template_id": None,
+                "title": title,
+                "answers": {QUICK_NOTE: text},
+                "code_themes": [],
+                "principles": [],
+                "cpd_minutes": 0,
+                "participatory": False,
+                "session": None,
+                "shared_channel": None,
+            },
+        )
+    return Reply(
+        text="Saved as a quick note",
+        sections=(
+            Section(
+                text="Saved as a quick note, private to you. Expand it into a full "
+                "reflection now, or later from `/ccpl reflections`.",
+                buttons=_template_buttons(action_id=EXPAND, prefix=f"{row.id}:"),
+            ),
+        ),
+    )
+
+
+def _shared_post(*, record: ReflectionRecord) -> Reply:
+    template = TEMPLATES[record.template_id or "what"]
+    body = "\n\n".join(
+        f"**{p.heading}**\n{record.answers[p.id]}" for p in template.prompts if record.answers[p.id]
+    )
+    return Reply(
+        text=f"A member shared a reflection: {record.title}",
+        sections=(
+            Section(
+                heading=record.title,
+                text=body,
+                note="Shared anonymously from a member's CPD reflection.",
+            ),
+        ),
+        delivery=Delivery.CHANNEL,
+    )
+
+
+async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
+    """Store a submitted reflection form (new or edited) for its author."""
+    state = FormState.decode(action.value)
+    template = TEMPLATES[state.template_id]
+    now = ctx.clock()
+    fields = read_submission(action=action, template=template, today=now.date())
+    async with ctx.acting(actor) as (session, scope):
+        if state.reflection_id is None:
+            row = await add_reflection(session, scope=scope, now=now, fields=fields)
+        else:
+            found = await update_reflection(
+                session, scope=scope, reflection_id=state.reflection_id, now=now, fields=fields
+            )
+            if found is None:
+                raise Invalid(
+                    "That reflection no longer exists; it may have been deleted.", field="title"
+                )
+            row = found
+    record = record_of(row)
+    posts: tuple[ChannelPost, ...] = ()
+    where = "private to you"
+    if row.shared_channel:
+        posts = (ChannelPost(channel=row.shared_channel, reply=_shared_post(record=record)),)
+        where = "and shared anonymously with the forum"
+    hours = f" ({record.cpd_minutes} minutes of CPD)" if record.cpd_minutes else ""
+    return Reply(
+        text=f"Saved your reflection “{record.title}”{hours}, {where}.",
+        sections=(
+            Section(
+                text=f"Saved your reflection **{record.title}**{hours}, {where}.",
+                buttons=(Button(action_id=PAGE, label="My reflections", value="1"),),
+            ),
+        ),
+        delivery=Delivery.DM,
+        also_post=posts,
+    )
+
+
+@command(
+    name="reflections",
+    usage="reflections",
+    summary="your reflections: view, edit, delete",
+    order=70,
+)
+async def reflections(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """`reflections [page]`: the person's own reflections, newest first."""
+    page = int(args[0]) if args and args[0].isdigit() and int(args[0]) > 0 else 1
+    return await _page(ctx=ctx, actor=actor, page=page)
+
+
+async def _page(*, ctx: Context, actor: Actor, page: int) -> Reply:
+    async with ctx.acting(actor) as (session, scope):
+        rows, total = await list_reflections(
+            session, scope=scope, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    if total == 0:
+        return Reply(
+            text="You have no reflections yet.",
+            sections=(
+                Section(
+                    text="You have no reflections yet. Start one with `/ccpl reflect`, "
+                    "or save a quick note with `/ccpl reflect <your note>`."
+                ),
+            ),
+        )
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    if not rows:
+        raise NotFound(f"There are only {pages} page(s) of reflections.")
+    sections = []
+    for row in rows:
+        record = record_of(row)
+        kind = "Quick note" if record.is_quick_note else TEMPLATES[record.template_id or ""].name
+        minutes = f" · {record.cpd_minutes} min CPD" if record.cpd_minutes else ""
+        shared = " · shared anonymously" if record.shared else ""
+        sections.append(
+            Section(
+                text=f"**{record.title}**\n{_local_day(ctx, record.created_at)} · {kind}"
+                f"{minutes}{shared}",
+                buttons=(
+                    Button(action_id=VIEW, label="View", value=str(record.id)),
+                    Button(action_id=EDIT, label="Edit", value=str(record.id)),
+                    Button(action_id=DELETE, label="Delete", value=str(record.id), style="danger"),
+                ),
+            )
+        )
+    paging = []
+    if page > 1:
+        paging.append(Button(action_id=PAGE, label="Newer", value=str(page - 1)))
+    if page < pages:
+        paging.append(Button(action_id=PAGE, label="Older", value=str(page + 1)))
+    return Reply(
+        text=f"Your reflections ({total})",
+        sections=(
+            Section(heading=f"Your reflections ({total})", text=f"Page {page} of {pages}."),
+            *sections,
+        ),
+        buttons=tuple(paging),
+    )
+
+
+async def _owned_record(*, ctx: Context, actor: Actor, raw_id: str) -> ReflectionRecord:
+    if not raw_id.isdigit():
+        raise NotFound("I can't find that reflection.")
+    async with ctx.acting(actor) as (session, scope):
+        row = await get_reflection(session, scope=scope, reflection_id=int(raw_id))
+    if row is None:
+        # Same answer whether it never existed or is someone else's: no hint either way.
+        raise NotFound("I can't find that reflection. It may have been deleted.")
+    return record_of(row)
+
+
+def _full_text(ctx: Context, record: ReflectionRecord) -> str:
+    if record.is_quick_note:
+        return record.answers.get(QUICK_NOTE, "")
+    template = TEMPLATES[record.template_id or ""]
+    parts = [
+        f"**{p.heading}**\n{record.answers.get(p.id) or '_(not answered)_'}"
+        for p in template.prompts
+    ]
+    details = [
+        f"CPD: {record.cpd_minutes} minutes" + (", participatory" if record.participatory else "")
+    ]
+    if record.principles:
+        details.append("Principles: " + ", ".join(str(n) for n in record.principles))
+    if record.code_themes:
+        labels = dict(NMC_CODE_THEMES)
+        details.append("Code: " + ", ".join(labels[t] for t in record.code_themes if t in labels))
+    if record.session:
+        details.append(f"Session: {record.session}")
+    return "\n\n".join(parts) + "\n\n" + " · ".join(details)
+
+
+async def view(*, ctx: Context, actor: Actor, raw_id: str) -> Reply:
+    record = await _owned_record(ctx=ctx, actor=actor, raw_id=raw_id)
+    kind = "Quick note" if record.is_quick_note else TEMPLATES[record.template_id or ""].name
+    buttons = (
+        _template_buttons(action_id=EXPAND, prefix=f"{record.id}:")
+        if record.is_quick_note
+        else (Button(action_id=EDIT, label="Edit", value=str(record.id)),)
+    )
+    return Reply(
+        text=record.title,
+        sections=(
+            Section(
+                heading=record.title,
+                text=_full_text(ctx, record),
+                note=f"{kind} · {_local_day(ctx, record.created_at)}"
+                + (" · shared anonymously" if record.shared else " · private"),
+                buttons=(
+                    *buttons,
+                    Button(action_id=DELETE, label="Delete", value=str(record.id), style="danger"),
+                ),
+            ),
+        ),
+    )
+
+
+async def edit(*, ctx: Context, actor: Actor, raw_id: str, template_id: str | None = None) -> Reply:
+    record = await _owned_record(ctx=ctx, actor=actor, raw_id=raw_id)
+    chosen = template_id or record.template_id
+    if chosen is None:
+        return await view(ctx=ctx, actor=actor, raw_id=raw_id)  # a note: choose a template first
+    if chosen not in TEMPLATES:
+        raise NotFound("I don't know that template.")
+    return Reply(
+        text="Opening the reflection form",
+        form=reflection_form(pack=ctx.pack, template=TEMPLATES[chosen], existing=record),
+    )
+
+
+async def delete(*, ctx: Context, actor: Actor, raw_id: str, confirmed: bool) -> Reply:
+    record = await _owned_record(ctx=ctx, actor=actor, raw_id=raw_id)
+    if not confirmed:
+        return Reply(
+            text=f"Delete “{record.title}”? This cannot be undone.",
+            sections=(
+                Section(
+                    text=f"Delete **{record.title}**? This cannot be undone.",
+                    buttons=(
+                        Button(
+                            action_id=DELETE_CONFIRMED,
+                            label="Yes, delete it",
+                            value=str(record.id),
+                            style="danger",
+                        ),
+                    ),
+                ),
+            ),
+        )
+    async with ctx.acting(actor) as (session, scope):
+        await delete_reflection(session, scope=scope, reflection_id=record.id)
+    return Reply(text=f"Deleted “{record.title}”.")
+
+
+async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
+    """Route reflection buttons and the form; None when the action is not ours."""
+    name = action.action_id
+    if name.startswith(CHOOSE + "."):
+        if action.value not in TEMPLATES:
+            raise NotFound("I don't know that template.")
+        return Reply(
+            text="Opening the reflection form",
+            form=reflection_form(pack=ctx.pack, template=TEMPLATES[action.value]),
+        )
+    if name.startswith(EXPAND + "."):
+        raw_id, _, template_id = action.value.partition(":")
+        return await edit(ctx=ctx, actor=actor, raw_id=raw_id, template_id=template_id)
+    if name == "reflect.save":
+        return await save(ctx=ctx, actor=actor, action=action)
+    if name == VIEW:
+        return await view(ctx=ctx, actor=actor, raw_id=action.value)
+    if name == EDIT:
+        return await edit(ctx=ctx, actor=actor, raw_id=action.value)
+    if name in (DELETE, DELETE_CONFIRMED):
+        return await delete(
+            ctx=ctx, actor=actor, raw_id=action.value, confirmed=name == DELETE_CONFIRMED
+        )
+    if name == PAGE:
+        page = int(action.value) if action.value.isdigit() and int(action.value) > 0 else 1
+        return await _page(ctx=ctx, actor=actor, page=page)
+    return None

@@ -1,0 +1,333 @@
+"""Forums, journal clubs and meetings: recurring posts in a channel.
+
+Setting one up is two steps: the form, then a preview of the next three
+dates in local time that the facilitator confirms. Only confirmed schedules
+are planned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.core.context import Context
+from handlers.core.errors import Invalid, NotFound
+from handlers.core.model import (
+    Action,
+    Actor,
+    Button,
+    Field,
+    FieldKind,
+    Form,
+    Option,
+    Reply,
+    Section,
+)
+from handlers.core.registry import Role, Subcommand, command
+from handlers.core.roles import audit, require_facilitator
+from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
+from storage.models import Schedule
+from storage.schedules import add_schedule, get_schedule, list_schedules, remove_schedule
+
+SAVE = "forum.save"
+CONFIRM = "forum.confirm"
+DISCARD = "forum.discard"
+FORUM_KINDS = {
+    "forum": "Monthly forum",
+    "journal_club": "Journal club",
+    "wicked_issues": "Wicked issues forum",
+    "community_of_practice": "Community of practice",
+}
+MEETING = "meeting"
+EXAMPLES = "e.g. “first Tuesday of the month at 12:30” or “every other Wednesday 13:00”"
+
+
+def recurrence_of(schedule: Schedule) -> Recurrence:
+    return Recurrence(rrule=schedule.rrule, description=schedule.description)
+
+
+def next_dates(*, schedule: Schedule, after: datetime, count: int) -> list[datetime]:
+    return recurrence_of(schedule).occurrences(
+        start=schedule.starts_on, zone=ZoneInfo(schedule.timezone), after=after, count=count
+    )
+
+
+def local(when: datetime) -> str:
+    """How a time reads to people: 'Tue 3 Nov 2026, 12:30 GMT'."""
+    return when.strftime("%a %-d %b %Y, %H:%M %Z")
+
+
+def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -> Form:
+    fields = [
+        Field(
+            id="name",
+            label="Name",
+            required=True,
+            max_length=100,
+            hint="e.g. 'Place leads forum' or 'Team huddle'",
+        ),
+    ]
+    if not meeting:
+        fields.append(
+            Field(
+                id="kind",
+                label="Kind",
+                kind=FieldKind.SELECT,
+                required=True,
+                options=tuple(Option(value=k, label=v) for k, v in FORUM_KINDS.items()),
+                initial=kind or "forum",
+            )
+        )
+    fields += [
+        Field(id="recurrence", label="When", required=True, max_length=200, hint=EXAMPLES),
+        Field(id="timezone", label="Time zone", max_length=64, initial=ctx.timezone.key),
+        Field(
+            id="duration",
+            label="Length in minutes",
+            kind=FieldKind.NUMBER,
+            min_value=10,
+            max_value=480,
+            initial="60",
+        ),
+    ]
+    if not meeting:
+        fields.append(
+            Field(
+                id="ground_rules",
+                label="Ground rules (optional; pinned with the first post)",
+                kind=FieldKind.MULTILINE,
+                max_length=2000,
+            )
+        )
+    return Form(
+        form_id=SAVE,
+        title="New meeting" if meeting else "New forum",
+        fields=tuple(fields),
+        submit="Preview dates",
+        state=f"{MEETING if meeting else 'forum'}:{channel}",
+    )
+
+
+@command(
+    name="forum",
+    aliases=("forums", "journal"),
+    usage="forum setup|list|next|pause|resume|remove",
+    summary="monthly forums and journal clubs (facilitators)",
+    subcommands=(
+        Subcommand(words=("setup", "add", "new", "create"), role=Role.FACILITATOR),
+        Subcommand(words=("pause",), role=Role.FACILITATOR),
+        Subcommand(words=("resume",), role=Role.FACILITATOR),
+        Subcommand(words=("remove",), role=Role.FACILITATOR),
+    ),
+    order=110,
+)
+async def forum(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """`forum setup|list|next|pause|resume|remove [n]`."""
+    verb = args[0].lower() if args else "list"
+    rest = args[1:]
+    if verb in ("setup", "add", "new", "create"):
+        channel = _channel(actor)
+        kind = "journal_club" if rest and rest[0].lower() in ("journal", "journal-club") else None
+        return Reply(
+            text="Opening the forum form",
+            form=setup_form(ctx=ctx, channel=channel, kind=kind, meeting=False),
+        )
+    if verb in ("list", "next"):
+        return await _listing(ctx=ctx, actor=actor, kinds=tuple(FORUM_KINDS), heading="Forums")
+    if verb in ("pause", "resume", "remove"):
+        return await _change(ctx=ctx, actor=actor, verb=verb, which=rest, kinds=tuple(FORUM_KINDS))
+    raise NotFound("Try `/ccpl forum setup`, `list`, `next`, `pause 1`, `resume 1` or `remove 1`.")
+
+
+@command(
+    name="meeting",
+    aliases=("meetings",),
+    usage="meeting [list]",
+    summary="a recurring meeting with purpose and agreement nudges",
+    order=130,
+)
+async def meeting(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+    """`meeting` sets a recurring meeting with purpose and agreement nudges; `meeting list`."""
+    verb = args[0].lower() if args else "setup"
+    if verb in ("setup", "add", "new"):
+        channel = _channel(actor)
+        return Reply(
+            text="Opening the meeting form",
+            form=setup_form(ctx=ctx, channel=channel, kind=None, meeting=True),
+        )
+    if verb in ("list", "next"):
+        return await _listing(ctx=ctx, actor=actor, kinds=(MEETING,), heading="Meetings")
+    if verb in ("pause", "resume", "remove"):
+        return await _change(ctx=ctx, actor=actor, verb=verb, which=args[1:], kinds=(MEETING,))
+    raise NotFound("Try `/ccpl meeting`, `meeting list`, `meeting pause 1` or `meeting remove 1`.")
+
+
+def _channel(actor: Actor) -> str:
+    if not actor.channel:
+        raise NotFound("Run this in the channel the posts should go to.")
+    return actor.channel
+
+
+def _read_form(action: Action) -> tuple[dict[str, object], Recurrence, ZoneInfo]:
+    errors: dict[str, str] = {}
+    name = action.text("name")
+    if not name:
+        errors["name"] = "Please give it a name."
+    elif len(name) > 100:
+        errors["name"] = "Please keep the name under 100 characters."
+    zone_name = action.text("timezone") or "Europe/London"
+    zone = ZoneInfo("Europe/London")
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = f"“{zone_name[:40]}” is not a time zone; try Europe/London."
+    recurrence: Recurrence | None = None
+    try:
+        recurrence = parse_recurrence(text=action.text("recurrence"))
+    except RecurrenceError as exc:
+        errors["recurrence"] = str(exc)
+    duration_raw = action.text("duration") or "60"
+    if not duration_raw.isdigit() or not 10 <= int(duration_raw) <= 480:
+        errors["duration"] = "Enter minutes from 10 to 480."
+    kind = action.text("kind") or MEETING
+    if kind != MEETING and kind not in FORUM_KINDS:
+        errors["kind"] = "Choose a kind."
+    rules = action.text("ground_rules")
+    if len(rules) > 2000:
+        errors["ground_rules"] = "Please keep ground rules under 2,000 characters."
+    if errors or recurrence is None:
+        raise Invalid("Some answers need another look.", errors=errors)
+    fields: dict[str, object] = {
+        "kind": kind,
+        "name": name,
+        "rrule": recurrence.rrule,
+        "description": recurrence.description[:200],
+        "timezone": zone.key,
+        "duration_minutes": int(duration_raw),
+        "ground_rules": rules or None,
+    }
+    return fields, recurrence, zone
+
+
+async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
+    """Store a draft from the form and show the next three dates to confirm."""
+    what, _, channel = action.value.partition(":")
+    if what == "forum":
+        await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
+    fields, recurrence, zone = _read_form(action)
+    now = ctx.clock()
+    today = now.astimezone(zone).date()
+    dates = recurrence.occurrences(start=today, zone=zone, after=now, count=3)
+    if not dates:
+        raise Invalid("That schedule has no dates after today.", field="recurrence")
+    async with ctx.acting(actor) as (session, scope):
+        row = await add_schedule(
+            session,
+            workspace_id=scope.workspace_id,
+            now=now,
+            fields={**fields, "channel": channel, "starts_on": today},
+        )
+    listing = "\n".join(f"• {local(d)}" for d in dates)
+    return Reply(
+        text=f"Check the dates for {row.name}",
+        sections=(
+            Section(
+                heading=f"{row.name}: {recurrence.description}",
+                text=f"The next three dates ({zone.key}):\n{listing}",
+                note="Nothing is scheduled until you confirm.",
+                buttons=(
+                    Button(action_id=CONFIRM, label="Confirm", value=str(row.id), style="primary"),
+                    Button(action_id=DISCARD, label="Discard", value=str(row.id)),
+                ),
+            ),
+        ),
+    )
+
+
+async def confirm(*, ctx: Context, actor: Actor, raw_id: str, keep: bool) -> Reply:
+    if not raw_id.isdigit():
+        raise NotFound("I can't find that schedule.")
+    async with ctx.acting(actor) as (session, scope):
+        row = await get_schedule(session, workspace_id=scope.workspace_id, schedule_id=int(raw_id))
+        if row is None or row.confirmed:
+            raise NotFound("That draft has already been confirmed or discarded.")
+        if row.kind != MEETING:
+            await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
+        if not keep:
+            await remove_schedule(session, workspace_id=scope.workspace_id, schedule_id=row.id)
+            return Reply(text=f"Discarded {row.name}; nothing was scheduled.")
+        row.confirmed = True
+        if row.kind != MEETING:
+            audit(
+                session,
+                ctx=ctx,
+                actor=actor,
+                scope=scope,
+                action="forum.setup",
+                detail=f"schedule {row.id} in {row.channel}: {row.rrule}",
+            )
+        first = next_dates(schedule=row, after=ctx.clock(), count=1)
+    await ctx.schedules_changed()
+    when = local(first[0]) if first else "no future date"
+    return Reply(text=f"{row.name} is scheduled: {row.description}. First post {when}.")
+
+
+async def _listing(*, ctx: Context, actor: Actor, kinds: tuple[str, ...], heading: str) -> Reply:
+    async with ctx.acting(actor) as (session, scope):
+        rows = await list_schedules(session, workspace_id=scope.workspace_id, kinds=kinds)
+    if not rows:
+        hint = "`/ccpl meeting`" if kinds == (MEETING,) else "`/ccpl forum setup`"
+        return Reply(text=f"Nothing is scheduled yet. A facilitator can start with {hint}.")
+    now = ctx.clock()
+    sections = []
+    for number, row in enumerate(rows, start=1):
+        upcoming = [] if row.paused else next_dates(schedule=row, after=now, count=1)
+        state = "paused" if row.paused else f"next {local(upcoming[0])}" if upcoming else "ended"
+        kind = FORUM_KINDS.get(row.kind, "Meeting")
+        sections.append(
+            Section(
+                text=f"**{number}. {row.name}** ({kind}) in <#{row.channel}>\n"
+                f"{row.description}; {state}"
+            )
+        )
+    return Reply(
+        text=heading, sections=(Section(heading=heading, text=f"{len(rows)} scheduled."), *sections)
+    )
+
+
+async def _change(
+    *, ctx: Context, actor: Actor, verb: str, which: tuple[str, ...], kinds: tuple[str, ...]
+) -> Reply:
+    if not which or not which[0].isdigit():
+        raise Invalid(f"Say which one, by its number in the list: e.g. `{verb} 1`.")
+    async with ctx.acting(actor) as (session, scope):
+        rows = await list_schedules(session, workspace_id=scope.workspace_id, kinds=kinds)
+        index = int(which[0]) - 1
+        if not 0 <= index < len(rows):
+            raise NotFound(f"There is no number {which[0]} in the list; see `list`.")
+        row = rows[index]
+        if verb == "remove":
+            await remove_schedule(session, workspace_id=scope.workspace_id, schedule_id=row.id)
+        else:
+            row.paused = verb == "pause"
+        audit(
+            session,
+            ctx=ctx,
+            actor=actor,
+            scope=scope,
+            action=f"schedule.{verb}",
+            detail=f"schedule {row.id}",
+        )
+    await ctx.schedules_changed()
+    done = {"pause": "paused", "resume": "resumed", "remove": "removed"}[verb]
+    return Reply(text=f"{row.name} is {done}.")
+
+
+async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
+    if action.action_id == SAVE:
+        return await save(ctx=ctx, actor=actor, action=action)
+    if action.action_id in (CONFIRM, DISCARD):
+        return await confirm(
+            ctx=ctx, actor=actor, raw_id=action.value, keep=action.action_id == CONFIRM
+        )
+    return None
