@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from handlers.core.context import Context
+from handlers.core.errors import NotFound
 from handlers.core.help import RUN, help_reply
 from handlers.core.model import Action, Actor, Command, FieldValue, Reply
 from handlers.core.parsing import parse
@@ -56,7 +57,7 @@ async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     try:
         payload = spec.codec.decode(action.value)
     except StalePayload:
-        return Reply(text=STALE_MESSAGE)
+        raise NotFound(STALE_MESSAGE) from None
     if spec.role is Role.FACILITATOR:
         await require_facilitator(ctx=ctx, actor=actor, what=f"That button ({spec.action_id})")
     elif spec.role is Role.ADMIN:

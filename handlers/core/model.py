@@ -115,6 +115,11 @@ class Field:
     hint: str | None = None
     min_value: int | None = None
     max_value: int | None = None
+    # Free text that must pass the patient-data guard before it is stored or posted.
+    guarded: bool = False
+    # Field-specific wording for a missing or unreadable answer; a general one otherwise.
+    required_message: str | None = None
+    invalid_message: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
