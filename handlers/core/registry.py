@@ -133,6 +133,15 @@ class Registry:
             raise DuplicateDeclaration(f"action id '{spec.action_id}' is declared twice")
         self._actions[spec.action_id] = spec
 
+    def copy(self) -> Registry:
+        """A registry with the same declarations, for trying a new one in isolation."""
+        twin = Registry()
+        twin._commands = dict(self._commands)
+        twin._words = dict(self._words)
+        twin._actions = dict(self._actions)
+        twin.fallbacks = list(self.fallbacks)
+        return twin
+
     def canonical(self, word: str) -> str:
         """The command a typed word names (an alias becomes its command's name)."""
         return self._words.get(word, word)
