@@ -212,6 +212,8 @@ class Settings(BaseSettings):
             raise SettingsError(
                 f"CCPL_CATCHUP_GRACE_HOURS must be a number of hours, got {value!r}"
             ) from None
+        except OverflowError:  # "inf" or "1e400": a number, just far out of range
+            raise SettingsError("CCPL_CATCHUP_GRACE_HOURS must be from 0 to 168") from None
         if not timedelta(0) <= grace <= timedelta(days=7):
             raise SettingsError("CCPL_CATCHUP_GRACE_HOURS must be from 0 to 168")
         return grace

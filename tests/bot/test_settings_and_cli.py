@@ -60,6 +60,12 @@ def test_a_malformed_setting_is_named_in_one_line(name: str, value: str, tmp_pat
     assert done.stderr.count("\n") == 1 and name in done.stderr
 
 
+@pytest.mark.parametrize("hours", ["inf", "1e400"])
+def test_an_endless_catch_up_grace_is_named_too(hours: str) -> None:
+    with pytest.raises(SettingsError, match=r"^CCPL_CATCHUP_GRACE_HOURS must be from 0 to 168$"):
+        load_settings(environ={"CCPL_CATCHUP_GRACE_HOURS": hours}, env_file=None)
+
+
 def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("CCPL_TIMEZONE=Europe/Dublin\nPORT=4000\n")
