@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 
 from content import ContentPack, Profession
 from handlers.core.context import Context
 from handlers.core.errors import Invalid
-from handlers.core.model import Action, Actor, Field, FieldKind, Form, Option, Reply, Section
-from handlers.core.registry import command
+from handlers.core.model import (
+    Action,
+    Actor,
+    Field,
+    FieldKind,
+    FieldValue,
+    Form,
+    Option,
+    Reply,
+    Section,
+)
+from handlers.core.payloads import NONE
+from handlers.core.registry import action, command
 from storage.professions import profession_of, set_profession
 
 SAVE = "profile.save"
@@ -148,10 +160,12 @@ async def profile(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
     return await _save(ctx=ctx, actor=actor, profession=match_profession(ctx.pack, typed))
 
 
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id != SAVE:
-        return None
-    chosen = action.text("profession")
+@action(SAVE, codec=NONE)
+async def save_choice(
+    *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
+) -> Reply:
+    """The profile form: a pack profession, or "prefer not to say" to clear it."""
+    chosen = Action(action_id=SAVE, values=values).text("profession")
     if chosen == NOT_SET:
         return await _save(ctx=ctx, actor=actor, profession=None)
     for profession in ctx.pack.professions:
