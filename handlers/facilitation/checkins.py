@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
+from handlers.core.forms import validate
 from handlers.core.model import (
-    Action,
     Actor,
     Button,
     ChannelPost,
@@ -29,7 +29,6 @@ from handlers.core.model import (
     Section,
 )
 from handlers.core.payloads import ID, Codec, StalePayload, record
-from handlers.core.pii import find_pii, pii_message
 from handlers.core.registry import Role, action, command
 from handlers.core.roles import audit
 from handlers.facilitation.participation import open_report, refresh_members
@@ -241,6 +240,23 @@ async def _mine(*, ctx: Context, actor: Actor, checkin_id: int) -> CheckIn:
     return row
 
 
+def _view_field(*, kept: str = "") -> Field:
+    return Field(
+        id="view",
+        label="Your view",
+        kind=FieldKind.MULTILINE,
+        required=True,
+        max_length=VIEW_LIMIT,
+        initial=kept,
+        guarded=True,
+        required_message="Write your view, or close this to leave it.",
+    )
+
+
+# What a submitted view is checked against; the form shown adds the invitation's words.
+VIEW_CHECKS = Form(form_id=VIEW_FORM, title="Share your view", fields=(_view_field(),))
+
+
 def _view_form(*, checkin: CheckIn, anonymous: bool, kept: str = "") -> Form:
     where = "in the thread" if checkin.thread else "in the channel"
     how = "with no name on it" if anonymous else "with your name"
@@ -249,16 +265,7 @@ def _view_form(*, checkin: CheckIn, anonymous: bool, kept: str = "") -> Form:
         title="Share anonymously" if anonymous else "Share your view",
         intro=f"“{checkin.prompt}”\n\nYour view will appear {where} {how}. "
         "Please leave out anything that could identify a patient or person using services.",
-        fields=(
-            Field(
-                id="view",
-                label="Your view",
-                kind=FieldKind.MULTILINE,
-                required=True,
-                max_length=VIEW_LIMIT,
-                initial=kept,
-            ),
-        ),
+        fields=(_view_field(kept=kept),),
         submit="Share",
         state=VIEW_STATE.encode(
             ViewState(
@@ -275,15 +282,8 @@ async def share(
 ) -> Reply:
     """Post the view to the forum thread and mark the invitation answered, nothing more."""
     anonymous = payload.sharing is Sharing.ANONYMOUS
-    view = Action(action_id=VIEW_FORM, values=values).text("view")
-    if not view:
-        raise Invalid("Write your view, or close this to leave it.", field="view")
-    if len(view) > VIEW_LIMIT:
-        raise Invalid(f"Please keep it under {VIEW_LIMIT} characters.", field="view")
-    findings = find_pii(text=view, today=ctx.clock().date())
-    if findings:
-        message = pii_message(findings=findings)
-        raise Invalid(message, field="view", errors={"view": message})
+    submitted = validate(form=VIEW_CHECKS, values=values, today=ctx.clock().date())
+    view = submitted.text("view")
     async with ctx.acting(actor) as (session, scope):
         row = await checkin_of(session, scope=scope, checkin_id=payload.checkin_id)
         if row is None or row.status != PENDING:
