@@ -36,9 +36,10 @@ from handlers.polls.posts import (
 )
 from handlers.reflections.export import defuse_formula
 from storage import Scope
-from storage.models import Poll
 from storage.outbox import enqueue, sent_ref
 from storage.polls import (
+    NewPoll,
+    Poll,
     add_poll,
     anonymous_ballot,
     ballot_choice,
@@ -153,12 +154,13 @@ async def poll(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     async with ctx.acting(actor) as (session, scope):
         created = await add_poll(
             session,
-            workspace_id=scope.workspace_id,
-            member_id=scope.member_id,
-            channel=actor.channel,
-            question=request.question,
-            options=request.options,
-            anonymous=request.anonymous,
+            scope=scope,
+            poll=NewPoll(
+                channel=actor.channel,
+                question=request.question,
+                options=request.options,
+                anonymous=request.anonymous,
+            ),
             now=now,
         )
         await enqueue(
@@ -289,7 +291,7 @@ async def close(
         counts = await vote_counts(session, poll=found)
         if found.closed:
             return results(poll=found, counts=counts, yours=None)
-        await close_poll(session, poll=found)
+        found = await close_poll(session, scope=scope, poll=found)
         if not creator:
             audit(
                 session,
