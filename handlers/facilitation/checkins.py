@@ -35,17 +35,17 @@ from handlers.facilitation.participation import open_report, refresh_members
 from handlers.facilitation.quiet import SEND_CHECKINS
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
 from storage.checkins import (
-    ANSWERED,
-    DECLINED,
-    NOT_NOW,
     PENDING,
+    CheckIn,
     add_checkin,
     checkin_of,
+    decline_checkin,
     eligible,
     get_checkin,
     latest_forum_prompt,
+    mark_checkin_answered,
+    mark_checkin_not_now,
 )
-from storage.models import CheckIn, Member
 from storage.outbox import enqueue
 from storage.participation import quiet_members
 from storage.schedules import get_schedule
@@ -229,15 +229,19 @@ async def compose_invitation(*, ctx: Context, workspace_id: int, checkin_id: int
         return invitation(checkin=row)
 
 
-async def _mine(*, ctx: Context, actor: Actor, checkin_id: int) -> CheckIn:
-    """The actor's own invitation, still waiting for an answer."""
-    async with ctx.acting(actor) as (session, scope):
-        row = await checkin_of(session, scope=scope, checkin_id=checkin_id)
+def _pending(row: CheckIn | None) -> CheckIn:
+    """The invitation, if it still waits for an answer; otherwise say kindly why not."""
     if row is None:
         raise NotFound("I can't find that invitation.")
     if row.status != PENDING:
         raise NotFound("You've already answered this invitation. Thank you.")
     return row
+
+
+async def _mine(*, ctx: Context, actor: Actor, checkin_id: int) -> CheckIn:
+    """The actor's own invitation, still waiting for an answer."""
+    async with ctx.acting(actor) as (session, scope):
+        return _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
 
 
 def _view_field(*, kept: str = "") -> Field:
@@ -286,10 +290,12 @@ async def share(
     view = submitted.text("view")
     async with ctx.acting(actor) as (session, scope):
         row = await checkin_of(session, scope=scope, checkin_id=payload.checkin_id)
-        if row is None or row.status != PENDING:
-            raise Invalid("This invitation has already been answered. Thank you.", field="view")
-        row.status = ANSWERED
-        channel, thread = row.channel, row.thread
+        answered = row is not None and await mark_checkin_answered(
+            session, scope=scope, checkin_id=row.id
+        )
+    if row is None or not answered:
+        raise Invalid("This invitation has already been answered. Thank you.", field="view")
+    channel, thread = row.channel, row.thread
     quoted = "\n".join(f"> {line}" for line in view.splitlines())
     if anonymous:
         post = Reply(text=f"A member shared this view anonymously:\n{quoted}")
@@ -304,15 +310,10 @@ async def share(
 
 
 async def _close(*, ctx: Context, actor: Actor, checkin_id: int, stop: bool) -> Reply:
-    row = await _mine(ctx=ctx, actor=actor, checkin_id=checkin_id)
     async with ctx.acting(actor) as (session, scope):
-        found = await checkin_of(session, scope=scope, checkin_id=row.id)
-        assert found is not None
-        found.status = DECLINED if stop else NOT_NOW
-        if stop:
-            member = await session.get(Member, scope.member_id)
-            assert member is not None
-            member.checkins_opt_out = True
+        _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
+        settle = decline_checkin if stop else mark_checkin_not_now
+        await settle(session, scope=scope, checkin_id=checkin_id)
     if stop:
         return Reply(
             text="Understood: you won't receive check-ins again. "
