@@ -24,11 +24,8 @@ for route in (
     lunch.on_action,
     meetings.on_action,
     facilitators.on_action,
-    checkins.on_action,
     privacy.on_action,
-    polls.on_action,
-    profile.on_action,
 ):
     REGISTRY.add_fallback(route)
 
-__all__ = ["quiet", "room"]
+__all__ = ["checkins", "polls", "profile", "quiet", "room"]

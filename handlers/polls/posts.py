@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.core.model import Button, Delivery, Reply, Section
-from storage.models import Poll
+from storage.polls import Poll
 
 VOTE = "poll.vote"
 RESULTS = "poll.results"
