@@ -14,6 +14,7 @@ from typing import Any
 from content import ContentPack
 from handlers.core.errors import Invalid
 from handlers.core.model import Action, Field, FieldKind, Form, Option
+from handlers.core.payloads import Codec, StalePayload, record
 from handlers.core.pii import find_pii, pii_message
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
 from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES, Template
@@ -34,17 +35,25 @@ class FormState:
     template_id: str
     reflection_id: int | None = None
 
-    def encode(self) -> str:
-        return f"{self.template_id}:{self.reflection_id or ''}"
 
-    @staticmethod
-    def decode(raw: str) -> FormState:
-        template_id, _, reflection = raw.partition(":")
-        if template_id not in TEMPLATES or (reflection and not reflection.isdigit()):
-            raise Invalid("That form is out of date. Please start again with `/ccpl reflect`.")
-        return FormState(
-            template_id=template_id, reflection_id=int(reflection) if reflection else None
-        )
+def known_template(template_id: str) -> str:
+    """A template id we offer; anything else came from an old or edited payload."""
+    if template_id not in TEMPLATES:
+        raise StalePayload("unknown template")
+    return template_id
+
+
+_FORM_STATE_FIELDS = record(FormState)
+
+
+def _decode_form_state(raw: str) -> FormState:
+    state = _FORM_STATE_FIELDS.decode(raw)
+    known_template(state.template_id)
+    return state
+
+
+# Reads "what:" (a new reflection) and "what:12" (editing 12), as forms always have.
+FORM_STATE: Codec[FormState] = Codec(encode=_FORM_STATE_FIELDS.encode, decode=_decode_form_state)
 
 
 def reflection_form(
@@ -148,7 +157,7 @@ def reflection_form(
         form_id=SAVE,
         title="Reflection" if existing is None else "Edit reflection",
         fields=tuple(fields),
-        state=state.encode(),
+        state=FORM_STATE.encode(state),
         intro=(
             f"**{template.name}**: {template.summary}\n"
             "Please leave out anything that could identify a patient or service user "
