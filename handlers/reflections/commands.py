@@ -15,7 +15,6 @@ from handlers.core import payloads
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
 from handlers.core.model import (
-    Action,
     Actor,
     Button,
     ChannelPost,
@@ -27,11 +26,10 @@ from handlers.core.model import (
 from handlers.core.payloads import Codec
 from handlers.core.registry import action, command
 from handlers.reflections.form import (
-    ANSWER_LIMIT,
     FORM_STATE,
     SAVE,
     FormState,
-    check_free_text,
+    check_quick_note,
     known_template,
     read_submission,
     reflection_form,
@@ -151,7 +149,7 @@ async def reflect(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
 
 async def _quick_note(*, ctx: Context, actor: Actor, text: str) -> Reply:
     now = ctx.clock()
-    check_free_text(field_id=QUICK_NOTE, text=text, limit=ANSWER_LIMIT, today=now.date())
+    check_quick_note(text=text, today=now.date())
     title = text if len(text) <= 60 else text[:59].rstrip() + "…"
     async with ctx.acting(actor) as (session, scope):
         row = await add_reflection(
@@ -208,9 +206,7 @@ async def save(
     state = payload
     template = TEMPLATES[state.template_id]
     now = ctx.clock()
-    fields = read_submission(
-        action=Action(action_id=SAVE, values=values), template=template, today=now.date()
-    )
+    fields = read_submission(values=values, pack=ctx.pack, template=template, today=now.date())
     async with ctx.acting(actor) as (session, scope):
         if state.reflection_id is None:
             row = await add_reflection(session, scope=scope, now=now, fields=fields)
