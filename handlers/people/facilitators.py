@@ -101,7 +101,7 @@ async def facilitators(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> 
 
 async def _listing(*, ctx: Context, actor: Actor) -> Reply:
     async with ctx.acting(actor) as (session, scope):
-        rows = await granted(session, workspace_id=scope.workspace_id)
+        rows = await granted(session, scope=scope)
     always = (
         "Workspace admins and owners, and anyone listed in the bot's settings, "
         "are always facilitators."
@@ -149,9 +149,7 @@ async def audit_more(
 async def _audit_page(*, ctx: Context, actor: Actor, before: int | None) -> Reply:
     # The dispatcher has already refused anyone who is not an admin, for both ways in.
     async with ctx.acting(actor) as (session, scope):
-        entries = await recent_audit(
-            session, workspace_id=scope.workspace_id, limit=AUDIT_PAGE + 1, before=before
-        )
+        entries = await recent_audit(session, scope=scope, limit=AUDIT_PAGE + 1, before=before)
     if not entries:
         return Reply(text="The audit log is empty: no facilitator actions yet.")
     shown = entries[:AUDIT_PAGE]

@@ -9,8 +9,8 @@ from handlers.core.context import Context
 from handlers.core.model import Actor, Button, FieldValue, Reply, Section
 from handlers.core.payloads import NONE
 from handlers.core.registry import action, command
-from storage.models import Member
 from storage.participation import own_counts, set_counting
+from storage.people import consents, set_checkins_opt_out
 
 COUNT_ME = "privacy.count"
 STOP_COUNTING = "privacy.stop"
@@ -29,10 +29,8 @@ async def privacy(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
     """Show a member their own counts, what is and is not stored, and the switches."""
     today = ctx.clock().astimezone(ctx.timezone).date()
     async with ctx.acting(actor) as (session, scope):
-        member = await session.get(Member, scope.member_id)
-        assert member is not None
-        counted = not member.counting_opt_out
-        checkins = not member.checkins_opt_out
+        allowed = await consents(session, scope=scope)
+        counted, checkins = allowed.counted, allowed.checkins
         mine = await own_counts(session, scope=scope, since=today - timedelta(days=WINDOW_DAYS))
     if not counted:
         counts = "You have opted out: nothing you do is counted, and earlier counts were erased."
@@ -101,9 +99,7 @@ async def checkins_off(
     *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
 ) -> Reply:
     async with ctx.acting(actor) as (session, scope):
-        member = await session.get(Member, scope.member_id)
-        assert member is not None
-        member.checkins_opt_out = True
+        await set_checkins_opt_out(session, scope=scope, opted_out=True)
     return Reply(text="Done: no check-in invitations will be sent to you.")
 
 
@@ -112,7 +108,5 @@ async def checkins_on(
     *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
 ) -> Reply:
     async with ctx.acting(actor) as (session, scope):
-        member = await session.get(Member, scope.member_id)
-        assert member is not None
-        member.checkins_opt_out = False
+        await set_checkins_opt_out(session, scope=scope, opted_out=False)
     return Reply(text="Done: facilitators may invite your view again, at most once a month.")

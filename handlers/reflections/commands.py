@@ -36,9 +36,10 @@ from handlers.reflections.form import (
 )
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
 from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES
-from storage.models import Reflection
 from storage.reflections import (
-    add_reflection,
+    NewReflection,
+    SavedReflection,
+    create_reflection,
     delete_reflection,
     get_reflection,
     list_reflections,
@@ -76,7 +77,8 @@ EXPANSION: Codec[Expansion] = Codec(encode=_EXPANSION_FIELDS.encode, decode=_dec
 TEMPLATE_ID: Codec[str] = Codec(encode=lambda template_id: template_id, decode=known_template)
 
 
-def record_of(row: Reflection) -> ReflectionRecord:
+def record_of(row: SavedReflection) -> ReflectionRecord:
+    """The handlers' view of a stored reflection: shared or not, never where."""
     return ReflectionRecord(
         id=row.id,
         created_at=row.created_at,
@@ -152,21 +154,11 @@ async def _quick_note(*, ctx: Context, actor: Actor, text: str) -> Reply:
     check_quick_note(text=text, today=now.date())
     title = text if len(text) <= 60 else text[:59].rstrip() + "…"
     async with ctx.acting(actor) as (session, scope):
-        row = await add_reflection(
+        row = await create_reflection(
             session,
             scope=scope,
+            reflection=NewReflection(template_id=None, title=title, answers={QUICK_NOTE: text}),
             now=now,
-            fields={
-                "template_id": None,
-                "title": title,
-                "answers": {QUICK_NOTE: text},
-                "code_themes": [],
-                "principles": [],
-                "cpd_minutes": 0,
-                "participatory": False,
-                "session": None,
-                "shared_channel": None,
-            },
         )
     return Reply(
         text="Saved as a quick note",
@@ -206,13 +198,17 @@ async def save(
     state = payload
     template = TEMPLATES[state.template_id]
     now = ctx.clock()
-    fields = read_submission(values=values, pack=ctx.pack, template=template, today=now.date())
+    written = read_submission(values=values, pack=ctx.pack, template=template, today=now.date())
     async with ctx.acting(actor) as (session, scope):
         if state.reflection_id is None:
-            row = await add_reflection(session, scope=scope, now=now, fields=fields)
+            row = await create_reflection(session, scope=scope, reflection=written, now=now)
         else:
             found = await update_reflection(
-                session, scope=scope, reflection_id=state.reflection_id, now=now, fields=fields
+                session,
+                scope=scope,
+                reflection_id=state.reflection_id,
+                reflection=written,
+                now=now,
             )
             if found is None:
                 raise Invalid(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from content import ContentPack
 from handlers.core.errors import Invalid
@@ -19,6 +18,7 @@ from handlers.core.model import Field, FieldKind, Form, Option
 from handlers.core.payloads import Codec, StalePayload, record
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
 from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES, Template
+from storage.reflections import NewReflection
 
 SAVE = "reflect.save"
 TITLE_LIMIT = 150
@@ -215,9 +215,9 @@ def _sharing_errors(values: Mapping[str, object]) -> dict[str, str]:
 
 def read_submission(
     *, values: Mapping[str, object], pack: ContentPack, template: Template, today: date
-) -> dict[str, Any]:
-    """Validate a submitted form and return Reflection column values, or raise Invalid
-    with every problem at once."""
+) -> NewReflection:
+    """Validate a submitted form and return the reflection it describes, or raise
+    Invalid with every problem at once."""
     values = _with_default_visibility(values)
     sharing = _sharing_errors(values)
     try:
@@ -228,19 +228,19 @@ def read_submission(
         raise Invalid(SUMMARY, errors={**invalid.errors, **sharing}) from None
     if sharing:
         raise Invalid(SUMMARY, errors=sharing)
-    return _columns(submission, template=template)
+    return _reflection(submission, template=template)
 
 
-def _columns(submission: Submission, *, template: Template) -> dict[str, Any]:
+def _reflection(submission: Submission, *, template: Template) -> NewReflection:
     shared = submission.text("visibility") == SHARED
-    return {
-        "template_id": template.id,
-        "title": submission.text("title"),
-        "answers": {p.id: submission.text(p.id) for p in template.prompts},
-        "code_themes": list(submission.choices("code_themes")),
-        "principles": sorted(int(n) for n in submission.choices("principles")),
-        "cpd_minutes": submission.number("cpd_minutes") or 0,
-        "participatory": submission.flag("participatory"),
-        "session": submission.text("session") or None,
-        "shared_channel": submission.text("channel") if shared else None,
-    }
+    return NewReflection(
+        template_id=template.id,
+        title=submission.text("title"),
+        answers={p.id: submission.text(p.id) for p in template.prompts},
+        code_themes=submission.choices("code_themes"),
+        principles=tuple(sorted(int(n) for n in submission.choices("principles"))),
+        cpd_minutes=submission.number("cpd_minutes") or 0,
+        participatory=submission.flag("participatory"),
+        session=submission.text("session") or None,
+        shared_channel=submission.text("channel") if shared else None,
+    )
