@@ -13,18 +13,14 @@ from handlers.library import catalogue, tips  # noqa: F401
 from handlers.lunch import commands as lunch
 from handlers.people import data_rights, facilitators, nudges, privacy  # noqa: F401
 from handlers.polls import commands as polls
-from handlers.reflections import commands as reflections
+from handlers.reflections import commands as reflections  # noqa: F401
 from handlers.scheduling import forums, meetings
 
 # TRANSITIONAL: routes that still read their own action ids.
 for route in (
-    reflections.on_action,
-    data_rights.on_action,
     forums.on_action,
     lunch.on_action,
     meetings.on_action,
-    facilitators.on_action,
-    privacy.on_action,
 ):
     REGISTRY.add_fallback(route)
 
