@@ -64,9 +64,9 @@ async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     except StalePayload:
         raise NotFound(STALE_MESSAGE) from None
     if spec.role is Role.FACILITATOR:
-        await require_facilitator(ctx=ctx, actor=actor, what=f"That button ({spec.action_id})")
+        await require_facilitator(ctx=ctx, actor=actor, what=spec.what)
     elif spec.role is Role.ADMIN:
-        await require_admin(ctx=ctx, actor=actor, what="That button", why="")
+        await require_admin(ctx=ctx, actor=actor, what=spec.what, why=spec.why)
     reply: Reply = await spec.handler(ctx=ctx, actor=actor, payload=payload, values=action.values)
     return reply
 

@@ -322,7 +322,7 @@ async def _close(*, ctx: Context, actor: Actor, checkin_id: int, stop: bool) -> 
     return Reply(text="No problem at all. Thank you for reading.")
 
 
-@action(SEND_CHECKINS, codec=CHANNEL, role=Role.FACILITATOR)
+@action(SEND_CHECKINS, codec=CHANNEL, role=Role.FACILITATOR, what="/ccpl check-in")
 async def send_from_report(
     *, ctx: Context, actor: Actor, payload: str, values: Mapping[str, FieldValue]
 ) -> Reply:

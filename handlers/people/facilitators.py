@@ -138,7 +138,13 @@ async def audit_log(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Rep
     return await _audit_page(ctx=ctx, actor=actor, before=None)
 
 
-@action(AUDIT_MORE, codec=ID, role=Role.ADMIN)
+@action(
+    AUDIT_MORE,
+    codec=ID,
+    role=Role.ADMIN,
+    what="/ccpl audit",
+    why="it shows what facilitators have done",
+)
 async def audit_more(
     *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
 ) -> Reply:
