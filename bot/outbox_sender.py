@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.posting import Poster, PostFailed
 from bot.routing import OnePoster, PosterRoute
 from handlers import Context, Delivery
-from handlers.outbox.compose import compose
+from handlers.outbox.compose import UnknownKind, compose
 from handlers.people.nudges import hold_until, is_paused
 from storage.models import Member, OutboxMessage
 from storage.outbox import (
@@ -179,8 +179,15 @@ class OutboxSender:
                 return _Result(row_id=row.id, hold=held)
         try:
             outgoing = await compose(ctx=self.ctx, row=row)
-            if outgoing is None:
-                return _Result(row_id=row.id, skip="no longer applies")
+        except UnknownKind:
+            # Never guessed at: a wrong guess sends someone the wrong question.
+            log.error(
+                "no composer for outbox kind %r (row %d); marking it failed", row.kind, row.id
+            )
+            return _Result(row_id=row.id, error="unknown kind", permanent=True)
+        if outgoing is None:
+            return _Result(row_id=row.id, skip="no longer applies")
+        try:
             poster = self.route.poster_for(workspace_id=row.workspace_id)
             ref = await poster.post(
                 target=row.target,

@@ -24,6 +24,7 @@ from handlers.core.model import (
     Reply,
     Section,
 )
+from handlers.core.outbox import OutboxKind
 from handlers.core.pii import find_pii, pii_message
 from handlers.core.registry import Role, command
 from handlers.core.roles import audit, require_facilitator
@@ -55,7 +56,6 @@ SHARE_ANONYMOUSLY = "checkin.anon"
 NOT_NOW_ACTION = "checkin.later"
 STOP = "checkin.stop"
 VIEW_FORM = "checkin.view"
-CHECKIN_KIND = "checkin"
 GENERAL_PROMPT = "What matters most to you about how we work together in this network?"
 
 
@@ -115,7 +115,7 @@ async def send_checkins(*, ctx: Context, actor: Actor, channel: str, days: int =
                 session,
                 workspace_id=scope.workspace_id,
                 key=f"checkin:{row.id}",
-                kind=CHECKIN_KIND,
+                kind=OutboxKind.CHECKIN,
                 target=invitee.user,
                 member_id=invitee.member_id,
                 payload={"checkin_id": row.id},
