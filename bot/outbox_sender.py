@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.posting import Poster, PostFailed
@@ -26,10 +25,11 @@ from storage.models import Member, OutboxMessage
 from storage.outbox import (
     FAILED,
     claim_due,
-    mark_held,
-    mark_retry,
-    mark_sent_by_id,
+    mark_failed,
+    mark_sent,
     mark_skipped,
+    members_of,
+    release,
 )
 
 log = logging.getLogger(__name__)
@@ -159,16 +159,9 @@ class OutboxSender:
         now = self.ctx.clock()
         async with self.ctx.database.transaction() as session:
             rows = list(await claim_due(session, now=now, limit=self.batch, lease=self.lease))
-            members = await self._members(session, rows)
+            members = await members_of(session, rows=rows)
             await self.route.prepare(session, workspace_ids={r.workspace_id for r in rows})
         return [(row, members.get(row.member_id or -1), now) for row in rows]
-
-    async def _members(self, session: AsyncSession, rows: list[OutboxMessage]) -> dict[int, Member]:
-        ids = {r.member_id for r in rows if r.member_id is not None}
-        if not ids:
-            return {}
-        found = await session.scalars(select(Member).where(Member.id.in_(ids)))
-        return {m.id: m for m in found}
 
     async def _send(self, row: OutboxMessage, member: Member | None, now: datetime) -> _Result:
         if member is not None:
@@ -201,36 +194,44 @@ class OutboxSender:
 
     async def _record(self, result: _Result, report: DrainReport) -> None:
         now = self.ctx.clock()
-        if result.hold is None and result.skip is None and result.error is None:
-            # The common case, as one UPDATE with no row loaded first (measured: about
-            # 15% less event-loop time in a fan-out of 6,000).
-            async with self.ctx.database.transaction() as session:
-                await mark_sent_by_id(session, row_id=result.row_id, now=now, ref=result.ref)
-            report.sent += 1
-            return
         async with self.ctx.database.transaction() as session:
-            row = await session.get(OutboxMessage, result.row_id)
-            if row is None:  # erased meanwhile (forget-me)
-                return
             if result.hold is not None:
-                mark_held(row, until=result.hold)
+                await release(session, row_id=result.row_id, until=result.hold)
             elif result.skip is not None:
-                mark_skipped(row, now=now, why=result.skip)
-                report.skipped += 1
-            else:
-                assert result.error is not None
-                # A permanent failure (no such channel) will not mend itself.
-                mark_retry(
-                    row,
-                    now=now,
-                    error=result.error,
-                    backoff=self.backoff,
-                    max_attempts=1 if result.permanent else self.max_attempts,
+                if await mark_skipped(session, row_id=result.row_id, now=now, why=result.skip):
+                    report.skipped += 1
+            elif result.error is not None:
+                await self._failed(
+                    session, result=result, error=result.error, now=now, report=report
                 )
-                if row.status == FAILED:
-                    report.failed += 1
-                    log.warning(
-                        "gave up on %s after %d attempt(s): %s", row.key, row.attempts, result.error
-                    )
-                else:
-                    report.retried += 1
+            else:
+                # The common case, as one UPDATE with no row loaded first (measured: about
+                # 15% less event-loop time in a fan-out of 6,000).
+                await mark_sent(session, row_id=result.row_id, now=now, ref=result.ref)
+                report.sent += 1
+
+    async def _failed(
+        self,
+        session: AsyncSession,
+        *,
+        result: _Result,
+        error: str,
+        now: datetime,
+        report: DrainReport,
+    ) -> None:
+        row = await mark_failed(
+            session,
+            row_id=result.row_id,
+            now=now,
+            error=error,
+            backoff=self.backoff,
+            # A permanent failure (no such channel) will not mend itself.
+            max_attempts=1 if result.permanent else self.max_attempts,
+        )
+        if row is None:  # erased meanwhile (forget-me)
+            return
+        if row.status == FAILED:
+            report.failed += 1
+            log.warning("gave up on %s after %d attempt(s): %s", row.key, row.attempts, error)
+        else:
+            report.retried += 1
