@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,6 +54,83 @@ class _Result:
     permanent: bool = False
 
 
+_Claimed = tuple[OutboxMessage, Member | None, datetime]  # a row, its addressee, claimed when
+
+
+class _Flight:
+    """One drain's posts in flight: one at a time per channel, and the next rows
+    claimed once no more than half a batch is left."""
+
+    def __init__(
+        self,
+        *,
+        claim: Callable[[], Awaitable[list[_Claimed]]],
+        deliver: Callable[[_Claimed], Awaitable[None]],
+        batch: int,
+    ) -> None:
+        self.claim = claim
+        self.deliver = deliver
+        self.batch = batch
+        # One post at a time per channel, across batches too; Lock is FIFO, so a
+        # channel's posts keep their order.
+        self.channels: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.flying: set[asyncio.Task[None]] = set()
+        self.failures: list[BaseException] = []
+        self.wake = asyncio.Event()
+        self.left = 0  # rows claimed and not yet recorded
+        self.more = True  # the last claim was a full batch, so more may be due
+
+    async def run(self) -> None:
+        try:
+            while True:
+                # Cleared before looking, so a task that lands while we claim (an
+                # await) still wakes the next pass.
+                self.wake.clear()
+                if self.failures:
+                    raise self.failures[0]  # stop the drain, as a crash would
+                if self._wants_more():
+                    await self._launch()
+                    if not self.flying:
+                        return
+                await self.wake.wait()
+        finally:
+            for task in list(self.flying):
+                task.cancel()
+
+    def _wants_more(self) -> bool:
+        return not self.flying or (self.more and self.left <= self.batch // 2)
+
+    async def _launch(self) -> None:
+        claimed = await self.claim()
+        # A short batch means nothing else is due: finish, then look again.
+        self.more = len(claimed) >= self.batch
+        self.left += len(claimed)
+        by_target: defaultdict[str, list[_Claimed]] = defaultdict(list)
+        for item in claimed:
+            by_target[item[0].target].append(item)
+        for queue in by_target.values():
+            task = asyncio.create_task(self._one_target(queue))
+            self.flying.add(task)
+            task.add_done_callback(self._landed)
+
+    async def _one_target(self, queue: list[_Claimed]) -> None:
+        async with self.channels[queue[0][0].target]:
+            for item in queue:
+                await self.deliver(item)
+                self.left -= 1
+                if self.left <= self.batch // 2:
+                    self.wake.set()
+
+    def _landed(self, task: asyncio.Task[None]) -> None:
+        # A callback rather than asyncio.wait, which passes over every task at
+        # each completion.
+        self.flying.discard(task)
+        failure = None if task.cancelled() else task.exception()
+        if failure is not None:
+            self.failures.append(failure)
+        self.wake.set()
+
+
 class OutboxSender:
     """Batch and concurrency are sized for a fan-out of thousands: 64 posts in flight
     keep up with Slack's 400 a second while a few wait out a 429, and 2,000 claimed
@@ -93,69 +171,20 @@ class OutboxSender:
         (a 429's wait, say).
         """
         report = DrainReport()
+
+        async def deliver(item: _Claimed) -> None:
+            row, member, now = item
+            async with self._slots:
+                result = await self._send(row, member, now)
+                # Marked at once, row by row: a crash can double at most the posts
+                # in flight, never a whole batch.
+                await self._record(result, report)
+
         async with self._running:
-            # One post at a time per channel, across batches too; Lock is FIFO, so
-            # a channel's posts keep their order.
-            channels: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-            flying: set[asyncio.Task[None]] = set()
-            failures: list[BaseException] = []
-            wake = asyncio.Event()
-            left = 0  # rows claimed and not yet recorded
+            await _Flight(claim=self._claim, deliver=deliver, batch=self.batch).run()
+        return report
 
-            def landed(task: asyncio.Task[None]) -> None:
-                # A callback rather than asyncio.wait, which passes over every task
-                # at each completion.
-                flying.discard(task)
-                failure = None if task.cancelled() else task.exception()
-                if failure is not None:
-                    failures.append(failure)
-                wake.set()
-
-            async def one_target(
-                queue: list[tuple[OutboxMessage, Member | None, datetime]],
-            ) -> None:
-                nonlocal left
-                async with channels[queue[0][0].target]:
-                    for row, member, now in queue:
-                        async with self._slots:
-                            result = await self._send(row, member, now)
-                            # Marked at once, row by row: a crash can double at most
-                            # the posts in flight, never a whole batch.
-                            await self._record(result, report)
-                        left -= 1
-                        if left <= self.batch // 2:
-                            wake.set()
-
-            more = True
-            try:
-                while True:
-                    # Cleared before looking, so a task that lands while we claim
-                    # (an await) still wakes the next pass.
-                    wake.clear()
-                    if failures:
-                        raise failures[0]  # stop the drain, as a crash would
-                    if not flying or (more and left <= self.batch // 2):
-                        claimed = await self._claim()
-                        # A short batch means nothing else is due: finish, then look again.
-                        more = len(claimed) >= self.batch
-                        left += len(claimed)
-                        by_target: defaultdict[
-                            str, list[tuple[OutboxMessage, Member | None, datetime]]
-                        ] = defaultdict(list)
-                        for item in claimed:
-                            by_target[item[0].target].append(item)
-                        for queue in by_target.values():
-                            task = asyncio.create_task(one_target(queue))
-                            flying.add(task)
-                            task.add_done_callback(landed)
-                        if not flying:
-                            return report
-                    await wake.wait()
-            finally:
-                for task in list(flying):
-                    task.cancel()
-
-    async def _claim(self) -> list[tuple[OutboxMessage, Member | None, datetime]]:
+    async def _claim(self) -> list[_Claimed]:
         now = self.ctx.clock()
         async with self.ctx.database.transaction() as session:
             rows = list(await claim_due(session, now=now, limit=self.batch, lease=self.lease))
