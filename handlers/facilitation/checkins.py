@@ -28,6 +28,7 @@ from handlers.core.model import (
     Reply,
     Section,
 )
+from handlers.core.outbox import OutboxKind
 from handlers.core.payloads import ID, Codec, StalePayload, record
 from handlers.core.registry import Role, action, command
 from handlers.core.roles import audit
@@ -59,7 +60,6 @@ SHARE_ANONYMOUSLY = "checkin.anon"
 NOT_NOW_ACTION = "checkin.later"
 STOP = "checkin.stop"
 VIEW_FORM = "checkin.view"
-CHECKIN_KIND = "checkin"
 
 
 class Sharing(StrEnum):
@@ -147,7 +147,7 @@ async def send_checkins(*, ctx: Context, actor: Actor, channel: str, days: int =
                 session,
                 workspace_id=scope.workspace_id,
                 key=f"checkin:{row.id}",
-                kind=CHECKIN_KIND,
+                kind=OutboxKind.CHECKIN,
                 target=invitee.user,
                 member_id=invitee.member_id,
                 payload={"checkin_id": row.id},

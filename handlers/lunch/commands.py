@@ -27,12 +27,13 @@ from handlers.core.model import (
     Reply,
     Section,
 )
+from handlers.core.outbox import OutboxKind
 from handlers.core.registry import Role, Subcommand, command
 from handlers.core.roles import audit, require_facilitator
 from handlers.lunch.posts import ANSWERS, ATTENDED, RSVP, announcement, invite
-from handlers.outbox.compose import BOOK_JOURNAL_CLUB
 from handlers.reflections.form import reflection_form
 from handlers.reflections.templates import TEMPLATES
+from handlers.scheduling.outbox import BOOK_JOURNAL_CLUB
 from storage import Scope
 from storage.lunch import (
     GOING,
@@ -169,7 +170,7 @@ async def _announce_later(session: AsyncSession, *, ctx: Context, lunch: LunchSe
         session,
         workspace_id=lunch.workspace_id,
         key=f"lunch-announce:{lunch.id}",
-        kind="lunch_announce",
+        kind=OutboxKind.LUNCH_ANNOUNCE,
         target=lunch.channel,
         payload={"session_id": lunch.id},
         due_at=ctx.clock(),
@@ -320,7 +321,7 @@ async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Repl
                     session,
                     workspace_id=lunch.workspace_id,
                     key=f"lunch-cancelled:{lunch.id}:{row.member_id}",
-                    kind="lunch_cancelled",
+                    kind=OutboxKind.LUNCH_CANCELLED,
                     target=user,
                     member_id=row.member_id,
                     payload={"session_id": lunch.id},

@@ -20,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotAllowed, NotFound
 from handlers.core.model import Actor, Attachment, ChannelPost, Delivery, FieldValue, Reply, Section
+from handlers.core.outbox import OutboxKind
 from handlers.core.payloads import ID, STALE_MESSAGE, Codec, record
 from handlers.core.registry import action, command
 from handlers.core.roles import audit, is_facilitator
 from handlers.polls.posts import (
     CLOSE,
     EXPORT,
-    POLL_KIND,
     RESULTS,
     VOTE,
     outbox_key,
@@ -167,7 +167,7 @@ async def poll(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
             session,
             workspace_id=scope.workspace_id,
             key=outbox_key(poll_id=created.id),
-            kind=POLL_KIND,
+            kind=OutboxKind.POLL,
             target=created.channel,
             payload={"poll_id": created.id},
             due_at=now,

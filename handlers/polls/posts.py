@@ -11,7 +11,6 @@ VOTE = "poll.vote"
 RESULTS = "poll.results"
 CLOSE = "poll.close"
 EXPORT = "poll.export"
-POLL_KIND = "poll"
 ANONYMOUS_NOTE = "Anonymous poll: votes are not linked to anyone"
 BAR_WIDTH = 10
 HEADING_LIMIT = 150  # Slack's header block; a longer question goes in the body instead

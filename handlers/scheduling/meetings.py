@@ -8,7 +8,7 @@ from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
 from handlers.core.model import Action, Actor, Field, FieldKind, Form, Reply
 from handlers.core.pii import find_pii, pii_message
-from handlers.outbox.compose import RECORD_AGREEMENTS
+from handlers.scheduling.outbox import RECORD_AGREEMENTS
 from storage.schedules import add_agreement, get_schedule
 
 SAVE = "meeting.agreements.save"

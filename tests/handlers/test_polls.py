@@ -58,9 +58,7 @@ async def start(ctx: Context, actor: Actor, text: str) -> Reply:
     outgoing = await compose(ctx=ctx, row=row)
     assert outgoing is not None
     async with ctx.database.transaction() as session:
-        sent = await session.get(OutboxMessage, row.id)
-        assert sent is not None
-        mark_sent(sent, now=ctx.clock(), ref=TS)
+        await mark_sent(session, row_id=row.id, now=ctx.clock(), ref=TS)
     return outgoing.reply
 
 
