@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.render.slack import render_home
 from handlers import Actor, Context, Platform
 from handlers.facilitation.participation import joined, left, record_contribution, refresh_members
-from handlers.people.home import home
+from handlers.home.tab import home
 from storage import DatabaseUnavailable
 from storage.participation import MESSAGE, REACTION, REPLY
 

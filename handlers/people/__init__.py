@@ -1,2 +1,2 @@
 """A member's own controls: pauses and quiet hours, privacy switches, data rights
-(my-data, forget-me, export), facilitator grants and the audit log, the home tab."""
+(my-data, forget-me, export), facilitator grants and the audit log."""

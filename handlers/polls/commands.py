@@ -24,6 +24,7 @@ from handlers.core.outbox import OutboxKind
 from handlers.core.payloads import ID, STALE_MESSAGE, Codec, record
 from handlers.core.registry import action, command
 from handlers.core.roles import audit, is_facilitator
+from handlers.core.text import defuse_formula
 from handlers.polls.posts import (
     CLOSE,
     EXPORT,
@@ -34,7 +35,6 @@ from handlers.polls.posts import (
     results,
     votes,
 )
-from handlers.reflections.export import defuse_formula
 from storage import Scope
 from storage.outbox import enqueue, sent_ref
 from storage.polls import (

@@ -27,6 +27,7 @@ from reportlab.platypus import (
     Spacer,
 )
 
+from handlers.core.text import defuse_formula
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
 from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES
 
@@ -40,7 +41,6 @@ REQUIREMENTS_NOTE = (
 
 _THEME_LABELS = dict(NMC_CODE_THEMES)
 # Spreadsheet apps run a cell starting with these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # C0 controls other than tab and newline: invisible to the member, boxes in a PDF.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -324,11 +324,6 @@ def _theme_label(theme_id: str) -> str:
 
 def _yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
-
-
-def defuse_formula(cell: str) -> str:
-    """Prefix an apostrophe so a spreadsheet shows the text instead of running it."""
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
 def _clean(text: str) -> str:

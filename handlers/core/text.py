@@ -1,0 +1,11 @@
+"""Text that leaves the bot in files people open elsewhere, made safe there."""
+
+from __future__ import annotations
+
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse_formula(cell: str) -> str:
+    """Prefix an apostrophe so a spreadsheet shows the text instead of running it."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
