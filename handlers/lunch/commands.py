@@ -8,6 +8,7 @@ announcement's Slack timestamp is known for later updates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,17 +23,28 @@ from handlers.core.model import (
     Delivery,
     Field,
     FieldKind,
+    FieldValue,
     Form,
     Option,
     Reply,
     Section,
 )
-from handlers.core.registry import Role, Subcommand, command
-from handlers.core.roles import audit, require_facilitator
+from handlers.core.registry import Role, Subcommand, action, command
+from handlers.core.roles import audit
+from handlers.lunch.payloads import (
+    ATTENDANCE,
+    REFLECT_ON,
+    RSVP_PRESS,
+    Answer,
+    AttendancePress,
+    Attended,
+    ReflectOn,
+    RsvpPress,
+)
 from handlers.lunch.posts import ANSWERS, ATTENDED, RSVP, announcement, invite
-from handlers.outbox.compose import BOOK_JOURNAL_CLUB
 from handlers.reflections.form import reflection_form
 from handlers.reflections.templates import TEMPLATES
+from handlers.scheduling.payloads import BOOK_JOURNAL_CLUB, CHANNEL, OCCURRENCE, Occurrence
 from storage import Scope
 from storage.lunch import (
     GOING,
@@ -59,7 +71,7 @@ def _form(*, ctx: Context, channel: str) -> Form:
         form_id=SAVE,
         title="New lunch and learn",
         submit="Announce",
-        state=channel,
+        state=CHANNEL.encode(channel),
         fields=(
             Field(id="title", label="Title", required=True, max_length=150),
             Field(
@@ -177,15 +189,18 @@ async def _announce_later(session: AsyncSession, *, ctx: Context, lunch: LunchSe
     )
 
 
-async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
-    await require_facilitator(ctx=ctx, actor=actor, what="/ccpl lunch add")
-    fields = _read(ctx, action)
+@action(SAVE, codec=CHANNEL, role=Role.FACILITATOR)
+async def save(
+    *, ctx: Context, actor: Actor, payload: str, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Store the session and announce it in the channel the form was opened in."""
+    fields = _read(ctx, Action(action_id=SAVE, values=values))
     async with ctx.acting(actor) as (session, scope):
         lunch = await add_session(
             session,
             workspace_id=scope.workspace_id,
             now=ctx.clock(),
-            fields={**fields, "channel": action.value},
+            fields={**fields, "channel": payload},
         )
         await _announce_later(session, ctx=ctx, lunch=lunch)
         audit(
@@ -200,20 +215,25 @@ async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     return Reply(text=f"Announcing {lunch.title} in the channel now.")
 
 
-async def rsvp(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+@action(RSVP, codec=RSVP_PRESS)
+async def rsvp(
+    *, ctx: Context, actor: Actor, payload: RsvpPress, values: Mapping[str, FieldValue]
+) -> Reply:
+    """An RSVP button on the announcement (or on someone's home tab)."""
+    return await answer(ctx=ctx, actor=actor, session_id=payload.session_id, status=payload.answer)
+
+
+async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer) -> Reply:
     """Record an answer, promote the waitlist if a place opened, refresh the count."""
-    raw_id, _, status = raw.partition(":")
-    if not raw_id.isdigit() or status not in ANSWERS:
-        raise NotFound("That button is out of date.")
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
-        lunch = await _lunch(session, scope=scope, raw_id=raw_id)
+        lunch = await _lunch(session, scope=scope, session_id=session_id)
         if lunch.cancelled:
             raise NotFound(f"{lunch.title} has been cancelled.")
         answers = await rsvps(session, lunch=lunch)
         going = sum(1 for r, _ in answers if r.status == GOING and r.member_id != scope.member_id)
         was = next((r.status for r, _ in answers if r.member_id == scope.member_id), None)
-        wanted = status
+        wanted: str = status
         if status == GOING and was != GOING and lunch.capacity and going >= lunch.capacity:
             wanted = WAITLIST
         if was == WAITLIST and status == GOING:
@@ -271,8 +291,8 @@ async def _promote(session: AsyncSession, *, lunch: LunchSession) -> str | None:
     return None
 
 
-async def _lunch(session: AsyncSession, *, scope: Scope, raw_id: str) -> LunchSession:
-    found = await get_session(session, workspace_id=scope.workspace_id, session_id=int(raw_id))
+async def _lunch(session: AsyncSession, *, scope: Scope, session_id: int) -> LunchSession:
+    found = await get_session(session, workspace_id=scope.workspace_id, session_id=session_id)
     if found is None:
         raise NotFound("I can't find that session.")
     return found
@@ -354,20 +374,26 @@ async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Repl
     )
 
 
-async def attended(*, ctx: Context, actor: Actor, raw: str) -> Reply:
-    raw_id, _, answer = raw.partition(":")
-    if not raw_id.isdigit():
-        raise NotFound("That button is out of date.")
+@action(ATTENDED, codec=ATTENDANCE)
+async def attended(
+    *, ctx: Context, actor: Actor, payload: AttendancePress, values: Mapping[str, FieldValue]
+) -> Reply:
+    """The question after a session: a yes is offered a reflection with its CPD minutes."""
+    yes = payload.answer is Attended.YES
     async with ctx.acting(actor) as (session, scope):
-        lunch = await _lunch(session, scope=scope, raw_id=raw_id)
+        lunch = await _lunch(session, scope=scope, session_id=payload.session_id)
         row = await set_rsvp(
             session, lunch=lunch, member_id=scope.member_id, status=GOING, now=ctx.clock()
         )
-        row.attended = answer == "yes"
-    if answer != "yes":
+        row.attended = yes
+    if not yes:
         return Reply(text="Thanks for letting me know.")
     buttons = tuple(
-        Button(action_id=f"{REFLECT}.{t.id}", label=t.name, value=f"{lunch.id}:{t.id}")
+        Button(
+            action_id=f"{REFLECT}.{t.id}",
+            label=t.name,
+            value=REFLECT_ON.encode(ReflectOn(session_id=lunch.id, template=t.id)),
+        )
         for t in TEMPLATES.values()
     )
     return Reply(
@@ -383,35 +409,39 @@ async def attended(*, ctx: Context, actor: Actor, raw: str) -> Reply:
     )
 
 
-async def reflect_on(*, ctx: Context, actor: Actor, raw: str) -> Reply:
-    raw_id, _, template_id = raw.partition(":")
-    if not raw_id.isdigit() or template_id not in TEMPLATES:
-        raise NotFound("That button is out of date.")
+async def reflect_on(
+    *, ctx: Context, actor: Actor, payload: ReflectOn, values: Mapping[str, FieldValue]
+) -> Reply:
+    """A template button after attending: the reflection form, the session filled in."""
     async with ctx.acting(actor) as (session, scope):
-        lunch = await _lunch(session, scope=scope, raw_id=raw_id)
+        lunch = await _lunch(session, scope=scope, session_id=payload.session_id)
     return Reply(
         text="Opening the reflection form",
         form=reflection_form(
             pack=ctx.pack,
-            template=TEMPLATES[template_id],
+            template=TEMPLATES[payload.template],
             session=f"Lunch and learn: {lunch.title}",
             minutes=lunch.duration_minutes,
         ),
     )
 
 
-async def book_journal_club(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+# One id per reflection template, so each button is its own action.
+for _template in TEMPLATES:
+    action(f"{REFLECT}.{_template}", codec=REFLECT_ON)(reflect_on)
+
+
+@action(BOOK_JOURNAL_CLUB, codec=OCCURRENCE)
+async def book_journal_club(
+    *, ctx: Context, actor: Actor, payload: Occurrence, values: Mapping[str, FieldValue]
+) -> Reply:
     """The journal club prompt's button: a place at that month's session."""
-    raw_id, _, occurrence = raw.partition("|")
-    try:
-        when = datetime.fromisoformat(occurrence)
-    except ValueError:
-        raise NotFound("That button is out of date.") from None
+    when = payload.at
     async with ctx.acting(actor) as (session, scope):
         schedule = await get_schedule(
             session,
             workspace_id=scope.workspace_id,
-            schedule_id=int(raw_id) if raw_id.isdigit() else -1,
+            schedule_id=payload.schedule_id,
         )
         if schedule is None:
             raise NotFound("That journal club no longer runs.")
@@ -443,19 +473,4 @@ async def book_journal_club(*, ctx: Context, actor: Actor, raw: str) -> Reply:
             )
         )
         lunch_id = lunch.id
-    return await rsvp(ctx=ctx, actor=actor, raw=f"{lunch_id}:{GOING}")
-
-
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    name = action.action_id
-    if name == SAVE:
-        return await save(ctx=ctx, actor=actor, action=action)
-    if name == RSVP:
-        return await rsvp(ctx=ctx, actor=actor, raw=action.value)
-    if name == ATTENDED:
-        return await attended(ctx=ctx, actor=actor, raw=action.value)
-    if name.startswith(REFLECT + "."):
-        return await reflect_on(ctx=ctx, actor=actor, raw=action.value)
-    if name == BOOK_JOURNAL_CLUB:
-        return await book_journal_club(ctx=ctx, actor=actor, raw=action.value)
-    return None
+    return await answer(ctx=ctx, actor=actor, session_id=lunch_id, status=Answer.GOING)

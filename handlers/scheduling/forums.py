@@ -7,6 +7,7 @@ are planned.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,13 +19,16 @@ from handlers.core.model import (
     Button,
     Field,
     FieldKind,
+    FieldValue,
     Form,
     Option,
     Reply,
     Section,
 )
-from handlers.core.registry import Role, Subcommand, command
+from handlers.core.payloads import ID
+from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit, require_facilitator
+from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
 from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
 from storage.models import Schedule
 from storage.schedules import add_schedule, get_schedule, list_schedules, remove_schedule
@@ -104,7 +108,9 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
         title="New meeting" if meeting else "New forum",
         fields=tuple(fields),
         submit="Preview dates",
-        state=f"{MEETING if meeting else 'forum'}:{channel}",
+        state=SETUP.encode(
+            SetupState(what=SetupKind.MEETING if meeting else SetupKind.FORUM, channel=channel)
+        ),
     )
 
 
@@ -209,11 +215,15 @@ def _read_form(action: Action) -> tuple[dict[str, object], Recurrence, ZoneInfo]
     return fields, recurrence, zone
 
 
-async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
+@action(SAVE, codec=SETUP)
+async def save(
+    *, ctx: Context, actor: Actor, payload: SetupState, values: Mapping[str, FieldValue]
+) -> Reply:
     """Store a draft from the form and show the next three dates to confirm."""
-    what, _, channel = action.value.partition(":")
-    if what == "forum":
+    if payload.what is SetupKind.FORUM:
+        # Meetings share this form and anyone may set one up, so the role is per payload.
         await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
+    action = Action(action_id=SAVE, values=values)
     fields, recurrence, zone = _read_form(action)
     now = ctx.clock()
     today = now.astimezone(zone).date()
@@ -225,7 +235,7 @@ async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
             session,
             workspace_id=scope.workspace_id,
             now=now,
-            fields={**fields, "channel": channel, "starts_on": today},
+            fields={**fields, "channel": payload.channel, "starts_on": today},
         )
     listing = "\n".join(f"• {local(d)}" for d in dates)
     return Reply(
@@ -244,11 +254,25 @@ async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     )
 
 
-async def confirm(*, ctx: Context, actor: Actor, raw_id: str, keep: bool) -> Reply:
-    if not raw_id.isdigit():
-        raise NotFound("I can't find that schedule.")
+@action(CONFIRM, codec=ID)
+async def confirm(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Schedule a previewed draft."""
+    return await _decide(ctx=ctx, actor=actor, schedule_id=payload, keep=True)
+
+
+@action(DISCARD, codec=ID)
+async def discard(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Drop a previewed draft; nothing was ever scheduled."""
+    return await _decide(ctx=ctx, actor=actor, schedule_id=payload, keep=False)
+
+
+async def _decide(*, ctx: Context, actor: Actor, schedule_id: int, keep: bool) -> Reply:
     async with ctx.acting(actor) as (session, scope):
-        row = await get_schedule(session, workspace_id=scope.workspace_id, schedule_id=int(raw_id))
+        row = await get_schedule(session, workspace_id=scope.workspace_id, schedule_id=schedule_id)
         if row is None or row.confirmed:
             raise NotFound("That draft has already been confirmed or discarded.")
         if row.kind != MEETING:
@@ -321,13 +345,3 @@ async def _change(
     await ctx.schedules_changed()
     done = {"pause": "paused", "resume": "resumed", "remove": "removed"}[verb]
     return Reply(text=f"{row.name} is {done}.")
-
-
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id == SAVE:
-        return await save(ctx=ctx, actor=actor, action=action)
-    if action.action_id in (CONFIRM, DISCARD):
-        return await confirm(
-            ctx=ctx, actor=actor, raw_id=action.value, keep=action.action_id == CONFIRM
-        )
-    return None

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
-from handlers.core.model import Action, Actor, Field, FieldKind, Form, Reply
+from handlers.core.model import Action, Actor, Field, FieldKind, FieldValue, Form, Reply
 from handlers.core.pii import find_pii, pii_message
-from handlers.outbox.compose import RECORD_AGREEMENTS
+from handlers.core.registry import action
+from handlers.scheduling.payloads import OCCURRENCE, RECORD_AGREEMENTS, Occurrence
 from storage.schedules import add_agreement, get_schedule
 
 SAVE = "meeting.agreements.save"
 LINES = 5
 
 
-def agreements_form(*, state: str) -> Form:
+def agreements_form(*, occurrence: Occurrence) -> Form:
     return Form(
         form_id=SAVE,
         title="What we agreed",
         submit="Save",
-        state=state,
+        state=OCCURRENCE.encode(occurrence),
         intro="One agreement per box: **who** will do **what**, by **when**.",
         fields=(
             *(
@@ -32,12 +33,19 @@ def agreements_form(*, state: str) -> Form:
     )
 
 
-async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
-    raw_id, _, occurrence = action.value.partition("|")
-    try:
-        meeting_at = datetime.fromisoformat(occurrence)
-    except ValueError:
-        raise NotFound("That form is out of date.") from None
+@action(RECORD_AGREEMENTS, codec=OCCURRENCE)
+async def record_agreements(
+    *, ctx: Context, actor: Actor, payload: Occurrence, values: Mapping[str, FieldValue]
+) -> Reply:
+    """The button under a meeting's wrap-up post: the form for what was agreed."""
+    return Reply(text="Opening the agreements form", form=agreements_form(occurrence=payload))
+
+
+@action(SAVE, codec=OCCURRENCE)
+async def save(
+    *, ctx: Context, actor: Actor, payload: Occurrence, values: Mapping[str, FieldValue]
+) -> Reply:
+    action = Action(action_id=SAVE, values=values)
     items = {f"item{n}": action.text(f"item{n}") for n in range(1, LINES + 1)}
     items["notes"] = action.text("notes")
     errors = {}
@@ -53,21 +61,13 @@ async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
         schedule = await get_schedule(
             session,
             workspace_id=scope.workspace_id,
-            schedule_id=int(raw_id) if raw_id.isdigit() else -1,
+            schedule_id=payload.schedule_id,
         )
         if schedule is None:
             raise NotFound("That meeting is no longer scheduled.")
         kept = [text for text in items.values() if text]
         for text in kept:
             await add_agreement(
-                session, schedule=schedule, meeting_at=meeting_at, text=text, now=ctx.clock()
+                session, schedule=schedule, meeting_at=payload.at, text=text, now=ctx.clock()
             )
     return Reply(text=f"Recorded {len(kept)} agreement(s); I'll show them before the next one.")
-
-
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id == RECORD_AGREEMENTS:
-        return Reply(text="Opening the agreements form", form=agreements_form(state=action.value))
-    if action.action_id == SAVE:
-        return await save(ctx=ctx, actor=actor, action=action)
-    return None
