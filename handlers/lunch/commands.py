@@ -9,14 +9,14 @@ announcement's Slack timestamp is known for later updates.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
+from handlers.core.forms import SUMMARY, Submission
 from handlers.core.model import (
-    Action,
     Actor,
     Button,
     ChannelPost,
@@ -44,6 +44,7 @@ from handlers.lunch.payloads import (
 from handlers.lunch.posts import ANSWERS, ATTENDED, RSVP, announcement, invite
 from handlers.reflections.form import reflection_form
 from handlers.reflections.templates import TEMPLATES
+from handlers.scheduling.checking import check_form
 from handlers.scheduling.payloads import BOOK_JOURNAL_CLUB, CHANNEL, OCCURRENCE, Occurrence
 from storage import Scope
 from storage.lunch import (
@@ -65,6 +66,10 @@ REFLECT = "lunch.reflect"
 OWN_TOPIC = "own"
 
 
+WHEN_FORMAT = "Enter the date as YYYY-MM-DD and the time as HH:MM."
+TOPIC_NEEDED = "Choose or write a topic."
+
+
 def _form(*, ctx: Context, channel: str) -> Form:
     topics = tuple(Option(value=t.id, label=t.title) for t in ctx.pack.lunch_topics)
     return Form(
@@ -73,18 +78,42 @@ def _form(*, ctx: Context, channel: str) -> Form:
         submit="Announce",
         state=CHANNEL.encode(channel),
         fields=(
-            Field(id="title", label="Title", required=True, max_length=150),
+            Field(
+                id="title",
+                label="Title",
+                required=True,
+                max_length=150,
+                guarded=True,
+                required_message="Please give the session a title.",
+            ),
             Field(
                 id="topic",
                 label="Topic",
                 kind=FieldKind.SELECT,
                 required=True,
                 options=(*topics, Option(value=OWN_TOPIC, label="Our own topic (below)")),
+                required_message=TOPIC_NEEDED,
+                invalid_message=TOPIC_NEEDED,
             ),
-            Field(id="own_topic", label="Own topic (if chosen above)", max_length=150),
-            Field(id="date", label="Date", kind=FieldKind.DATE, required=True),
             Field(
-                id="time", label="Start time", kind=FieldKind.TIME, required=True, initial="12:30"
+                id="own_topic", label="Own topic (if chosen above)", max_length=150, guarded=True
+            ),
+            Field(
+                id="date",
+                label="Date",
+                kind=FieldKind.DATE,
+                required=True,
+                required_message=WHEN_FORMAT,
+                invalid_message=WHEN_FORMAT,
+            ),
+            Field(
+                id="time",
+                label="Start time",
+                kind=FieldKind.TIME,
+                required=True,
+                initial="12:30",
+                required_message=WHEN_FORMAT,
+                invalid_message=WHEN_FORMAT,
             ),
             Field(
                 id="duration",
@@ -93,6 +122,7 @@ def _form(*, ctx: Context, channel: str) -> Form:
                 min_value=10,
                 max_value=240,
                 initial="45",
+                invalid_message="Enter minutes from 10 to 240.",
             ),
             Field(id="location", label="Joining link or place", required=True, max_length=300),
             Field(id="host", label="Host", required=True, max_length=100),
@@ -102,6 +132,7 @@ def _form(*, ctx: Context, channel: str) -> Form:
                 kind=FieldKind.NUMBER,
                 min_value=1,
                 max_value=1000,
+                invalid_message="Enter a number of places, or leave it empty.",
             ),
         ),
     )
@@ -132,48 +163,46 @@ async def lunch(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     raise NotFound("Try `/ccpl lunch add`, `lunch list` or `lunch cancel 1`.")
 
 
-def _read(ctx: Context, action: Action) -> dict[str, object]:
-    errors: dict[str, str] = {}
-    title = action.text("title")
-    if not title:
-        errors["title"] = "Please give the session a title."
-    topic_id = action.text("topic")
-    topics = {t.id: t.title for t in ctx.pack.lunch_topics}
-    topic = action.text("own_topic") if topic_id == OWN_TOPIC else topics.get(topic_id, "")
-    if not topic:
-        errors["own_topic" if topic_id == OWN_TOPIC else "topic"] = "Choose or write a topic."
-    starts_at: datetime | None = None
-    try:
-        day = date.fromisoformat(action.text("date"))
-        clock = time.fromisoformat(action.text("time"))
-        starts_at = datetime.combine(day, clock, tzinfo=ctx.timezone)
-    except ValueError:
-        errors["date"] = "Enter the date as YYYY-MM-DD and the time as HH:MM."
-    if starts_at is not None and starts_at <= ctx.clock():
-        errors["date"] = "That time has already passed."
-    duration = action.text("duration") or "45"
-    if not duration.isdigit() or not 10 <= int(duration) <= 240:
-        errors["duration"] = "Enter minutes from 10 to 240."
-    capacity = action.text("capacity")
-    if capacity and (not capacity.isdigit() or int(capacity) < 1):
-        errors["capacity"] = "Enter a number of places, or leave it empty."
-    for field_id, limit in (("location", 300), ("host", 100)):
-        if not action.text(field_id):
-            errors[field_id] = "Please fill this in."
-        elif len(action.text(field_id)) > limit:
-            errors[field_id] = f"Please keep this under {limit} characters."
+def _read(*, ctx: Context, channel: str, values: Mapping[str, FieldValue]) -> dict[str, object]:
+    """The form checked from its definition, plus the rules that span its fields."""
+    form = _form(ctx=ctx, channel=channel)
+    answers, errors = check_form(form=form, values=values, today=ctx.clock().date())
+    topic = _topic(ctx=ctx, answers=answers, errors=errors)
+    starts_at = _starts_at(ctx=ctx, answers=answers, errors=errors)
     if errors or starts_at is None:
-        raise Invalid("Some answers need another look.", errors=errors)
+        raise Invalid(SUMMARY, errors=errors)
     return {
-        "title": title[:150],
-        "topic": topic[:150],
+        "title": answers.text("title"),
+        "topic": topic,
         "starts_at": starts_at,
         "timezone": ctx.timezone.key,
-        "duration_minutes": int(duration),
-        "location": action.text("location"),
-        "host": action.text("host"),
-        "capacity": int(capacity) if capacity else None,
+        "duration_minutes": answers.number("duration") or 45,
+        "location": answers.text("location"),
+        "host": answers.text("host"),
+        "capacity": answers.number("capacity"),
     }
+
+
+def _topic(*, ctx: Context, answers: Submission, errors: dict[str, str]) -> str:
+    """One of the pack's topics, or the group's own when that is chosen."""
+    chosen = answers.text("topic")
+    if chosen != OWN_TOPIC:
+        return next((t.title for t in ctx.pack.lunch_topics if t.id == chosen), "")
+    own = answers.text("own_topic")
+    if not own:
+        errors.setdefault("own_topic", TOPIC_NEEDED)
+    return own
+
+
+def _starts_at(*, ctx: Context, answers: Submission, errors: dict[str, str]) -> datetime | None:
+    """The start in the network's time zone; it must still be to come."""
+    day, clock = answers.day("date"), answers.clock_time("time")
+    if day is None or clock is None:
+        return None
+    starts_at = datetime.combine(day, clock, tzinfo=ctx.timezone)
+    if starts_at <= ctx.clock():
+        errors.setdefault("date", "That time has already passed.")
+    return starts_at
 
 
 async def _announce_later(session: AsyncSession, *, ctx: Context, lunch: LunchSession) -> None:
@@ -194,7 +223,7 @@ async def save(
     *, ctx: Context, actor: Actor, payload: str, values: Mapping[str, FieldValue]
 ) -> Reply:
     """Store the session and announce it in the channel the form was opened in."""
-    fields = _read(ctx, Action(action_id=SAVE, values=values))
+    fields = _read(ctx=ctx, channel=payload, values=values)
     async with ctx.acting(actor) as (session, scope):
         lunch = await add_session(
             session,

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
+from handlers.core.forms import SUMMARY
 from handlers.core.model import (
-    Action,
     Actor,
     Button,
     Field,
@@ -28,7 +28,9 @@ from handlers.core.model import (
 from handlers.core.payloads import ID
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit, require_facilitator
+from handlers.scheduling.checking import check_form
 from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
+from handlers.scheduling.recurrence import EXAMPLES as RECURRENCE_EXAMPLES
 from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
 from storage.models import Schedule
 from storage.schedules import add_schedule, get_schedule, list_schedules, remove_schedule
@@ -62,6 +64,7 @@ def local(when: datetime) -> str:
 
 
 def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -> Form:
+    what = SetupKind.MEETING if meeting else SetupKind.FORUM
     fields = [
         Field(
             id="name",
@@ -69,6 +72,8 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
             required=True,
             max_length=100,
             hint="e.g. 'Place leads forum' or 'Team huddle'",
+            guarded=True,
+            required_message="Please give it a name.",
         ),
     ]
     if not meeting:
@@ -80,10 +85,19 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
                 required=True,
                 options=tuple(Option(value=k, label=v) for k, v in FORUM_KINDS.items()),
                 initial=kind or "forum",
+                required_message="Choose a kind.",
+                invalid_message="Choose a kind.",
             )
         )
     fields += [
-        Field(id="recurrence", label="When", required=True, max_length=200, hint=EXAMPLES),
+        Field(
+            id="recurrence",
+            label="When",
+            required=True,
+            max_length=200,
+            hint=EXAMPLES,
+            required_message=f"Please give a schedule. {RECURRENCE_EXAMPLES}",
+        ),
         Field(id="timezone", label="Time zone", max_length=64, initial=ctx.timezone.key),
         Field(
             id="duration",
@@ -92,6 +106,7 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
             min_value=10,
             max_value=480,
             initial="60",
+            invalid_message="Enter minutes from 10 to 480.",
         ),
     ]
     if not meeting:
@@ -101,6 +116,7 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
                 label="Ground rules (optional; pinned with the first post)",
                 kind=FieldKind.MULTILINE,
                 max_length=2000,
+                guarded=True,
             )
         )
     return Form(
@@ -108,9 +124,7 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
         title="New meeting" if meeting else "New forum",
         fields=tuple(fields),
         submit="Preview dates",
-        state=SETUP.encode(
-            SetupState(what=SetupKind.MEETING if meeting else SetupKind.FORUM, channel=channel)
-        ),
+        state=SETUP.encode(SetupState(what=what, channel=channel)),
     )
 
 
@@ -174,45 +188,45 @@ def _channel(actor: Actor) -> str:
     return actor.channel
 
 
-def _read_form(action: Action) -> tuple[dict[str, object], Recurrence, ZoneInfo]:
-    errors: dict[str, str] = {}
-    name = action.text("name")
-    if not name:
-        errors["name"] = "Please give it a name."
-    elif len(name) > 100:
-        errors["name"] = "Please keep the name under 100 characters."
-    zone_name = action.text("timezone") or "Europe/London"
-    zone = ZoneInfo("Europe/London")
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = f"“{zone_name[:40]}” is not a time zone; try Europe/London."
-    recurrence: Recurrence | None = None
-    try:
-        recurrence = parse_recurrence(text=action.text("recurrence"))
-    except RecurrenceError as exc:
-        errors["recurrence"] = str(exc)
-    duration_raw = action.text("duration") or "60"
-    if not duration_raw.isdigit() or not 10 <= int(duration_raw) <= 480:
-        errors["duration"] = "Enter minutes from 10 to 480."
-    kind = action.text("kind") or MEETING
-    if kind != MEETING and kind not in FORUM_KINDS:
-        errors["kind"] = "Choose a kind."
-    rules = action.text("ground_rules")
-    if len(rules) > 2000:
-        errors["ground_rules"] = "Please keep ground rules under 2,000 characters."
+def _read_form(
+    *, ctx: Context, payload: SetupState, values: Mapping[str, FieldValue]
+) -> tuple[dict[str, object], Recurrence, ZoneInfo]:
+    """The form checked from its definition, then the schedule and time zone read."""
+    meeting = payload.what is SetupKind.MEETING
+    form = setup_form(ctx=ctx, channel=payload.channel, kind=None, meeting=meeting)
+    answers, errors = check_form(form=form, values=values, today=ctx.clock().date())
+    zone = _zone(answers.text("timezone") or "Europe/London", errors=errors)
+    recurrence = _recurrence(answers.text("recurrence"), errors=errors)
     if errors or recurrence is None:
-        raise Invalid("Some answers need another look.", errors=errors)
+        raise Invalid(SUMMARY, errors=errors)
     fields: dict[str, object] = {
-        "kind": kind,
-        "name": name,
+        "kind": MEETING if meeting else answers.text("kind"),
+        "name": answers.text("name"),
         "rrule": recurrence.rrule,
         "description": recurrence.description[:200],
         "timezone": zone.key,
-        "duration_minutes": int(duration_raw),
-        "ground_rules": rules or None,
+        "duration_minutes": answers.number("duration") or 60,
+        "ground_rules": answers.text("ground_rules") or None,
     }
     return fields, recurrence, zone
+
+
+def _zone(name: str, *, errors: dict[str, str]) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.setdefault("timezone", f"“{name[:40]}” is not a time zone; try Europe/London.")
+        return ZoneInfo("Europe/London")
+
+
+def _recurrence(text: str, *, errors: dict[str, str]) -> Recurrence | None:
+    if "recurrence" in errors:
+        return None
+    try:
+        return parse_recurrence(text=text)
+    except RecurrenceError as exc:
+        errors["recurrence"] = str(exc)
+        return None
 
 
 @action(SAVE, codec=SETUP)
@@ -223,8 +237,7 @@ async def save(
     if payload.what is SetupKind.FORUM:
         # Meetings share this form and anyone may set one up, so the role is per payload.
         await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
-    action = Action(action_id=SAVE, values=values)
-    fields, recurrence, zone = _read_form(action)
+    fields, recurrence, zone = _read_form(ctx=ctx, payload=payload, values=values)
     now = ctx.clock()
     today = now.astimezone(zone).date()
     dates = recurrence.occurrences(start=today, zone=zone, after=now, count=3)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from handlers.core.context import Context
-from handlers.core.errors import Invalid, NotFound
-from handlers.core.model import Action, Actor, Field, FieldKind, FieldValue, Form, Reply
-from handlers.core.pii import find_pii, pii_message
+from handlers.core.errors import NotFound
+from handlers.core.forms import validate
+from handlers.core.model import Actor, Field, FieldKind, FieldValue, Form, Reply
 from handlers.core.registry import action
 from handlers.scheduling.payloads import OCCURRENCE, RECORD_AGREEMENTS, Occurrence
 from storage.schedules import add_agreement, get_schedule
@@ -25,10 +25,23 @@ def agreements_form(*, occurrence: Occurrence) -> Form:
         intro="One agreement per box: **who** will do **what**, by **when**.",
         fields=(
             *(
-                Field(id=f"item{n}", label=f"Agreement {n}", required=n == 1, max_length=500)
+                Field(
+                    id=f"item{n}",
+                    label=f"Agreement {n}",
+                    required=n == 1,
+                    max_length=500,
+                    guarded=True,
+                    required_message="Write at least one agreement.",
+                )
                 for n in range(1, LINES + 1)
             ),
-            Field(id="notes", label="Anything else", kind=FieldKind.MULTILINE, max_length=1000),
+            Field(
+                id="notes",
+                label="Anything else",
+                kind=FieldKind.MULTILINE,
+                max_length=1000,
+                guarded=True,
+            ),
         ),
     )
 
@@ -45,18 +58,10 @@ async def record_agreements(
 async def save(
     *, ctx: Context, actor: Actor, payload: Occurrence, values: Mapping[str, FieldValue]
 ) -> Reply:
-    action = Action(action_id=SAVE, values=values)
-    items = {f"item{n}": action.text(f"item{n}") for n in range(1, LINES + 1)}
-    items["notes"] = action.text("notes")
-    errors = {}
-    for field_id, text in items.items():
-        findings = find_pii(text=text, today=ctx.clock().date())
-        if findings:
-            errors[field_id] = pii_message(findings=findings)
-    if not items["item1"]:
-        errors["item1"] = "Write at least one agreement."
-    if errors:
-        raise Invalid("Some answers need another look.", errors=errors)
+    """Keep each agreement written; the next meeting's opening post shows them."""
+    form = agreements_form(occurrence=payload)
+    answers = validate(form=form, values=values, today=ctx.clock().date())
+    kept = [text for field in form.fields if (text := answers.text(field.id))]
     async with ctx.acting(actor) as (session, scope):
         schedule = await get_schedule(
             session,
@@ -65,7 +70,6 @@ async def save(
         )
         if schedule is None:
             raise NotFound("That meeting is no longer scheduled.")
-        kept = [text for text in items.values() if text]
         for text in kept:
             await add_agreement(
                 session, schedule=schedule, meeting_at=payload.at, text=text, now=ctx.clock()

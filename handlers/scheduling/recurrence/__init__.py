@@ -15,9 +15,10 @@ from __future__ import annotations
 from handlers.scheduling.recurrence.describe import format_preview
 from handlers.scheduling.recurrence.expand import Recurrence
 from handlers.scheduling.recurrence.phrases import parse_recurrence
-from handlers.scheduling.recurrence.rrule import RecurrenceError
+from handlers.scheduling.recurrence.rrule import EXAMPLES, RecurrenceError
 
 __all__ = [
+    "EXAMPLES",
     "Recurrence",
     "RecurrenceError",
     "format_preview",
