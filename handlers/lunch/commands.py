@@ -9,7 +9,7 @@ announcement's Slack timestamp is known for later updates.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,13 +51,18 @@ from storage.lunch import (
     GOING,
     MAYBE,
     WAITLIST,
-    add_session,
+    LunchSession,
+    NewSession,
+    cancel_session,
+    create_session,
     get_session,
+    promote_from_waitlist,
+    record_attendance,
+    record_rsvp,
     rsvps,
-    set_rsvp,
+    session_starting,
     upcoming_sessions,
 )
-from storage.models import LunchSession
 from storage.outbox import enqueue, sent_ref
 from storage.schedules import get_schedule
 
@@ -163,7 +168,7 @@ async def lunch(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     raise NotFound("Try `/ccpl lunch add`, `lunch list` or `lunch cancel 1`.")
 
 
-def _read(*, ctx: Context, channel: str, values: Mapping[str, FieldValue]) -> dict[str, object]:
+def _read(*, ctx: Context, channel: str, values: Mapping[str, FieldValue]) -> NewSession:
     """The form checked from its definition, plus the rules that span its fields."""
     form = _form(ctx=ctx, channel=channel)
     answers, errors = check_form(form=form, values=values, today=ctx.clock().date())
@@ -171,16 +176,17 @@ def _read(*, ctx: Context, channel: str, values: Mapping[str, FieldValue]) -> di
     starts_at = _starts_at(ctx=ctx, answers=answers, errors=errors)
     if errors or starts_at is None:
         raise Invalid(SUMMARY, errors=errors)
-    return {
-        "title": answers.text("title"),
-        "topic": topic,
-        "starts_at": starts_at,
-        "timezone": ctx.timezone.key,
-        "duration_minutes": answers.number("duration") or 45,
-        "location": answers.text("location"),
-        "host": answers.text("host"),
-        "capacity": answers.number("capacity"),
-    }
+    return NewSession(
+        title=answers.text("title"),
+        topic=topic,
+        starts_at=starts_at,
+        timezone=ctx.timezone.key,
+        duration_minutes=answers.number("duration") or 45,
+        location=answers.text("location"),
+        host=answers.text("host"),
+        capacity=answers.number("capacity"),
+        channel=channel,
+    )
 
 
 def _topic(*, ctx: Context, answers: Submission, errors: dict[str, str]) -> str:
@@ -223,14 +229,9 @@ async def save(
     *, ctx: Context, actor: Actor, payload: str, values: Mapping[str, FieldValue]
 ) -> Reply:
     """Store the session and announce it in the channel the form was opened in."""
-    fields = _read(ctx=ctx, channel=payload, values=values)
+    new = _read(ctx=ctx, channel=payload, values=values)
     async with ctx.acting(actor) as (session, scope):
-        lunch = await add_session(
-            session,
-            workspace_id=scope.workspace_id,
-            now=ctx.clock(),
-            fields={**fields, "channel": payload},
-        )
+        lunch = await create_session(session, scope=scope, new=new, now=ctx.clock())
         await _announce_later(session, ctx=ctx, lunch=lunch)
         audit(
             session,
@@ -267,10 +268,10 @@ async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer)
             wanted = WAITLIST
         if was == WAITLIST and status == GOING:
             wanted = WAITLIST  # keep their place in the queue
-        await set_rsvp(session, lunch=lunch, member_id=scope.member_id, status=wanted, now=now)
+        await record_rsvp(session, scope=scope, session_id=lunch.id, status=wanted, now=now)
         posts: list[ChannelPost] = []
         if was == GOING and wanted != GOING:
-            promoted = await _promote(session, lunch=lunch)
+            promoted = await promote_from_waitlist(session, scope=scope, session_id=lunch.id)
             if promoted is not None:
                 posts.append(
                     ChannelPost(
@@ -310,14 +311,6 @@ async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer)
         text=f"Thanks: you've answered “{ANSWERS[wanted]}” for {lunch.title}.",
         also_post=tuple(posts),
     )
-
-
-async def _promote(session: AsyncSession, *, lunch: LunchSession) -> str | None:
-    for row, user in await rsvps(session, lunch=lunch):
-        if row.status == WAITLIST:
-            row.status = GOING
-            return user
-    return None
 
 
 async def _lunch(session: AsyncSession, *, scope: Scope, session_id: int) -> LunchSession:
@@ -361,7 +354,7 @@ async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Repl
         if not 0 <= index < len(sessions):
             raise NotFound(f"There is no session number {which[0]}; see `/ccpl lunch list`.")
         lunch = sessions[index]
-        lunch.cancelled = True
+        await cancel_session(session, scope=scope, session_id=lunch.id)
         answers = await rsvps(session, lunch=lunch)
         for row, user in answers:
             if row.status in (GOING, WAITLIST, MAYBE):
@@ -411,10 +404,9 @@ async def attended(
     yes = payload.answer is Attended.YES
     async with ctx.acting(actor) as (session, scope):
         lunch = await _lunch(session, scope=scope, session_id=payload.session_id)
-        row = await set_rsvp(
-            session, lunch=lunch, member_id=scope.member_id, status=GOING, now=ctx.clock()
+        await record_attendance(
+            session, scope=scope, session_id=lunch.id, attended=yes, now=ctx.clock()
         )
-        row.attended = yes
     if not yes:
         return Reply(text="Thanks for letting me know.")
     buttons = tuple(
@@ -474,32 +466,22 @@ async def book_journal_club(
         )
         if schedule is None:
             raise NotFound("That journal club no longer runs.")
-        existing = [
-            s
-            for s in await upcoming_sessions(
-                session, workspace_id=scope.workspace_id, after=when - timedelta(seconds=1)
-            )
-            if s.starts_at == when and s.channel == schedule.channel
-        ]
-        lunch = (
-            existing[0]
-            if existing
-            else await add_session(
-                session,
-                workspace_id=scope.workspace_id,
-                now=ctx.clock(),
-                fields={
-                    "title": schedule.name,
-                    "topic": "Journal club",
-                    "starts_at": when,
-                    "timezone": schedule.timezone,
-                    "duration_minutes": schedule.duration_minutes,
-                    "location": f"<#{schedule.channel}>",
-                    "host": "Facilitator",
-                    "capacity": None,
-                    "channel": schedule.channel,
-                },
-            )
+        lunch = await session_starting(
+            session, scope=scope, channel=schedule.channel, starts_at=when
+        ) or await create_session(
+            session,
+            scope=scope,
+            new=NewSession(
+                title=schedule.name,
+                topic="Journal club",
+                starts_at=when,
+                timezone=schedule.timezone,
+                duration_minutes=schedule.duration_minutes,
+                location=f"<#{schedule.channel}>",
+                host="Facilitator",
+                channel=schedule.channel,
+            ),
+            now=ctx.clock(),
         )
         lunch_id = lunch.id
     return await answer(ctx=ctx, actor=actor, session_id=lunch_id, status=Answer.GOING)

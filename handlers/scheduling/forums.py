@@ -8,7 +8,8 @@ are planned.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.core.context import Context
@@ -32,8 +33,15 @@ from handlers.scheduling.checking import check_form
 from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
 from handlers.scheduling.recurrence import EXAMPLES as RECURRENCE_EXAMPLES
 from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
-from storage.models import Schedule
-from storage.schedules import add_schedule, get_schedule, list_schedules, remove_schedule
+from storage.schedules import (
+    NewSchedule,
+    confirm_schedule,
+    create_schedule,
+    draft_schedule,
+    list_schedules,
+    pause_schedule,
+    remove_schedule,
+)
 
 SAVE = "forum.save"
 CONFIRM = "forum.confirm"
@@ -48,11 +56,24 @@ MEETING = "meeting"
 EXAMPLES = "e.g. “first Tuesday of the month at 12:30” or “every other Wednesday 13:00”"
 
 
-def recurrence_of(schedule: Schedule) -> Recurrence:
+class Timetable(Protocol):
+    """What dating a schedule needs; a stored schedule has it."""
+
+    @property
+    def rrule(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def timezone(self) -> str: ...
+
+
+def recurrence_of(schedule: Timetable) -> Recurrence:
     return Recurrence(rrule=schedule.rrule, description=schedule.description)
 
 
-def next_dates(*, schedule: Schedule, after: datetime, count: int) -> list[datetime]:
+def next_dates(*, schedule: Timetable, after: datetime, count: int) -> list[datetime]:
     return recurrence_of(schedule).occurrences(
         start=schedule.starts_on, zone=ZoneInfo(schedule.timezone), after=after, count=count
     )
@@ -190,7 +211,7 @@ def _channel(actor: Actor) -> str:
 
 def _read_form(
     *, ctx: Context, payload: SetupState, values: Mapping[str, FieldValue]
-) -> tuple[dict[str, object], Recurrence, ZoneInfo]:
+) -> tuple[NewSchedule, Recurrence]:
     """The form checked from its definition, then the schedule and time zone read."""
     meeting = payload.what is SetupKind.MEETING
     form = setup_form(ctx=ctx, channel=payload.channel, kind=None, meeting=meeting)
@@ -199,16 +220,18 @@ def _read_form(
     recurrence = _recurrence(answers.text("recurrence"), errors=errors)
     if errors or recurrence is None:
         raise Invalid(SUMMARY, errors=errors)
-    fields: dict[str, object] = {
-        "kind": MEETING if meeting else answers.text("kind"),
-        "name": answers.text("name"),
-        "rrule": recurrence.rrule,
-        "description": recurrence.description[:200],
-        "timezone": zone.key,
-        "duration_minutes": answers.number("duration") or 60,
-        "ground_rules": answers.text("ground_rules") or None,
-    }
-    return fields, recurrence, zone
+    new = NewSchedule(
+        kind=MEETING if meeting else answers.text("kind"),
+        name=answers.text("name"),
+        channel=payload.channel,
+        rrule=recurrence.rrule,
+        description=recurrence.description[:200],
+        timezone=zone.key,
+        duration_minutes=answers.number("duration") or 60,
+        starts_on=ctx.clock().astimezone(zone).date(),
+        ground_rules=answers.text("ground_rules") or None,
+    )
+    return new, recurrence
 
 
 def _zone(name: str, *, errors: dict[str, str]) -> ZoneInfo:
@@ -237,19 +260,14 @@ async def save(
     if payload.what is SetupKind.FORUM:
         # Meetings share this form and anyone may set one up, so the role is per payload.
         await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
-    fields, recurrence, zone = _read_form(ctx=ctx, payload=payload, values=values)
+    new, recurrence = _read_form(ctx=ctx, payload=payload, values=values)
+    zone = ZoneInfo(new.timezone)
     now = ctx.clock()
-    today = now.astimezone(zone).date()
-    dates = recurrence.occurrences(start=today, zone=zone, after=now, count=3)
+    dates = recurrence.occurrences(start=new.starts_on, zone=zone, after=now, count=3)
     if not dates:
         raise Invalid("That schedule has no dates after today.", field="recurrence")
     async with ctx.acting(actor) as (session, scope):
-        row = await add_schedule(
-            session,
-            workspace_id=scope.workspace_id,
-            now=now,
-            fields={**fields, "channel": payload.channel, "starts_on": today},
-        )
+        row = await create_schedule(session, scope=scope, new=new, now=now)
     listing = "\n".join(f"• {local(d)}" for d in dates)
     return Reply(
         text=f"Check the dates for {row.name}",
@@ -285,15 +303,15 @@ async def discard(
 
 async def _decide(*, ctx: Context, actor: Actor, schedule_id: int, keep: bool) -> Reply:
     async with ctx.acting(actor) as (session, scope):
-        row = await get_schedule(session, workspace_id=scope.workspace_id, schedule_id=schedule_id)
-        if row is None or row.confirmed:
+        row = await draft_schedule(session, scope=scope, schedule_id=schedule_id)
+        if row is None:
             raise NotFound("That draft has already been confirmed or discarded.")
         if row.kind != MEETING:
             await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
         if not keep:
-            await remove_schedule(session, workspace_id=scope.workspace_id, schedule_id=row.id)
+            await remove_schedule(session, scope=scope, schedule_id=row.id)
             return Reply(text=f"Discarded {row.name}; nothing was scheduled.")
-        row.confirmed = True
+        await confirm_schedule(session, scope=scope, schedule_id=row.id)
         if row.kind != MEETING:
             audit(
                 session,
@@ -344,9 +362,9 @@ async def _change(
             raise NotFound(f"There is no number {which[0]} in the list; see `list`.")
         row = rows[index]
         if verb == "remove":
-            await remove_schedule(session, workspace_id=scope.workspace_id, schedule_id=row.id)
+            await remove_schedule(session, scope=scope, schedule_id=row.id)
         else:
-            row.paused = verb == "pause"
+            await pause_schedule(session, scope=scope, schedule_id=row.id, paused=verb == "pause")
         audit(
             session,
             ctx=ctx,

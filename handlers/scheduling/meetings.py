@@ -10,7 +10,7 @@ from handlers.core.forms import validate
 from handlers.core.model import Actor, Field, FieldKind, FieldValue, Form, Reply
 from handlers.core.registry import action
 from handlers.scheduling.payloads import OCCURRENCE, RECORD_AGREEMENTS, Occurrence
-from storage.schedules import add_agreement, get_schedule
+from storage.schedules import record_agreements
 
 SAVE = "meeting.agreements.save"
 LINES = 5
@@ -47,7 +47,7 @@ def agreements_form(*, occurrence: Occurrence) -> Form:
 
 
 @action(RECORD_AGREEMENTS, codec=OCCURRENCE)
-async def record_agreements(
+async def open_agreements_form(
     *, ctx: Context, actor: Actor, payload: Occurrence, values: Mapping[str, FieldValue]
 ) -> Reply:
     """The button under a meeting's wrap-up post: the form for what was agreed."""
@@ -63,15 +63,14 @@ async def save(
     answers = validate(form=form, values=values, today=ctx.clock().date())
     kept = [text for field in form.fields if (text := answers.text(field.id))]
     async with ctx.acting(actor) as (session, scope):
-        schedule = await get_schedule(
+        recorded = await record_agreements(
             session,
-            workspace_id=scope.workspace_id,
+            scope=scope,
             schedule_id=payload.schedule_id,
+            meeting_at=payload.at,
+            texts=kept,
+            now=ctx.clock(),
         )
-        if schedule is None:
-            raise NotFound("That meeting is no longer scheduled.")
-        for text in kept:
-            await add_agreement(
-                session, schedule=schedule, meeting_at=payload.at, text=text, now=ctx.clock()
-            )
+    if not recorded:
+        raise NotFound("That meeting is no longer scheduled.")
     return Reply(text=f"Recorded {len(kept)} agreement(s); I'll show them before the next one.")
