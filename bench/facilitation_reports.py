@@ -115,19 +115,10 @@ class Design:
     cut: int  # the first load: every pair's newest row, and the other rows ranked below this
 
 
-def design(*, members: int, small: int, total: int, seed: int) -> Design:
-    """Who is in which channel, and how many rows each (member, channel) pair gets.
-
-    About a fifth of members never contribute anywhere; the others' weights follow a
-    Pareto law, so a minority makes most of the rows. Almost half stopped
-    contributing between one and twenty months ago. Opted-out members
-    have no rows (opting out erases them).
-
-    The first `small` rows are each pair's newest row plus an even spread of the
-    others, so both sizes give the same reports (everyone's last day is the same)
-    and only the amount of history differs.
-    """
-    rng = random.Random(seed)
+def _people(
+    *, rng: random.Random, members: int
+) -> tuple[list[dict[str, Any]], list[float], list[int]]:
+    """Each member's row, how much they contribute, and how long ago they stopped."""
     professions = [p.id for p in load_pack().professions]
     # A few professions are far more common than others, as in a real community.
     profession_weights = [1.0 / (1 + i) ** 0.8 for i in range(len(professions))]
@@ -159,6 +150,11 @@ def design(*, members: int, small: int, total: int, seed: int) -> Design:
         weight.append(0.0 if silent else rng.paretovariate(1.16))
         end_back.append(rng.randint(0, 3) if rng.random() < 0.55 else rng.randint(31, 600))
 
+    return people, weight, end_back
+
+
+def _joins(*, rng: random.Random, members: int) -> list[tuple[str, int, datetime | None]]:
+    """Who is in which channel, and when they joined (None: before counting began)."""
     joins: list[tuple[str, int, datetime | None]] = []
     for n in range(members):
         draw = rng.random()
@@ -173,6 +169,24 @@ def design(*, members: int, small: int, total: int, seed: int) -> Design:
         joins.extend(
             (channel, n, None) for n in sorted(rng.sample(range(members), k=round(share * members)))
         )
+    return joins
+
+
+def design(*, members: int, small: int, total: int, seed: int) -> Design:
+    """Who is in which channel, and how many rows each (member, channel) pair gets.
+
+    About a fifth of members never contribute anywhere; the others' weights follow a
+    Pareto law, so a minority makes most of the rows. Almost half stopped
+    contributing between one and twenty months ago. Opted-out members
+    have no rows (opting out erases them).
+
+    The first `small` rows are each pair's newest row plus an even spread of the
+    others, so both sizes give the same reports (everyone's last day is the same)
+    and only the amount of history differs.
+    """
+    rng = random.Random(seed)
+    people, weight, end_back = _people(rng=rng, members=members)
+    joins = _joins(rng=rng, members=members)
 
     # Weights per (channel, member), then whole row counts that add up to `total`,
     # none larger than the days the pair has room for.

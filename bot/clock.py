@@ -19,8 +19,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.leader import Leadership
 from bot.outbox_sender import OutboxSender
 from handlers import Context
-from handlers.outbox.planner import PURPOSE_BEFORE, REMINDERS, plan
+from handlers.lunch.outbox import REMINDERS
+from handlers.outbox.planner import plan
 from handlers.scheduling.forums import next_dates
+from handlers.scheduling.outbox import PURPOSE_BEFORE
 from storage.lunch import sessions_between
 from storage.outbox import next_due
 from storage.schedules import active_schedules

@@ -7,13 +7,11 @@ releases it and a standby takes over. SQLite serves one process, which leads.
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from storage import Database
-
-LOCK_KEY = 0x0CC91B07  # any fixed 64-bit number; names the "ccpl scheduler" lock
+from storage.outbox import release_leader_lock, try_leader_lock
 
 
 class Leadership:
@@ -33,8 +31,7 @@ class Leadership:
         if self._engine is None:
             self._engine = create_async_engine(self.database.url, poolclass=NullPool)
         conn = await self._engine.connect()
-        got = await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY})
-        if got.scalar_one():
+        if await try_leader_lock(conn):
             self._conn = conn
             return True
         await conn.close()
@@ -42,7 +39,7 @@ class Leadership:
 
     async def release(self) -> None:
         if self._conn is not None:
-            await self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+            await release_leader_lock(self._conn)
             await self._conn.close()
             self._conn = None
         if self._engine is not None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.posting import Poster, PostFailed
-from storage.models import Workspace
+from storage.outbox import platform_of
 
 PosterFor = Callable[[int], Poster]  # workspace id -> the poster for it
 
@@ -53,11 +52,7 @@ class PlatformPosters:
         unknown = [w for w in set(workspace_ids) if w not in self._platforms]
         if not unknown:
             return
-        rows = await session.execute(
-            select(Workspace.id, Workspace.platform).where(Workspace.id.in_(unknown))
-        )
-        for workspace_id, platform in rows:
-            self._platforms[workspace_id] = platform
+        self._platforms.update(await platform_of(session, workspace_ids=unknown))
 
     def poster_for(self, *, workspace_id: int) -> Poster:
         platform = self._platforms.get(workspace_id)

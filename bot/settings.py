@@ -9,13 +9,20 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dotenv import dotenv_values
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from storage.database import normalise_url
 
@@ -38,25 +45,217 @@ class SettingsError(ValueError):
     """One setting is missing or malformed; the message names it."""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    slack_bot_token: str | None
-    slack_signing_secret: str | None
-    slack_app_token: str | None
-    slack_api_url: str
-    database_url: str
-    timezone: ZoneInfo
-    content_dir: Path | None
-    port: int
-    facilitators: frozenset[str] = frozenset()
+def _token(value: str, *, name: str, prefix: str) -> str:
+    if not value.startswith(prefix):
+        raise SettingsError(
+            f"{name} should start with {prefix!r}; check you copied the right token"
+        )
+    return value
+
+
+def _user_ids(raw: str, *, name: str) -> frozenset[str]:
+    ids = frozenset(p.strip() for p in raw.split(",") if p.strip())
+    bad = sorted(p for p in ids if not re.fullmatch(r"[A-Za-z0-9:_.@-]{2,64}", p))
+    if bad:
+        raise SettingsError(f"{name} should be user ids separated by commas; {bad[0]!r} is not one")
+    return ids
+
+
+class Settings(BaseSettings):
+    """Every setting, typed; build it with `load_settings`, which names a bad one in one line.
+
+    Each field reads the environment variable named in its alias. The validators
+    parse only strings (what the environment and .env give); a value passed
+    already typed is checked by its type alone.
+    """
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        # Exactly the documented names: PORT, never port or Port.
+        case_sensitive=True,
+        # No validate_by_name: with it, the environment source would also read lower-case
+        # variables named after the fields (port=..., slack_bot_token=...).
+        extra="forbid",
+        # Comma lists, not JSON: CCPL_ADMINS=U012,U034 must not be fed to json.loads.
+        enable_decoding=False,
+        # Tokens and passwords never appear in a ValidationError's text.
+        hide_input_in_errors=True,
+        env_file=".env",
+        env_file_encoding="utf-8",
+    )
+
+    # Declared in the order they were always checked, so that with several bad settings
+    # the one named is the same as before; pydantic reports fields in this order.
+    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_url: str = Field(default=DEFAULT_SLACK_API_URL, validation_alias="SLACK_API_URL")
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///ccpl.db", validation_alias="DATABASE_URL"
+    )
+    timezone: ZoneInfo = Field(default=ZoneInfo("Europe/London"), validation_alias="CCPL_TIMEZONE")
+    content_dir: Path | None = Field(default=None, validation_alias="CCPL_CONTENT_DIR")
+    port: int = Field(default=3000, validation_alias="PORT")
+    facilitators: frozenset[str] = Field(default=frozenset(), validation_alias="CCPL_FACILITATORS")
     # Admins read the audit log, and are facilitators too, on any platform.
-    admins: frozenset[str] = frozenset()
-    catch_up_grace: timedelta = timedelta(hours=6)
-    microsoft_app_id: str | None = None
-    microsoft_app_password: str | None = None
-    microsoft_app_tenant_id: str | None = None
+    admins: frozenset[str] = Field(default=frozenset(), validation_alias="CCPL_ADMINS")
+    catch_up_grace: timedelta = Field(
+        default=timedelta(hours=6), validation_alias="CCPL_CATCHUP_GRACE_HOURS"
+    )
+    microsoft_app_id: str | None = Field(default=None, validation_alias="MICROSOFT_APP_ID")
+    microsoft_app_password: str | None = Field(
+        default=None, validation_alias="MICROSOFT_APP_PASSWORD"
+    )
+    microsoft_app_tenant_id: str | None = Field(
+        default=None, validation_alias="MICROSOFT_APP_TENANT_ID"
+    )
     # Local development only (Agents Playground, Bot Framework Emulator): no JWT check.
-    teams_anonymous: bool = False
+    teams_anonymous: bool = Field(default=False, validation_alias="CCPL_TEAMS_ANONYMOUS")
+    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: Any) -> Any:
+        # .env.example ships blank lines like SLACK_BOT_TOKEN=, and a blank real variable
+        # still overrides .env: either way the default applies, after trimming spaces.
+        if not isinstance(data, dict):
+            return data
+        trimmed = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return {k: v for k, v in trimmed.items() if v != ""}
+
+    @field_validator("slack_bot_token", mode="before")
+    @classmethod
+    def _bot_token(cls, value: Any) -> Any:
+        return (
+            _token(value, name="SLACK_BOT_TOKEN", prefix="xoxb-")
+            if isinstance(value, str)
+            else value
+        )
+
+    @field_validator("slack_app_token", mode="before")
+    @classmethod
+    def _app_token(cls, value: Any) -> Any:
+        return (
+            _token(value, name="SLACK_APP_TOKEN", prefix="xapp-")
+            if isinstance(value, str)
+            else value
+        )
+
+    @field_validator("slack_api_url", mode="before")
+    @classmethod
+    def _api_url(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise SettingsError(f"SLACK_API_URL must be an http(s) URL, got {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            normalise_url(value)
+        except Exception as exc:  # sqlalchemy raises several types for a bad URL
+            raise SettingsError(f"DATABASE_URL is not a usable database URL: {exc}") from None
+        return value
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingsError(
+                f"CCPL_TIMEZONE {value!r} is not an IANA time zone (e.g. Europe/London)"
+            ) from None
+
+    @field_validator("content_dir", mode="before")
+    @classmethod
+    def _content_dir(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not Path(value).is_dir():
+            raise SettingsError(f"CCPL_CONTENT_DIR {value!r} is not a directory")
+        return Path(value)
+
+    @field_validator("port", mode="before")
+    @classmethod
+    def _port(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value.isdigit() or not 0 < int(value) < 65536:
+            raise SettingsError(f"PORT must be a number from 1 to 65535, got {value!r}")
+        return int(value)
+
+    @field_validator("facilitators", mode="before")
+    @classmethod
+    def _facilitators(cls, value: Any) -> Any:
+        return _user_ids(value, name="CCPL_FACILITATORS") if isinstance(value, str) else value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admins(cls, value: Any) -> Any:
+        return _user_ids(value, name="CCPL_ADMINS") if isinstance(value, str) else value
+
+    @field_validator("catch_up_grace", mode="before")
+    @classmethod
+    def _catch_up_grace(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            grace = timedelta(hours=float(value))
+        except ValueError:
+            raise SettingsError(
+                f"CCPL_CATCHUP_GRACE_HOURS must be a number of hours, got {value!r}"
+            ) from None
+        except OverflowError:  # "inf" or "1e400": a number, just far out of range
+            raise SettingsError("CCPL_CATCHUP_GRACE_HOURS must be from 0 to 168") from None
+        if not timedelta(0) <= grace <= timedelta(days=7):
+            raise SettingsError("CCPL_CATCHUP_GRACE_HOURS must be from 0 to 168")
+        return grace
+
+    @field_validator("microsoft_app_id", mode="before")
+    @classmethod
+    def _app_id(cls, value: Any) -> Any:
+        if isinstance(value, str) and not _GUID.fullmatch(value):
+            raise SettingsError(
+                "MICROSOFT_APP_ID should be a GUID like 00000000-0000-0000-0000-000000000000"
+            )
+        return value
+
+    @field_validator("microsoft_app_tenant_id", mode="before")
+    @classmethod
+    def _tenant_id(cls, value: Any) -> Any:
+        if isinstance(value, str) and not _GUID.fullmatch(value):
+            raise SettingsError("MICROSOFT_APP_TENANT_ID should be your Entra tenant's GUID")
+        return value
+
+    @field_validator("teams_anonymous", mode="before")
+    @classmethod
+    def _anonymous_word(cls, value: Any) -> Any:
+        # Only these words: pydantic's own bool would also take "t", "y" and the like.
+        if not isinstance(value, str):
+            return value
+        word = value.lower()
+        if word not in _YES | _NO:
+            raise SettingsError(f"CCPL_TEAMS_ANONYMOUS must be 1 or 0, got {word!r}")
+        return word in _YES
+
+    @field_validator("teams_anonymous")
+    @classmethod
+    def _anonymous_alone(cls, value: bool, info: ValidationInfo) -> bool:
+        # A field check rather than a model one, so that it still speaks up when only
+        # SLACK_APP_TOKEN, declared after it, is also wrong.
+        if value and info.data.get("microsoft_app_id") is not None:
+            raise SettingsError(
+                "CCPL_TEAMS_ANONYMOUS is for local development without MICROSOFT_APP_ID; "
+                "with an app id every request is authenticated, so unset one of them"
+            )
+        return value
 
     @property
     def has_slack(self) -> bool:
@@ -88,116 +287,44 @@ class Settings:
             f"timezone={self.timezone.key}, port={self.port})"
         )
 
-
-def _optional(env: Mapping[str, str | None], name: str) -> str | None:
-    value = (env.get(name) or "").strip()
-    return value or None
-
-
-def _token(env: Mapping[str, str | None], name: str, prefix: str) -> str | None:
-    value = _optional(env, name)
-    if value is not None and not value.startswith(prefix):
-        raise SettingsError(
-            f"{name} should start with {prefix!r}; check you copied the right token"
-        )
-    return value
+    def __str__(self) -> str:
+        # pydantic's str() lists every field, tokens included; logs use str().
+        return repr(self)
 
 
-def _user_ids(env: Mapping[str, str | None], name: str) -> frozenset[str]:
-    raw = _optional(env, name) or ""
-    ids = frozenset(p.strip() for p in raw.split(",") if p.strip())
-    bad = sorted(p for p in ids if not re.fullmatch(r"[A-Za-z0-9:_.@-]{2,64}", p))
-    if bad:
-        raise SettingsError(f"{name} should be user ids separated by commas; {bad[0]!r} is not one")
-    return ids
+class _Environ(EnvSettingsSource):
+    """The environment source reading a given mapping, so callers and tests need not patch
+    os.environ."""
+
+    def __init__(self, settings_cls: type[BaseSettings], *, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return dict(self._environ)
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, SettingsError):
+        return str(cause)
+    # Not one of our checks; every field has one, so this is a safety net: still name the
+    # variable, without its value, which may be a secret.
+    name = first["loc"][0] if first["loc"] else "a setting"
+    return f"{name} is not valid: {first['msg']}"
 
 
 def load_settings(
     *, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
 ) -> Settings:
     """Read settings: real environment variables win over the .env file."""
-    env: dict[str, str | None] = {}
-    if env_file is not None and env_file.is_file():
-        env.update(dotenv_values(env_file))
-    env.update(os.environ if environ is None else environ)
-
-    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-")
-    signing_secret = _optional(env, "SLACK_SIGNING_SECRET")
-
-    api_url = _optional(env, "SLACK_API_URL") or DEFAULT_SLACK_API_URL
-    parsed = urlparse(api_url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SettingsError(f"SLACK_API_URL must be an http(s) URL, got {api_url!r}")
-    if not api_url.endswith("/"):
-        api_url += "/"
-
-    database_url = _optional(env, "DATABASE_URL") or "sqlite+aiosqlite:///ccpl.db"
-    try:
-        normalise_url(database_url)
-    except Exception as exc:  # sqlalchemy raises several types for a bad URL
-        raise SettingsError(f"DATABASE_URL is not a usable database URL: {exc}") from None
-
-    zone_name = _optional(env, "CCPL_TIMEZONE") or "Europe/London"
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(
-            f"CCPL_TIMEZONE {zone_name!r} is not an IANA time zone (e.g. Europe/London)"
-        ) from None
-
-    content_raw = _optional(env, "CCPL_CONTENT_DIR")
-    content_dir = Path(content_raw) if content_raw else None
-    if content_dir is not None and not content_dir.is_dir():
-        raise SettingsError(f"CCPL_CONTENT_DIR {content_raw!r} is not a directory")
-
-    port_raw = _optional(env, "PORT") or "3000"
-    if not port_raw.isdigit() or not 0 < int(port_raw) < 65536:
-        raise SettingsError(f"PORT must be a number from 1 to 65535, got {port_raw!r}")
-
-    facilitators = _user_ids(env, "CCPL_FACILITATORS")
-    admins = _user_ids(env, "CCPL_ADMINS")
-    grace_raw = _optional(env, "CCPL_CATCHUP_GRACE_HOURS") or "6"
-    try:
-        grace = timedelta(hours=float(grace_raw))
-    except ValueError:
-        raise SettingsError(
-            f"CCPL_CATCHUP_GRACE_HOURS must be a number of hours, got {grace_raw!r}"
-        ) from None
-    if not timedelta(0) <= grace <= timedelta(days=7):
-        raise SettingsError("CCPL_CATCHUP_GRACE_HOURS must be from 0 to 168")
-
-    app_id = _optional(env, "MICROSOFT_APP_ID")
-    if app_id is not None and not _GUID.fullmatch(app_id):
-        raise SettingsError(
-            "MICROSOFT_APP_ID should be a GUID like 00000000-0000-0000-0000-000000000000"
-        )
-    tenant_id = _optional(env, "MICROSOFT_APP_TENANT_ID")
-    if tenant_id is not None and not _GUID.fullmatch(tenant_id):
-        raise SettingsError("MICROSOFT_APP_TENANT_ID should be your Entra tenant's GUID")
-    anonymous_raw = (_optional(env, "CCPL_TEAMS_ANONYMOUS") or "0").lower()
-    if anonymous_raw not in _YES | _NO:
-        raise SettingsError(f"CCPL_TEAMS_ANONYMOUS must be 1 or 0, got {anonymous_raw!r}")
-    anonymous = anonymous_raw in _YES
-    if anonymous and app_id is not None:
-        raise SettingsError(
-            "CCPL_TEAMS_ANONYMOUS is for local development without MICROSOFT_APP_ID; "
-            "with an app id every request is authenticated, so unset one of them"
-        )
-
-    return Settings(
-        slack_bot_token=bot_token,
-        slack_signing_secret=signing_secret,
-        slack_app_token=_token(env, "SLACK_APP_TOKEN", "xapp-"),
-        slack_api_url=api_url,
-        database_url=database_url,
-        timezone=zone,
-        content_dir=content_dir,
-        port=int(port_raw),
-        facilitators=facilitators,
-        admins=admins,
-        catch_up_grace=grace,
-        microsoft_app_id=app_id,
-        microsoft_app_password=_optional(env, "MICROSOFT_APP_PASSWORD"),
-        microsoft_app_tenant_id=tenant_id,
-        teams_anonymous=anonymous,
+    sources: tuple[PydanticBaseSettingsSource, ...] = (
+        _Environ(Settings, environ=os.environ if environ is None else environ),
+        # Only our own names: a .env shared with other tools may hold anything else.
+        DotEnvSettingsSource(Settings, env_file=env_file, dotenv_filtering="only_existing"),
     )
+    try:
+        return Settings(_build_sources=(sources, {}))
+    except ValidationError as exc:
+        raise SettingsError(_one_line(exc)) from None

@@ -124,57 +124,72 @@ def _check_entries(path: Path) -> list[ContentProblem]:
 def _read_collection(*, file_path: Path, collection: Collection) -> _FileResult:
     name = collection.file
     result = _FileResult(items=[], broken_ids=set(), problems=[])
-    try:
-        text = file_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        result.problems.append(ContentProblem(name, None, f"cannot read file: {exc}"))
-        return result
-    try:
-        root, data = parse(text=text)
-    except yaml.MarkedYAMLError as exc:
-        line = None if exc.problem_mark is None else exc.problem_mark.line + 1
-        detail = exc.problem or exc.context or "invalid YAML"
-        result.problems.append(ContentProblem(name, line, f"YAML syntax error: {detail}"))
-        return result
-    except yaml.YAMLError as exc:
-        result.problems.append(ContentProblem(name, None, f"YAML syntax error: {exc}"))
-        return result
-
+    root, data = _load_yaml(file_path=file_path, name=name, problems=result.problems)
     if root is None:
-        return result  # an empty file adds nothing, which is a legitimate overlay
+        return result  # unreadable (reported), or empty, which is a legitimate overlay
     if not isinstance(root, SequenceNode) or not isinstance(data, list):
         message = "expected a list of items, each starting with '- '"
         result.problems.append(ContentProblem(name, line_of(root), message))
         return result
-
     first_line: dict[str, int] = {}
     for node, raw in zip(root.value, data, strict=True):
-        if not isinstance(node, MappingNode) or not isinstance(raw, dict):
-            message = "each item must be a set of 'key: value' lines"
-            result.problems.append(ContentProblem(name, line_of(node), message))
-            continue
-        for key, line in duplicate_keys(node=node):
-            result.problems.append(ContentProblem(name, line, f"key {key!r} appears twice"))
-        raw_id = raw.get("id")
-        if isinstance(raw_id, str):
-            if raw_id in first_line:
-                message = f"duplicate id {raw_id!r} (first used on line {first_line[raw_id]})"
-                result.problems.append(
-                    ContentProblem(name, line_for(node=node, loc=("id",)), message)
-                )
-                continue
-            first_line[raw_id] = line_of(node)
-        try:
-            item = collection.model.model_validate(raw)
-        except ValidationError as exc:
-            for error in _without_echoes(exc.errors()):
-                line = line_for(node=node, loc=error["loc"])
-                result.problems.append(ContentProblem(name, line, _describe(error)))
-            if isinstance(raw_id, str):
-                result.broken_ids.add(raw_id)
-            continue
-        result.items.append(_Located(item=item, file=name, node=node))
+        _read_item(node=node, raw=raw, collection=collection, first_line=first_line, result=result)
     return result
+
+
+def _load_yaml(
+    *, file_path: Path, name: str, problems: list[ContentProblem]
+) -> tuple[Node | None, object]:
+    """The file's YAML as nodes (for line numbers) and data; problems noted, never raised."""
+    try:
+        text = file_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ContentProblem(name, None, f"cannot read file: {exc}"))
+        return None, None
+    try:
+        return parse(text=text)
+    except yaml.MarkedYAMLError as exc:
+        line = None if exc.problem_mark is None else exc.problem_mark.line + 1
+        detail = exc.problem or exc.context or "invalid YAML"
+        problems.append(ContentProblem(name, line, f"YAML syntax error: {detail}"))
+    except yaml.YAMLError as exc:
+        problems.append(ContentProblem(name, None, f"YAML syntax error: {exc}"))
+    return None, None
+
+
+def _read_item(
+    *,
+    node: Node,
+    raw: object,
+    collection: Collection,
+    first_line: dict[str, int],
+    result: _FileResult,
+) -> None:
+    """One list item: its shape, duplicate keys and ids, then the schema."""
+    name = collection.file
+    if not isinstance(node, MappingNode) or not isinstance(raw, dict):
+        message = "each item must be a set of 'key: value' lines"
+        result.problems.append(ContentProblem(name, line_of(node), message))
+        return
+    for key, line in duplicate_keys(node=node):
+        result.problems.append(ContentProblem(name, line, f"key {key!r} appears twice"))
+    raw_id = raw.get("id")
+    if isinstance(raw_id, str):
+        if raw_id in first_line:
+            message = f"duplicate id {raw_id!r} (first used on line {first_line[raw_id]})"
+            result.problems.append(ContentProblem(name, line_for(node=node, loc=("id",)), message))
+            return
+        first_line[raw_id] = line_of(node)
+    try:
+        item = collection.model.model_validate(raw)
+    except ValidationError as exc:
+        for error in _without_echoes(exc.errors()):
+            line = line_for(node=node, loc=error["loc"])
+            result.problems.append(ContentProblem(name, line, _describe(error)))
+        if isinstance(raw_id, str):
+            result.broken_ids.add(raw_id)
+        return
+    result.items.append(_Located(item=item, file=name, node=node))
 
 
 def _reading_order(problem: ContentProblem) -> tuple[int, str, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,11 +23,25 @@ def record_audit(
     )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditRecord:
+    """One facilitator action: who (a user id), what, on what, and when."""
+
+    id: int
+    actor: str
+    action: str
+    detail: str
+    at: datetime
+
+
 async def recent_audit(
-    session: AsyncSession, *, workspace_id: int, limit: int, before: int | None = None
-) -> Sequence[AuditEntry]:
-    """The newest entries first; `before` (an entry id) pages further back."""
-    query = select(AuditEntry).where(AuditEntry.workspace_id == workspace_id)
+    session: AsyncSession, *, scope: Scope, limit: int, before: int | None = None
+) -> list[AuditRecord]:
+    """The workspace's newest entries first; `before` (an entry id) pages further back."""
+    query = select(AuditEntry).where(AuditEntry.workspace_id == scope.workspace_id)
     if before is not None:
         query = query.where(AuditEntry.id < before)
-    return (await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))).all()
+    rows = await session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit))
+    return [
+        AuditRecord(id=e.id, actor=e.actor, action=e.action, detail=e.detail, at=e.at) for e in rows
+    ]

@@ -56,11 +56,12 @@ class Granted:
     added_at: datetime
 
 
-async def granted(session: AsyncSession, *, workspace_id: int) -> list[Granted]:
+async def granted(session: AsyncSession, *, scope: Scope) -> list[Granted]:
+    """Everyone granted the role in the scope's workspace, earliest first."""
     rows = await session.execute(
         select(Member.external_id, FacilitatorGrant.added_by, FacilitatorGrant.added_at)
         .join(Member, Member.id == FacilitatorGrant.member_id)
-        .where(FacilitatorGrant.workspace_id == workspace_id)
+        .where(FacilitatorGrant.workspace_id == scope.workspace_id)
         .order_by(FacilitatorGrant.added_at, Member.external_id)
     )
     return [Granted(user=u, added_by=b, added_at=a) for u, b, a in rows]

@@ -8,14 +8,14 @@ never take the same row; SQLite has a single writer anyway.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from storage.models import OutboxMessage, SchedulerState
+from storage.models import Member, OutboxMessage, SchedulerState, Workspace
 from storage.repositories import upsert_insert
 
 PENDING = "pending"
@@ -88,17 +88,25 @@ async def claim_due(
     return rows
 
 
-def mark_sent(row: OutboxMessage, *, now: datetime, ref: str | None) -> None:
-    row.status = SENT
-    row.sent_at = now
-    row.sent_ref = ref
-    row.attempts += 1
+async def members_of(session: AsyncSession, *, rows: Sequence[OutboxMessage]) -> dict[int, Member]:
+    """The people the claimed rows are addressed to, by id: one query for a whole batch."""
+    ids = {r.member_id for r in rows if r.member_id is not None}
+    if not ids:
+        return {}
+    found = await session.scalars(select(Member).where(Member.id.in_(ids)))
+    return {m.id: m for m in found}
 
 
-async def mark_sent_by_id(
-    session: AsyncSession, *, row_id: int, now: datetime, ref: str | None
-) -> None:
-    """`mark_sent` as one UPDATE: the common case of a fan-out, with no row loaded first."""
+async def platform_of(session: AsyncSession, *, workspace_ids: Collection[int]) -> dict[int, str]:
+    """Which platform (`slack`, `teams`, `console`) each of these workspaces lives on."""
+    rows = await session.execute(
+        select(Workspace.id, Workspace.platform).where(Workspace.id.in_(set(workspace_ids)))
+    )
+    return {workspace_id: platform for workspace_id, platform in rows}
+
+
+async def mark_sent(session: AsyncSession, *, row_id: int, now: datetime, ref: str | None) -> None:
+    """One UPDATE with no row loaded first: the common case of a fan-out."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
@@ -106,22 +114,40 @@ async def mark_sent_by_id(
     )
 
 
-def mark_skipped(row: OutboxMessage, *, now: datetime, why: str) -> None:
+async def mark_skipped(session: AsyncSession, *, row_id: int, now: datetime, why: str) -> bool:
+    """Record that a row will not be sent, and why; False if it was erased meanwhile."""
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:
+        return False
     row.status = SKIPPED
     row.sent_at = now
     row.last_error = why[:200]
+    return True
 
 
-def mark_held(row: OutboxMessage, *, until: datetime) -> None:
-    """Hold without counting an attempt: the person's quiet hours, not a failure."""
-    row.status = PENDING
-    row.next_attempt_at = until
+async def release(session: AsyncSession, *, row_id: int, until: datetime) -> None:
+    """Give a claimed row back until `until` without counting an attempt: the person's
+    quiet hours, not a failure."""
+    row = await session.get(OutboxMessage, row_id)
+    if row is not None:
+        row.status = PENDING
+        row.next_attempt_at = until
 
 
-def mark_retry(
-    row: OutboxMessage, *, now: datetime, error: str, max_attempts: int, backoff: timedelta
-) -> None:
-    """Try again later with growing delays; give up (and say so) after `max_attempts`."""
+async def mark_failed(
+    session: AsyncSession,
+    *,
+    row_id: int,
+    now: datetime,
+    error: str,
+    max_attempts: int,
+    backoff: timedelta,
+) -> OutboxMessage | None:
+    """Record a failed attempt: tried again later with growing delays, or FAILED for good
+    after `max_attempts`. The row as it now stands, or None if it was erased meanwhile."""
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:
+        return None
     row.attempts += 1
     row.last_error = error[:200]
     if row.attempts >= max_attempts:
@@ -129,6 +155,7 @@ def mark_retry(
     else:
         row.status = PENDING
         row.next_attempt_at = now + backoff * (2 ** (row.attempts - 1))
+    return row
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
@@ -185,3 +212,22 @@ async def enqueue_many(session: AsyncSession, *, rows: Sequence[dict[str, Any]])
             .values(list(rows[start : start + CHUNK]))
             .on_conflict_do_nothing(index_elements=["key"])
         )
+
+
+# The one scheduler is elected with a PostgreSQL advisory lock on this key: any fixed
+# 64-bit number, naming the "ccpl scheduler" lock.
+SCHEDULER_LOCK = 0x0CC91B07
+
+
+async def try_leader_lock(conn: AsyncConnection) -> bool:
+    """Take the scheduler lock on this connection if no other holds it.
+
+    The lock belongs to the connection, not a transaction: the caller keeps the
+    connection open for as long as it leads, and PostgreSQL frees the lock if it dies.
+    """
+    got = await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": SCHEDULER_LOCK})
+    return bool(got.scalar_one())
+
+
+async def release_leader_lock(conn: AsyncConnection) -> None:
+    await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEDULER_LOCK})

@@ -1,16 +1,77 @@
-"""A person's data rights: everything held about them, and erasing it."""
+"""A person's own settings and data rights: their switches, everything held, erasure."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.forgotten import remember_forgotten
 from storage.models import Base, Member, Workspace
 from storage.repositories import Scope
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Consents:
+    """What the person allows: counting their activity, and check-in invitations."""
+
+    counted: bool
+    checkins: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QuietHours:
+    """Local hours when no scheduled direct message reaches the person; may span midnight."""
+
+    start: time
+    end: time
+
+
+def _member(scope: Scope) -> tuple[Any, ...]:
+    return (Member.id == scope.member_id, Member.workspace_id == scope.workspace_id)
+
+
+async def consents(session: AsyncSession, *, scope: Scope) -> Consents:
+    row = (
+        await session.execute(
+            select(Member.counting_opt_out, Member.checkins_opt_out).where(*_member(scope))
+        )
+    ).one()
+    return Consents(counted=not row.counting_opt_out, checkins=not row.checkins_opt_out)
+
+
+async def set_checkins_opt_out(session: AsyncSession, *, scope: Scope, opted_out: bool) -> None:
+    """Stop, or allow again, facilitators' one-to-one check-in invitations."""
+    await session.execute(update(Member).where(*_member(scope)).values(checkins_opt_out=opted_out))
+
+
+async def pause_member(session: AsyncSession, *, scope: Scope, until: datetime) -> None:
+    """No scheduled direct messages to the person before `until`."""
+    await session.execute(update(Member).where(*_member(scope)).values(paused_until=until))
+
+
+async def resume_member(session: AsyncSession, *, scope: Scope) -> None:
+    await session.execute(update(Member).where(*_member(scope)).values(paused_until=None))
+
+
+async def set_quiet_hours(
+    session: AsyncSession, *, scope: Scope, hours: QuietHours | None, default_zone: str
+) -> None:
+    """Set or clear quiet hours; hours are read in the person's zone, `default_zone`
+    until they have one."""
+    if hours is None:
+        values: dict[str, Any] = {"quiet_from": None, "quiet_until": None}
+    else:
+        zone = await session.scalar(select(Member.timezone).where(*_member(scope)))
+        values = {
+            "quiet_from": hours.start,
+            "quiet_until": hours.end,
+            "timezone": zone or default_zone,
+        }
+    await session.execute(update(Member).where(*_member(scope)).values(**values))
 
 
 def _member_tables() -> list[Table]:

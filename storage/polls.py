@@ -8,45 +8,79 @@ ballots at random, so afterwards nobody can tell whose ballot is whose.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, Poll, PollVote
+from storage.models import Member, PollVote
+from storage.models import Poll as PollRow
+from storage.repositories import Scope
 
 SALT_BYTES = 32  # 64 hex characters: the width of Poll.salt and PollVote.ballot
 
 
-async def add_poll(
-    session: AsyncSession,
-    *,
-    workspace_id: int,
-    member_id: int,
-    channel: str,
-    question: str,
-    options: Sequence[str],
-    anonymous: bool,
-    now: datetime,
-) -> Poll:
-    poll = Poll(
-        workspace_id=workspace_id,
-        member_id=member_id,
-        channel=channel,
-        question=question,
-        options=list(options),
-        anonymous=anonymous,
-        salt=secrets.token_hex(SALT_BYTES) if anonymous else None,
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Poll:
+    """A poll as read at one moment; change it only through this module."""
+
+    id: int
+    workspace_id: int
+    member_id: int
+    channel: str
+    question: str
+    options: tuple[str, ...]
+    anonymous: bool
+    # Keys an anonymous poll's ballots while it is open; None once it has closed.
+    salt: str | None
+    closed: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewPoll:
+    """What someone asked for: the question, its options, and whether votes are anonymous."""
+
+    channel: str
+    question: str
+    options: tuple[str, ...]
+    anonymous: bool
+
+
+def _read(row: PollRow) -> Poll:
+    return Poll(
+        id=row.id,
+        workspace_id=row.workspace_id,
+        member_id=row.member_id,
+        channel=row.channel,
+        question=row.question,
+        options=tuple(row.options),
+        anonymous=row.anonymous,
+        salt=row.salt,
+        closed=row.closed,
+    )
+
+
+async def add_poll(session: AsyncSession, *, scope: Scope, poll: NewPoll, now: datetime) -> Poll:
+    """A new open poll started by the scope's member; an anonymous one gets its own salt."""
+    row = PollRow(
+        workspace_id=scope.workspace_id,
+        member_id=scope.member_id,
+        channel=poll.channel,
+        question=poll.question,
+        options=list(poll.options),
+        anonymous=poll.anonymous,
+        salt=secrets.token_hex(SALT_BYTES) if poll.anonymous else None,
         closed=False,
         created_at=now,
     )
-    session.add(poll)
+    session.add(row)
     await session.flush()
-    return poll
+    return _read(row)
 
 
 async def get_poll(
@@ -57,9 +91,9 @@ async def get_poll(
     Taking turns is what keeps each vote's count complete on PostgreSQL, and a
     double click from one person from racing itself into two inserts.
     """
-    query = select(Poll).where(Poll.workspace_id == workspace_id, Poll.id == poll_id)
-    found: Poll | None = await session.scalar(query.with_for_update() if lock else query)
-    return found
+    query = select(PollRow).where(PollRow.workspace_id == workspace_id, PollRow.id == poll_id)
+    found: PollRow | None = await session.scalar(query.with_for_update() if lock else query)
+    return None if found is None else _read(found)
 
 
 def named_ballot(*, member_id: int) -> str:
@@ -126,7 +160,7 @@ async def vote_counts(session: AsyncSession, *, poll: Poll) -> list[int]:
     return counts
 
 
-async def close_poll(session: AsyncSession, *, poll: Poll) -> None:
+async def close_poll(session: AsyncSession, *, scope: Scope, poll: Poll) -> Poll:
     """Close, erase the salt, and give anonymous ballots fresh random tokens.
 
     Without the salt the tokens cannot be recomputed from anyone's ids; writing
@@ -134,8 +168,11 @@ async def close_poll(session: AsyncSession, *, poll: Poll) -> None:
     order (and, on PostgreSQL, the per-vote transaction ids) that could hint at
     when each ballot was cast.
     """
-    poll.closed = True
-    poll.salt = None
+    await session.execute(
+        update(PollRow)
+        .where(PollRow.workspace_id == scope.workspace_id, PollRow.id == poll.id)
+        .values(closed=True, salt=None)
+    )
     if poll.anonymous:
         where = (PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
         choices = list(await session.scalars(select(PollVote.choice).where(*where)))
@@ -156,6 +193,7 @@ async def close_poll(session: AsyncSession, *, poll: Poll) -> None:
                 ],
             )
     await session.flush()
+    return dataclasses.replace(poll, closed=True, salt=None)
 
 
 async def named_votes(session: AsyncSession, *, poll: Poll) -> list[tuple[str, int]]:

@@ -14,15 +14,17 @@ from handlers.core.help import RUN, help_reply
 from handlers.core.model import Action, Actor, Command, FieldValue, Reply
 from handlers.core.parsing import parse
 from handlers.core.payloads import STALE_MESSAGE, TEXT, StalePayload
-from handlers.core.registry import REGISTRY, CommandSpec, Role, action
+from handlers.core.registry import REGISTRY, CommandSpec, Registry, Role, action
 from handlers.core.roles import require_admin, require_facilitator
 
 
-async def handle_command(*, ctx: Context, actor: Actor, command: Command) -> Reply:
+async def handle_command(
+    *, ctx: Context, actor: Actor, command: Command, registry: Registry = REGISTRY
+) -> Reply:
     """Run one command. Unknown words get help with a suggestion, never an error."""
-    spec = REGISTRY.command(command.name)
+    spec = registry.command(command.name)
     if spec is None:
-        return help_reply(unknown=command.name)
+        return help_reply(unknown=command.name, registry=registry)
     await _authorize_command(ctx=ctx, actor=actor, spec=spec, args=command.args)
     return await spec.handler(ctx=ctx, actor=actor, args=command.args)
 
@@ -40,9 +42,12 @@ async def _authorize_command(
         await require_facilitator(ctx=ctx, actor=actor, what=what)
 
 
-async def handle_text(*, ctx: Context, actor: Actor, text: str) -> Reply:
+async def handle_text(
+    *, ctx: Context, actor: Actor, text: str, registry: Registry = REGISTRY
+) -> Reply:
     """Parse free text (a slash command's text, a message to the bot) and run it."""
-    return await handle_command(ctx=ctx, actor=actor, command=parse(text=text))
+    command = parse(text=text, registry=registry)
+    return await handle_command(ctx=ctx, actor=actor, command=command, registry=registry)
 
 
 async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
@@ -59,9 +64,9 @@ async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     except StalePayload:
         raise NotFound(STALE_MESSAGE) from None
     if spec.role is Role.FACILITATOR:
-        await require_facilitator(ctx=ctx, actor=actor, what=f"That button ({spec.action_id})")
+        await require_facilitator(ctx=ctx, actor=actor, what=spec.what)
     elif spec.role is Role.ADMIN:
-        await require_admin(ctx=ctx, actor=actor, what="That button", why="")
+        await require_admin(ctx=ctx, actor=actor, what=spec.what, why=spec.why)
     reply: Reply = await spec.handler(ctx=ctx, actor=actor, payload=payload, values=action.values)
     return reply
 

@@ -98,12 +98,17 @@ class CommandSpec:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ActionSpec(Generic[P]):
-    """A button or form id, how its payload is read back, and who may press it."""
+    """A button or form id, how its payload is read back, and who may press it.
+
+    `what` and `why` word a refusal, e.g. "`/ccpl audit` is for workspace admins: ...".
+    """
 
     action_id: str
     codec: Codec[P]
     handler: ActionHandler[P]
     role: Role = Role.MEMBER
+    what: str = "That button"
+    why: str = ""
 
 
 class DuplicateDeclaration(ValueError):
@@ -132,6 +137,15 @@ class Registry:
         if spec.action_id in self._actions:
             raise DuplicateDeclaration(f"action id '{spec.action_id}' is declared twice")
         self._actions[spec.action_id] = spec
+
+    def copy(self) -> Registry:
+        """A registry with the same declarations, for trying a new one in isolation."""
+        twin = Registry()
+        twin._commands = dict(self._commands)
+        twin._words = dict(self._words)
+        twin._actions = dict(self._actions)
+        twin.fallbacks = list(self.fallbacks)
+        return twin
 
     def canonical(self, word: str) -> str:
         """The command a typed word names (an alias becomes its command's name)."""
@@ -208,14 +222,17 @@ def action(
     *,
     codec: Codec[P],
     role: Role = Role.MEMBER,
+    what: str = "That button",
+    why: str = "",
     registry: Registry = REGISTRY,
 ) -> Callable[[ActionHandler[P]], ActionHandler[P]]:
     """Declare the decorated function as the handler of a button or form id."""
 
     def declare(handler: ActionHandler[P]) -> ActionHandler[P]:
-        registry.add_action(
-            ActionSpec(action_id=action_id, codec=codec, handler=handler, role=role)
+        spec = ActionSpec(
+            action_id=action_id, codec=codec, handler=handler, role=role, what=what, why=why
         )
+        registry.add_action(spec)
         return handler
 
     return declare

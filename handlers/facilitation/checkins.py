@@ -8,40 +8,45 @@ named and anonymous answers, so storage cannot say who wrote what.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
+from handlers.core.forms import validate
 from handlers.core.model import (
-    Action,
     Actor,
     Button,
     ChannelPost,
     Delivery,
     Field,
     FieldKind,
+    FieldValue,
     Form,
     Reply,
     Section,
 )
-from handlers.core.pii import find_pii, pii_message
-from handlers.core.registry import Role, command
-from handlers.core.roles import audit, require_facilitator
+from handlers.core.outbox import OutboxKind
+from handlers.core.payloads import ID, Codec, StalePayload, record
+from handlers.core.registry import Role, action, command
+from handlers.core.roles import audit
 from handlers.facilitation.participation import open_report, refresh_members
 from handlers.facilitation.quiet import SEND_CHECKINS
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
 from storage.checkins import (
-    ANSWERED,
-    DECLINED,
-    NOT_NOW,
     PENDING,
+    CheckIn,
     add_checkin,
     checkin_of,
+    decline_checkin,
     eligible,
     get_checkin,
     latest_forum_prompt,
+    mark_checkin_answered,
+    mark_checkin_not_now,
 )
-from storage.models import CheckIn, Member
 from storage.outbox import enqueue
 from storage.participation import quiet_members
 from storage.schedules import get_schedule
@@ -55,7 +60,34 @@ SHARE_ANONYMOUSLY = "checkin.anon"
 NOT_NOW_ACTION = "checkin.later"
 STOP = "checkin.stop"
 VIEW_FORM = "checkin.view"
-CHECKIN_KIND = "checkin"
+
+
+class Sharing(StrEnum):
+    """How a view form posts its answer; the values are what older forms carry."""
+
+    NAMED = "named"
+    ANONYMOUS = "anon"
+
+
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    """The view form's state: which invitation it answers, and how."""
+
+    checkin_id: int
+    sharing: Sharing
+
+
+VIEW_STATE: Codec[ViewState] = record(ViewState)
+
+
+def _channel(raw: str) -> str:
+    """A channel id from our own button, in any platform's format: one unbroken word."""
+    if not raw or any(character.isspace() for character in raw):
+        raise StalePayload("not a channel")
+    return raw
+
+
+CHANNEL: Codec[str] = Codec(encode=lambda channel: channel, decode=_channel)
 GENERAL_PROMPT = "What matters most to you about how we work together in this network?"
 
 
@@ -115,7 +147,7 @@ async def send_checkins(*, ctx: Context, actor: Actor, channel: str, days: int =
                 session,
                 workspace_id=scope.workspace_id,
                 key=f"checkin:{row.id}",
-                kind=CHECKIN_KIND,
+                kind=OutboxKind.CHECKIN,
                 target=invitee.user,
                 member_id=invitee.member_id,
                 payload={"checkin_id": row.id},
@@ -197,16 +229,36 @@ async def compose_invitation(*, ctx: Context, workspace_id: int, checkin_id: int
         return invitation(checkin=row)
 
 
-async def _mine(*, ctx: Context, actor: Actor, raw: str, pending: bool = True) -> CheckIn:
-    if not raw.isdigit():
-        raise NotFound("That invitation is out of date.")
-    async with ctx.acting(actor) as (session, scope):
-        row = await checkin_of(session, scope=scope, checkin_id=int(raw))
+def _pending(row: CheckIn | None) -> CheckIn:
+    """The invitation, if it still waits for an answer; otherwise say kindly why not."""
     if row is None:
         raise NotFound("I can't find that invitation.")
-    if pending and row.status != PENDING:
+    if row.status != PENDING:
         raise NotFound("You've already answered this invitation. Thank you.")
     return row
+
+
+async def _mine(*, ctx: Context, actor: Actor, checkin_id: int) -> CheckIn:
+    """The actor's own invitation, still waiting for an answer."""
+    async with ctx.acting(actor) as (session, scope):
+        return _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
+
+
+def _view_field(*, kept: str = "") -> Field:
+    return Field(
+        id="view",
+        label="Your view",
+        kind=FieldKind.MULTILINE,
+        required=True,
+        max_length=VIEW_LIMIT,
+        initial=kept,
+        guarded=True,
+        required_message="Write your view, or close this to leave it.",
+    )
+
+
+# What a submitted view is checked against; the form shown adds the invitation's words.
+VIEW_CHECKS = Form(form_id=VIEW_FORM, title="Share your view", fields=(_view_field(),))
 
 
 def _view_form(*, checkin: CheckIn, anonymous: bool, kept: str = "") -> Form:
@@ -217,39 +269,33 @@ def _view_form(*, checkin: CheckIn, anonymous: bool, kept: str = "") -> Form:
         title="Share anonymously" if anonymous else "Share your view",
         intro=f"“{checkin.prompt}”\n\nYour view will appear {where} {how}. "
         "Please leave out anything that could identify a patient or person using services.",
-        fields=(
-            Field(
-                id="view",
-                label="Your view",
-                kind=FieldKind.MULTILINE,
-                required=True,
-                max_length=VIEW_LIMIT,
-                initial=kept,
-            ),
-        ),
+        fields=(_view_field(kept=kept),),
         submit="Share",
-        state=f"{checkin.id}:{'anon' if anonymous else 'named'}",
+        state=VIEW_STATE.encode(
+            ViewState(
+                checkin_id=checkin.id,
+                sharing=Sharing.ANONYMOUS if anonymous else Sharing.NAMED,
+            )
+        ),
     )
 
 
-async def _share(*, ctx: Context, actor: Actor, action: Action) -> Reply:
-    raw, _, how = action.value.partition(":")
-    anonymous = how == "anon"
-    view = action.text("view")
-    if not view:
-        raise Invalid("Write your view, or close this to leave it.", field="view")
-    if len(view) > VIEW_LIMIT:
-        raise Invalid(f"Please keep it under {VIEW_LIMIT} characters.", field="view")
-    findings = find_pii(text=view, today=ctx.clock().date())
-    if findings:
-        message = pii_message(findings=findings)
-        raise Invalid(message, field="view", errors={"view": message})
+@action(VIEW_FORM, codec=VIEW_STATE)
+async def share(
+    *, ctx: Context, actor: Actor, payload: ViewState, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Post the view to the forum thread and mark the invitation answered, nothing more."""
+    anonymous = payload.sharing is Sharing.ANONYMOUS
+    submitted = validate(form=VIEW_CHECKS, values=values, today=ctx.clock().date())
+    view = submitted.text("view")
     async with ctx.acting(actor) as (session, scope):
-        row = await checkin_of(session, scope=scope, checkin_id=int(raw) if raw.isdigit() else -1)
-        if row is None or row.status != PENDING:
-            raise Invalid("This invitation has already been answered. Thank you.", field="view")
-        row.status = ANSWERED
-        channel, thread = row.channel, row.thread
+        row = await checkin_of(session, scope=scope, checkin_id=payload.checkin_id)
+        answered = row is not None and await mark_checkin_answered(
+            session, scope=scope, checkin_id=row.id
+        )
+    if row is None or not answered:
+        raise Invalid("This invitation has already been answered. Thank you.", field="view")
+    channel, thread = row.channel, row.thread
     quoted = "\n".join(f"> {line}" for line in view.splitlines())
     if anonymous:
         post = Reply(text=f"A member shared this view anonymously:\n{quoted}")
@@ -263,16 +309,11 @@ async def _share(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     )
 
 
-async def _close(*, ctx: Context, actor: Actor, raw: str, stop: bool) -> Reply:
-    row = await _mine(ctx=ctx, actor=actor, raw=raw)
+async def _close(*, ctx: Context, actor: Actor, checkin_id: int, stop: bool) -> Reply:
     async with ctx.acting(actor) as (session, scope):
-        found = await checkin_of(session, scope=scope, checkin_id=row.id)
-        assert found is not None
-        found.status = DECLINED if stop else NOT_NOW
-        if stop:
-            member = await session.get(Member, scope.member_id)
-            assert member is not None
-            member.checkins_opt_out = True
+        _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
+        settle = decline_checkin if stop else mark_checkin_not_now
+        await settle(session, scope=scope, checkin_id=checkin_id)
     if stop:
         return Reply(
             text="Understood: you won't receive check-ins again. "
@@ -281,20 +322,47 @@ async def _close(*, ctx: Context, actor: Actor, raw: str, stop: bool) -> Reply:
     return Reply(text="No problem at all. Thank you for reading.")
 
 
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id == SEND_CHECKINS:
-        # The channel comes from our own button, in any platform's id format.
-        await require_facilitator(ctx=ctx, actor=actor, what="/ccpl check-in")
-        await refresh_members(ctx=ctx, actor=actor, channel=action.value)
-        return await send_checkins(ctx=ctx, actor=actor, channel=action.value)
-    if action.action_id in (SHARE, SHARE_ANONYMOUSLY):
-        row = await _mine(ctx=ctx, actor=actor, raw=action.value)
-        return Reply(
-            text="Share your view",
-            form=_view_form(checkin=row, anonymous=action.action_id == SHARE_ANONYMOUSLY),
-        )
-    if action.action_id == VIEW_FORM:
-        return await _share(ctx=ctx, actor=actor, action=action)
-    if action.action_id in (NOT_NOW_ACTION, STOP):
-        return await _close(ctx=ctx, actor=actor, raw=action.value, stop=action.action_id == STOP)
-    return None
+@action(SEND_CHECKINS, codec=CHANNEL, role=Role.FACILITATOR, what="/ccpl check-in")
+async def send_from_report(
+    *, ctx: Context, actor: Actor, payload: str, values: Mapping[str, FieldValue]
+) -> Reply:
+    """The quiet report's button: invite the channel's quiet members one to one."""
+    await refresh_members(ctx=ctx, actor=actor, channel=payload)
+    return await send_checkins(ctx=ctx, actor=actor, channel=payload)
+
+
+async def _open_view_form(*, ctx: Context, actor: Actor, checkin_id: int, anonymous: bool) -> Reply:
+    row = await _mine(ctx=ctx, actor=actor, checkin_id=checkin_id)
+    return Reply(text="Share your view", form=_view_form(checkin=row, anonymous=anonymous))
+
+
+@action(SHARE, codec=ID)
+async def open_named(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """ "Share my view": the form for a view posted with the member's name."""
+    return await _open_view_form(ctx=ctx, actor=actor, checkin_id=payload, anonymous=False)
+
+
+@action(SHARE_ANONYMOUSLY, codec=ID)
+async def open_anonymous(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """ "Share anonymously": the same form, for a view posted with no name."""
+    return await _open_view_form(ctx=ctx, actor=actor, checkin_id=payload, anonymous=True)
+
+
+@action(NOT_NOW_ACTION, codec=ID)
+async def not_now(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """ "Not now": this invitation ends; later ones may still come."""
+    return await _close(ctx=ctx, actor=actor, checkin_id=payload, stop=False)
+
+
+@action(STOP, codec=ID)
+async def stop_asking(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """ "Don't ask me again": this invitation ends and no more are sent."""
+    return await _close(ctx=ctx, actor=actor, checkin_id=payload, stop=True)

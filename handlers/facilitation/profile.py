@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 
 from content import ContentPack, Profession
 from handlers.core.context import Context
 from handlers.core.errors import Invalid
-from handlers.core.model import Action, Actor, Field, FieldKind, Form, Option, Reply, Section
-from handlers.core.registry import command
+from handlers.core.forms import validate
+from handlers.core.model import (
+    Actor,
+    Field,
+    FieldKind,
+    FieldValue,
+    Form,
+    Option,
+    Reply,
+    Section,
+)
+from handlers.core.payloads import NONE
+from handlers.core.registry import action, command
 from storage.professions import profession_of, set_profession
 
 SAVE = "profile.save"
 NOT_SET = "none"
+CHOOSE = "Choose a profession from the list."
 CLEAR_WORDS = frozenset({"clear", "none", "remove", "unset", "off", "reset"})
 PRIVACY = (
     "Facilitators see only how many people of each profession are in a channel and "
@@ -107,6 +120,8 @@ def _form(*, ctx: Context, current: str | None) -> Form:
                 required=True,
                 options=(*options, Option(value=NOT_SET, label="Prefer not to say")),
                 initial=current or "",
+                required_message=CHOOSE,
+                invalid_message=CHOOSE,
             ),
         ),
     )
@@ -148,13 +163,18 @@ async def profile(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
     return await _save(ctx=ctx, actor=actor, profession=match_profession(ctx.pack, typed))
 
 
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id != SAVE:
-        return None
-    chosen = action.text("profession")
+@action(SAVE, codec=NONE)
+async def save_choice(
+    *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
+) -> Reply:
+    """The profile form: a pack profession, or "prefer not to say" to clear it."""
+    submitted = validate(form=_form(ctx=ctx, current=None), values=values, today=ctx.clock().date())
+    chosen = submitted.text("profession")
     if chosen == NOT_SET:
         return await _save(ctx=ctx, actor=actor, profession=None)
-    for profession in ctx.pack.professions:
-        if profession.id == chosen:
-            return await _save(ctx=ctx, actor=actor, profession=profession)
-    raise Invalid("Choose a profession from the list.", field="profession")
+    # The form offers only pack professions, so a valid choice is always found.
+    return await _save(ctx=ctx, actor=actor, profession=_by_id(ctx.pack, chosen))
+
+
+def _by_id(pack: ContentPack, profession_id: str) -> Profession:
+    return next(p for p in pack.professions if p.id == profession_id)

@@ -29,6 +29,7 @@ from handlers.core.model import (
     Reply,
     Section,
 )
+from handlers.core.outbox import OutboxKind
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit
 from handlers.lunch.payloads import (
@@ -45,7 +46,8 @@ from handlers.lunch.posts import ANSWERS, ATTENDED, RSVP, announcement, invite
 from handlers.reflections.form import reflection_form
 from handlers.reflections.templates import TEMPLATES
 from handlers.scheduling.checking import check_form
-from handlers.scheduling.payloads import BOOK_JOURNAL_CLUB, CHANNEL, OCCURRENCE, Occurrence
+from handlers.scheduling.outbox import BOOK_JOURNAL_CLUB
+from handlers.scheduling.payloads import CHANNEL, OCCURRENCE, Occurrence
 from storage import Scope
 from storage.lunch import (
     GOING,
@@ -216,7 +218,7 @@ async def _announce_later(session: AsyncSession, *, ctx: Context, lunch: LunchSe
         session,
         workspace_id=lunch.workspace_id,
         key=f"lunch-announce:{lunch.id}",
-        kind="lunch_announce",
+        kind=OutboxKind.LUNCH_ANNOUNCE,
         target=lunch.channel,
         payload={"session_id": lunch.id},
         due_at=ctx.clock(),
@@ -224,7 +226,7 @@ async def _announce_later(session: AsyncSession, *, ctx: Context, lunch: LunchSe
     )
 
 
-@action(SAVE, codec=CHANNEL, role=Role.FACILITATOR)
+@action(SAVE, codec=CHANNEL, role=Role.FACILITATOR, what="/ccpl lunch add")
 async def save(
     *, ctx: Context, actor: Actor, payload: str, values: Mapping[str, FieldValue]
 ) -> Reply:
@@ -362,7 +364,7 @@ async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Repl
                     session,
                     workspace_id=lunch.workspace_id,
                     key=f"lunch-cancelled:{lunch.id}:{row.member_id}",
-                    kind="lunch_cancelled",
+                    kind=OutboxKind.LUNCH_CANCELLED,
                     target=user,
                     member_id=row.member_id,
                     payload={"session_id": lunch.id},

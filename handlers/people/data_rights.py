@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 
 from handlers.core.context import Context
-from handlers.core.model import Action, Actor, Attachment, Button, Delivery, Reply, Section
-from handlers.core.registry import command
+from handlers.core.model import Actor, Attachment, Button, Delivery, FieldValue, Reply, Section
+from handlers.core.payloads import NONE
+from handlers.core.registry import action, command
 from handlers.reflections.commands import record_of
 from handlers.reflections.export import cpd_summary, reflections_csv, reflections_pdf
 from storage.people import forget_member, member_data
@@ -130,9 +132,11 @@ async def forget_me(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Rep
     )
 
 
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id != FORGET_CONFIRMED:
-        return None
+@action(FORGET_CONFIRMED, codec=NONE)
+async def forget_confirmed(
+    *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Erase the person's data once they have confirmed."""
     async with ctx.acting(actor) as (session, scope):
         removed = await forget_member(session, scope=scope)
     return Reply(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from handlers.core.context import Context
-from handlers.core.errors import Invalid, NotAllowed
-from handlers.core.model import Action, Actor, Button, Reply, Section
-from handlers.core.registry import Role, command
-from handlers.core.roles import audit, is_admin
+from handlers.core.errors import Invalid
+from handlers.core.model import Actor, Button, FieldValue, Reply, Section
+from handlers.core.payloads import ID
+from handlers.core.registry import Role, action, command
+from handlers.core.roles import audit
 from storage import ensure_scope
 from storage.audit import recent_audit
 from storage.facilitators import grant, granted, revoke
@@ -99,7 +101,7 @@ async def facilitators(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> 
 
 async def _listing(*, ctx: Context, actor: Actor) -> Reply:
     async with ctx.acting(actor) as (session, scope):
-        rows = await granted(session, workspace_id=scope.workspace_id)
+        rows = await granted(session, scope=scope)
     always = (
         "Workspace admins and owners, and anyone listed in the bot's settings, "
         "are always facilitators."
@@ -136,15 +138,24 @@ async def audit_log(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Rep
     return await _audit_page(ctx=ctx, actor=actor, before=None)
 
 
+@action(
+    AUDIT_MORE,
+    codec=ID,
+    role=Role.ADMIN,
+    what="/ccpl audit",
+    why="it shows what facilitators have done",
+)
+async def audit_more(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """ "Older entries": the page of the log before the entry the button names."""
+    return await _audit_page(ctx=ctx, actor=actor, before=payload)
+
+
 async def _audit_page(*, ctx: Context, actor: Actor, before: int | None) -> Reply:
-    if not await is_admin(ctx=ctx, actor=actor):
-        raise NotAllowed(
-            "`/ccpl audit` is for workspace admins: it shows what facilitators have done."
-        )
+    # The dispatcher has already refused anyone who is not an admin, for both ways in.
     async with ctx.acting(actor) as (session, scope):
-        entries = await recent_audit(
-            session, workspace_id=scope.workspace_id, limit=AUDIT_PAGE + 1, before=before
-        )
+        entries = await recent_audit(session, scope=scope, limit=AUDIT_PAGE + 1, before=before)
     if not entries:
         return Reply(text="The audit log is empty: no facilitator actions yet.")
     shown = entries[:AUDIT_PAGE]
@@ -154,15 +165,11 @@ async def _audit_page(*, ctx: Context, actor: Actor, before: int | None) -> Repl
     )
     buttons: tuple[Button, ...] = ()
     if len(entries) > AUDIT_PAGE:
-        buttons = (Button(action_id=AUDIT_MORE, label="Older entries", value=str(shown[-1].id)),)
+        buttons = (
+            Button(action_id=AUDIT_MORE, label="Older entries", value=ID.encode(shown[-1].id)),
+        )
     return Reply(
         text=f"The last {len(shown)} facilitator actions.",
         sections=(Section(heading="Audit log", text=lines, buttons=buttons),),
         mentions=tuple({e.actor for e in shown}),
     )
-
-
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id == AUDIT_MORE and action.value.isdigit():
-        return await _audit_page(ctx=ctx, actor=actor, before=int(action.value))
-    return None

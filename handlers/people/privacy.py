@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from handlers.core.context import Context
-from handlers.core.model import Action, Actor, Button, Reply, Section
-from handlers.core.registry import command
-from storage.models import Member
+from handlers.core.model import Actor, Button, FieldValue, Reply, Section
+from handlers.core.payloads import NONE
+from handlers.core.registry import action, command
 from storage.participation import own_counts, set_counting
+from storage.people import consents, set_checkins_opt_out
 
 COUNT_ME = "privacy.count"
 STOP_COUNTING = "privacy.stop"
@@ -27,10 +29,8 @@ async def privacy(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
     """Show a member their own counts, what is and is not stored, and the switches."""
     today = ctx.clock().astimezone(ctx.timezone).date()
     async with ctx.acting(actor) as (session, scope):
-        member = await session.get(Member, scope.member_id)
-        assert member is not None
-        counted = not member.counting_opt_out
-        checkins = not member.checkins_opt_out
+        allowed = await consents(session, scope=scope)
+        counted, checkins = allowed.counted, allowed.checkins
         mine = await own_counts(session, scope=scope, since=today - timedelta(days=WINDOW_DAYS))
     if not counted:
         counts = "You have opted out: nothing you do is counted, and earlier counts were erased."
@@ -72,23 +72,41 @@ async def privacy(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
     )
 
 
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id not in (COUNT_ME, STOP_COUNTING, CHECKINS_ON, CHECKINS_OFF):
-        return None
+@action(STOP_COUNTING, codec=NONE)
+async def stop_counting(
+    *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Stop counting the person and erase what was counted."""
     async with ctx.acting(actor) as (session, scope):
-        if action.action_id in (COUNT_ME, STOP_COUNTING):
-            erased = await set_counting(session, scope=scope, counted=action.action_id == COUNT_ME)
-        else:
-            member = await session.get(Member, scope.member_id)
-            assert member is not None
-            member.checkins_opt_out = action.action_id == CHECKINS_OFF
-    if action.action_id == STOP_COUNTING:
-        return Reply(
-            text=f"Done: you are no longer counted, and {erased} earlier day(s) of counts "
-            "were erased. You won't appear in quiet reports."
-        )
-    if action.action_id == COUNT_ME:
-        return Reply(text="Thank you: your contributions are counted again from now on.")
-    if action.action_id == CHECKINS_OFF:
-        return Reply(text="Done: no check-in invitations will be sent to you.")
+        erased = await set_counting(session, scope=scope, counted=False)
+    return Reply(
+        text=f"Done: you are no longer counted, and {erased} earlier day(s) of counts "
+        "were erased. You won't appear in quiet reports."
+    )
+
+
+@action(COUNT_ME, codec=NONE)
+async def count_me(
+    *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
+) -> Reply:
+    async with ctx.acting(actor) as (session, scope):
+        await set_counting(session, scope=scope, counted=True)
+    return Reply(text="Thank you: your contributions are counted again from now on.")
+
+
+@action(CHECKINS_OFF, codec=NONE)
+async def checkins_off(
+    *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
+) -> Reply:
+    async with ctx.acting(actor) as (session, scope):
+        await set_checkins_opt_out(session, scope=scope, opted_out=True)
+    return Reply(text="Done: no check-in invitations will be sent to you.")
+
+
+@action(CHECKINS_ON, codec=NONE)
+async def checkins_on(
+    *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
+) -> Reply:
+    async with ctx.acting(actor) as (session, scope):
+        await set_checkins_opt_out(session, scope=scope, opted_out=False)
     return Reply(text="Done: facilitators may invite your view again, at most once a month.")

@@ -12,19 +12,21 @@ import difflib
 import io
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotAllowed, NotFound
-from handlers.core.model import Action, Actor, Attachment, ChannelPost, Delivery, Reply, Section
-from handlers.core.registry import command
+from handlers.core.model import Actor, Attachment, ChannelPost, Delivery, FieldValue, Reply, Section
+from handlers.core.outbox import OutboxKind
+from handlers.core.payloads import ID, STALE_MESSAGE, Codec, record
+from handlers.core.registry import action, command
 from handlers.core.roles import audit, is_facilitator
 from handlers.polls.posts import (
     CLOSE,
     EXPORT,
-    POLL_KIND,
     RESULTS,
     VOTE,
     outbox_key,
@@ -34,9 +36,10 @@ from handlers.polls.posts import (
 )
 from handlers.reflections.export import defuse_formula
 from storage import Scope
-from storage.models import Poll
 from storage.outbox import enqueue, sent_ref
 from storage.polls import (
+    NewPoll,
+    Poll,
     add_poll,
     anonymous_ballot,
     ballot_choice,
@@ -151,19 +154,20 @@ async def poll(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     async with ctx.acting(actor) as (session, scope):
         created = await add_poll(
             session,
-            workspace_id=scope.workspace_id,
-            member_id=scope.member_id,
-            channel=actor.channel,
-            question=request.question,
-            options=request.options,
-            anonymous=request.anonymous,
+            scope=scope,
+            poll=NewPoll(
+                channel=actor.channel,
+                question=request.question,
+                options=request.options,
+                anonymous=request.anonymous,
+            ),
             now=now,
         )
         await enqueue(
             session,
             workspace_id=scope.workspace_id,
             key=outbox_key(poll_id=created.id),
-            kind=POLL_KIND,
+            kind=OutboxKind.POLL,
             target=created.channel,
             payload={"poll_id": created.id},
             due_at=now,
@@ -178,11 +182,15 @@ async def poll(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     return Reply(text="Posting your poll in this channel now. You can export the votes as CSV.")
 
 
-def _ids(raw: str) -> tuple[int, int | None]:
-    poll_id, _, index = raw.partition(":")
-    if not poll_id.isdigit() or (index and not index.isdigit()):
-        raise NotFound("That button is out of date.")
-    return int(poll_id), int(index) if index else None
+@dataclass(frozen=True, slots=True)
+class VoteChoice:
+    """A vote button: the poll and the index of the option it stands for."""
+
+    poll_id: int
+    choice: int
+
+
+VOTE_CHOICE: Codec[VoteChoice] = record(VoteChoice)
 
 
 def _ballot(poll: Poll, *, actor: Actor, scope: Scope) -> str | None:
@@ -210,13 +218,17 @@ async def _poll(session: AsyncSession, *, scope: Scope, poll_id: int, lock: bool
     return found
 
 
-async def vote(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+@action(VOTE, codec=VOTE_CHOICE)
+async def vote(
+    *, ctx: Context, actor: Actor, payload: VoteChoice, values: Mapping[str, FieldValue]
+) -> Reply:
     """Record or change one person's vote and refresh the counts on the post."""
-    poll_id, index = _ids(raw)
+    index = payload.choice
     async with ctx.acting(actor) as (session, scope):
-        found = await _poll(session, scope=scope, poll_id=poll_id, lock=True)
-        if index is None or not 0 <= index < len(found.options):
-            raise NotFound("That button is out of date.")
+        found = await _poll(session, scope=scope, poll_id=payload.poll_id, lock=True)
+        if not 0 <= index < len(found.options):
+            # Options never change, so an index past the end is a button we did not write.
+            raise NotFound(STALE_MESSAGE)
         ballot = _ballot(found, actor=actor, scope=scope)
         if found.closed or ballot is None:
             counts = await vote_counts(session, poll=found)
@@ -249,24 +261,28 @@ async def vote(*, ctx: Context, actor: Actor, raw: str) -> Reply:
     )
 
 
-async def show_results(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+@action(RESULTS, codec=ID)
+async def show_results(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
     """The counts so far, to the person who asked, with their own vote."""
-    poll_id, _ = _ids(raw)
     async with ctx.acting(actor) as (session, scope):
-        found = await _poll(session, scope=scope, poll_id=poll_id)
+        found = await _poll(session, scope=scope, poll_id=payload)
         counts = await vote_counts(session, poll=found)
         ballot = _ballot(found, actor=actor, scope=scope)
         yours = await ballot_choice(session, poll=found, ballot=ballot) if ballot else None
     return results(poll=found, counts=counts, yours=yours)
 
 
-async def close(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+@action(CLOSE, codec=ID)
+async def close(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
     """Close for good: the post shows final results, and an anonymous poll's salt is erased."""
-    poll_id, _ = _ids(raw)
     # Asked first: it takes its own transaction, which must not nest inside ours.
     facilitator = await is_facilitator(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
-        found = await _poll(session, scope=scope, poll_id=poll_id, lock=True)
+        found = await _poll(session, scope=scope, poll_id=payload, lock=True)
         creator = found.member_id == scope.member_id
         if not creator and not facilitator:
             raise NotAllowed(
@@ -275,7 +291,7 @@ async def close(*, ctx: Context, actor: Actor, raw: str) -> Reply:
         counts = await vote_counts(session, poll=found)
         if found.closed:
             return results(poll=found, counts=counts, yours=None)
-        await close_poll(session, poll=found)
+        found = await close_poll(session, scope=scope, poll=found)
         if not creator:
             audit(
                 session,
@@ -303,11 +319,13 @@ def votes_csv(*, poll: Poll, rows: list[tuple[str, int]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-async def export(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+@action(EXPORT, codec=ID)
+async def export(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
     """Who voted for what in a named poll, as CSV by direct message, for its creator only."""
-    poll_id, _ = _ids(raw)
     async with ctx.acting(actor) as (session, scope):
-        found = await _poll(session, scope=scope, poll_id=poll_id)
+        found = await _poll(session, scope=scope, poll_id=payload)
         if found.anonymous:
             raise NotAllowed("This poll is anonymous, so there is no record of who voted for what.")
         if found.member_id != scope.member_id:
@@ -324,16 +342,3 @@ async def export(*, ctx: Context, actor: Actor, raw: str) -> Reply:
         ),
         delivery=Delivery.DM,
     )
-
-
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    name = action.action_id
-    if name == VOTE:
-        return await vote(ctx=ctx, actor=actor, raw=action.value)
-    if name == RESULTS:
-        return await show_results(ctx=ctx, actor=actor, raw=action.value)
-    if name == CLOSE:
-        return await close(ctx=ctx, actor=actor, raw=action.value)
-    if name == EXPORT:
-        return await export(ctx=ctx, actor=actor, raw=action.value)
-    return None

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.core.model import Button, Delivery, Reply, Section
-from storage.models import Poll
+from storage.polls import Poll
 
 VOTE = "poll.vote"
 RESULTS = "poll.results"
 CLOSE = "poll.close"
 EXPORT = "poll.export"
-POLL_KIND = "poll"
 ANONYMOUS_NOTE = "Anonymous poll: votes are not linked to anyone"
 BAR_WIDTH = 10
 HEADING_LIMIT = 150  # Slack's header block; a longer question goes in the body instead

@@ -7,24 +7,39 @@ posted with no name, and the post carries nothing that points back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
+from handlers.core import payloads
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
-from handlers.core.model import Action, Actor, Button, ChannelPost, Delivery, Reply, Section
-from handlers.core.registry import command
+from handlers.core.model import (
+    Actor,
+    Button,
+    ChannelPost,
+    Delivery,
+    FieldValue,
+    Reply,
+    Section,
+)
+from handlers.core.payloads import Codec
+from handlers.core.registry import action, command
 from handlers.reflections.form import (
-    ANSWER_LIMIT,
+    FORM_STATE,
+    SAVE,
     FormState,
-    check_free_text,
+    check_quick_note,
+    known_template,
     read_submission,
     reflection_form,
 )
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
 from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES
-from storage.models import Reflection
 from storage.reflections import (
-    add_reflection,
+    NewReflection,
+    SavedReflection,
+    create_reflection,
     delete_reflection,
     get_reflection,
     list_reflections,
@@ -41,7 +56,29 @@ PAGE = "reflections.page"
 PAGE_SIZE = 5
 
 
-def record_of(row: Reflection) -> ReflectionRecord:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Expansion:
+    """A quick note to expand into a full reflection with the chosen template."""
+
+    reflection_id: int
+    template_id: str
+
+
+_EXPANSION_FIELDS = payloads.record(Expansion)
+
+
+def _decode_expansion(raw: str) -> Expansion:
+    expansion = _EXPANSION_FIELDS.decode(raw)
+    known_template(expansion.template_id)
+    return expansion
+
+
+EXPANSION: Codec[Expansion] = Codec(encode=_EXPANSION_FIELDS.encode, decode=_decode_expansion)
+TEMPLATE_ID: Codec[str] = Codec(encode=lambda template_id: template_id, decode=known_template)
+
+
+def record_of(row: SavedReflection) -> ReflectionRecord:
+    """The handlers' view of a stored reflection: shared or not, never where."""
     return ReflectionRecord(
         id=row.id,
         created_at=row.created_at,
@@ -62,9 +99,20 @@ def _local_day(ctx: Context, when: datetime) -> str:
     return when.astimezone(ctx.timezone).strftime("%-d %B %Y")
 
 
-def _template_buttons(*, action_id: str, prefix: str = "") -> tuple[Button, ...]:
+def _template_buttons() -> tuple[Button, ...]:
     return tuple(
-        Button(action_id=f"{action_id}.{t.id}", label=t.name, value=f"{prefix}{t.id}")
+        Button(action_id=f"{CHOOSE}.{t.id}", label=t.name, value=TEMPLATE_ID.encode(t.id))
+        for t in TEMPLATES.values()
+    )
+
+
+def _expand_buttons(*, reflection_id: int) -> tuple[Button, ...]:
+    return tuple(
+        Button(
+            action_id=f"{EXPAND}.{t.id}",
+            label=t.name,
+            value=EXPANSION.encode(Expansion(reflection_id=reflection_id, template_id=t.id)),
+        )
         for t in TEMPLATES.values()
     )
 
@@ -88,7 +136,7 @@ async def reflect(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
                     text=f"Choose a template:\n{listing}",
                     note="Private to you unless you choose to share it anonymously. "
                     "Quick note instead? `/ccpl reflect <your note>`",
-                    buttons=_template_buttons(action_id=CHOOSE),
+                    buttons=_template_buttons(),
                 ),
             ),
         )
@@ -103,24 +151,14 @@ async def reflect(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
 
 async def _quick_note(*, ctx: Context, actor: Actor, text: str) -> Reply:
     now = ctx.clock()
-    check_free_text(field_id=QUICK_NOTE, text=text, limit=ANSWER_LIMIT, today=now.date())
+    check_quick_note(text=text, today=now.date())
     title = text if len(text) <= 60 else text[:59].rstrip() + "…"
     async with ctx.acting(actor) as (session, scope):
-        row = await add_reflection(
+        row = await create_reflection(
             session,
             scope=scope,
+            reflection=NewReflection(template_id=None, title=title, answers={QUICK_NOTE: text}),
             now=now,
-            fields={
-                "template_id": None,
-                "title": title,
-                "answers": {QUICK_NOTE: text},
-                "code_themes": [],
-                "principles": [],
-                "cpd_minutes": 0,
-                "participatory": False,
-                "session": None,
-                "shared_channel": None,
-            },
         )
     return Reply(
         text="Saved as a quick note",
@@ -128,7 +166,7 @@ async def _quick_note(*, ctx: Context, actor: Actor, text: str) -> Reply:
             Section(
                 text="Saved as a quick note, private to you. Expand it into a full "
                 "reflection now, or later from `/ccpl reflections`.",
-                buttons=_template_buttons(action_id=EXPAND, prefix=f"{row.id}:"),
+                buttons=_expand_buttons(reflection_id=row.id),
             ),
         ),
     )
@@ -152,18 +190,25 @@ def _shared_post(*, record: ReflectionRecord) -> Reply:
     )
 
 
-async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
+@action(SAVE, codec=FORM_STATE)
+async def save(
+    *, ctx: Context, actor: Actor, payload: FormState, values: Mapping[str, FieldValue]
+) -> Reply:
     """Store a submitted reflection form (new or edited) for its author."""
-    state = FormState.decode(action.value)
+    state = payload
     template = TEMPLATES[state.template_id]
     now = ctx.clock()
-    fields = read_submission(action=action, template=template, today=now.date())
+    written = read_submission(values=values, pack=ctx.pack, template=template, today=now.date())
     async with ctx.acting(actor) as (session, scope):
         if state.reflection_id is None:
-            row = await add_reflection(session, scope=scope, now=now, fields=fields)
+            row = await create_reflection(session, scope=scope, reflection=written, now=now)
         else:
             found = await update_reflection(
-                session, scope=scope, reflection_id=state.reflection_id, now=now, fields=fields
+                session,
+                scope=scope,
+                reflection_id=state.reflection_id,
+                reflection=written,
+                now=now,
             )
             if found is None:
                 raise Invalid(
@@ -182,7 +227,9 @@ async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
         sections=(
             Section(
                 text=f"Saved your reflection **{record.title}**{hours}, {where}.",
-                buttons=(Button(action_id=PAGE, label="My reflections", value="1"),),
+                buttons=(
+                    Button(action_id=PAGE, label="My reflections", value=payloads.ID.encode(1)),
+                ),
             ),
         ),
         delivery=Delivery.DM,
@@ -231,17 +278,22 @@ async def _page(*, ctx: Context, actor: Actor, page: int) -> Reply:
                 text=f"**{record.title}**\n{_local_day(ctx, record.created_at)} · {kind}"
                 f"{minutes}{shared}",
                 buttons=(
-                    Button(action_id=VIEW, label="View", value=str(record.id)),
-                    Button(action_id=EDIT, label="Edit", value=str(record.id)),
-                    Button(action_id=DELETE, label="Delete", value=str(record.id), style="danger"),
+                    Button(action_id=VIEW, label="View", value=payloads.ID.encode(record.id)),
+                    Button(action_id=EDIT, label="Edit", value=payloads.ID.encode(record.id)),
+                    Button(
+                        action_id=DELETE,
+                        label="Delete",
+                        value=payloads.ID.encode(record.id),
+                        style="danger",
+                    ),
                 ),
             )
         )
     paging = []
     if page > 1:
-        paging.append(Button(action_id=PAGE, label="Newer", value=str(page - 1)))
+        paging.append(Button(action_id=PAGE, label="Newer", value=payloads.ID.encode(page - 1)))
     if page < pages:
-        paging.append(Button(action_id=PAGE, label="Older", value=str(page + 1)))
+        paging.append(Button(action_id=PAGE, label="Older", value=payloads.ID.encode(page + 1)))
     return Reply(
         text=f"Your reflections ({total})",
         sections=(
@@ -252,11 +304,9 @@ async def _page(*, ctx: Context, actor: Actor, page: int) -> Reply:
     )
 
 
-async def _owned_record(*, ctx: Context, actor: Actor, raw_id: str) -> ReflectionRecord:
-    if not raw_id.isdigit():
-        raise NotFound("I can't find that reflection.")
+async def _owned_record(*, ctx: Context, actor: Actor, reflection_id: int) -> ReflectionRecord:
     async with ctx.acting(actor) as (session, scope):
-        row = await get_reflection(session, scope=scope, reflection_id=int(raw_id))
+        row = await get_reflection(session, scope=scope, reflection_id=reflection_id)
     if row is None:
         # Same answer whether it never existed or is someone else's: no hint either way.
         raise NotFound("I can't find that reflection. It may have been deleted.")
@@ -284,13 +334,21 @@ def _full_text(ctx: Context, record: ReflectionRecord) -> str:
     return "\n\n".join(parts) + "\n\n" + " · ".join(details)
 
 
-async def view(*, ctx: Context, actor: Actor, raw_id: str) -> Reply:
-    record = await _owned_record(ctx=ctx, actor=actor, raw_id=raw_id)
+@action(VIEW, codec=payloads.ID)
+async def view_button(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    return await view(ctx=ctx, actor=actor, reflection_id=payload)
+
+
+async def view(*, ctx: Context, actor: Actor, reflection_id: int) -> Reply:
+    """One reflection in full, with the buttons to edit, expand or delete it."""
+    record = await _owned_record(ctx=ctx, actor=actor, reflection_id=reflection_id)
     kind = "Quick note" if record.is_quick_note else TEMPLATES[record.template_id or ""].name
     buttons = (
-        _template_buttons(action_id=EXPAND, prefix=f"{record.id}:")
+        _expand_buttons(reflection_id=record.id)
         if record.is_quick_note
-        else (Button(action_id=EDIT, label="Edit", value=str(record.id)),)
+        else (Button(action_id=EDIT, label="Edit", value=payloads.ID.encode(record.id)),)
     )
     return Reply(
         text=record.title,
@@ -302,28 +360,65 @@ async def view(*, ctx: Context, actor: Actor, raw_id: str) -> Reply:
                 + (" · shared anonymously" if record.shared else " · private"),
                 buttons=(
                     *buttons,
-                    Button(action_id=DELETE, label="Delete", value=str(record.id), style="danger"),
+                    Button(
+                        action_id=DELETE,
+                        label="Delete",
+                        value=payloads.ID.encode(record.id),
+                        style="danger",
+                    ),
                 ),
             ),
         ),
     )
 
 
-async def edit(*, ctx: Context, actor: Actor, raw_id: str, template_id: str | None = None) -> Reply:
-    record = await _owned_record(ctx=ctx, actor=actor, raw_id=raw_id)
+@action(EDIT, codec=payloads.ID)
+async def edit_button(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    return await edit(ctx=ctx, actor=actor, reflection_id=payload)
+
+
+async def expand(
+    *, ctx: Context, actor: Actor, payload: Expansion, values: Mapping[str, FieldValue]
+) -> Reply:
+    """A quick note's template button: the note's text opens as the first answer."""
+    return await edit(
+        ctx=ctx, actor=actor, reflection_id=payload.reflection_id, template_id=payload.template_id
+    )
+
+
+async def edit(
+    *, ctx: Context, actor: Actor, reflection_id: int, template_id: str | None = None
+) -> Reply:
+    """The form pre-filled with a reflection; a note without a template is shown instead."""
+    record = await _owned_record(ctx=ctx, actor=actor, reflection_id=reflection_id)
     chosen = template_id or record.template_id
     if chosen is None:
-        return await view(ctx=ctx, actor=actor, raw_id=raw_id)  # a note: choose a template first
-    if chosen not in TEMPLATES:
-        raise NotFound("I don't know that template.")
+        return await view(ctx=ctx, actor=actor, reflection_id=reflection_id)
     return Reply(
         text="Opening the reflection form",
         form=reflection_form(pack=ctx.pack, template=TEMPLATES[chosen], existing=record),
     )
 
 
-async def delete(*, ctx: Context, actor: Actor, raw_id: str, confirmed: bool) -> Reply:
-    record = await _owned_record(ctx=ctx, actor=actor, raw_id=raw_id)
+@action(DELETE, codec=payloads.ID)
+async def delete_button(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    return await delete(ctx=ctx, actor=actor, reflection_id=payload, confirmed=False)
+
+
+@action(DELETE_CONFIRMED, codec=payloads.ID)
+async def delete_confirmed(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    return await delete(ctx=ctx, actor=actor, reflection_id=payload, confirmed=True)
+
+
+async def delete(*, ctx: Context, actor: Actor, reflection_id: int, confirmed: bool) -> Reply:
+    """Ask first, then delete: a deleted reflection cannot be brought back."""
+    record = await _owned_record(ctx=ctx, actor=actor, reflection_id=reflection_id)
     if not confirmed:
         return Reply(
             text=f"Delete “{record.title}”? This cannot be undone.",
@@ -334,7 +429,7 @@ async def delete(*, ctx: Context, actor: Actor, raw_id: str, confirmed: bool) ->
                         Button(
                             action_id=DELETE_CONFIRMED,
                             label="Yes, delete it",
-                            value=str(record.id),
+                            value=payloads.ID.encode(record.id),
                             style="danger",
                         ),
                     ),
@@ -346,30 +441,24 @@ async def delete(*, ctx: Context, actor: Actor, raw_id: str, confirmed: bool) ->
     return Reply(text=f"Deleted “{record.title}”.")
 
 
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    """Route reflection buttons and the form; None when the action is not ours."""
-    name = action.action_id
-    if name.startswith(CHOOSE + "."):
-        if action.value not in TEMPLATES:
-            raise NotFound("I don't know that template.")
-        return Reply(
-            text="Opening the reflection form",
-            form=reflection_form(pack=ctx.pack, template=TEMPLATES[action.value]),
-        )
-    if name.startswith(EXPAND + "."):
-        raw_id, _, template_id = action.value.partition(":")
-        return await edit(ctx=ctx, actor=actor, raw_id=raw_id, template_id=template_id)
-    if name == "reflect.save":
-        return await save(ctx=ctx, actor=actor, action=action)
-    if name == VIEW:
-        return await view(ctx=ctx, actor=actor, raw_id=action.value)
-    if name == EDIT:
-        return await edit(ctx=ctx, actor=actor, raw_id=action.value)
-    if name in (DELETE, DELETE_CONFIRMED):
-        return await delete(
-            ctx=ctx, actor=actor, raw_id=action.value, confirmed=name == DELETE_CONFIRMED
-        )
-    if name == PAGE:
-        page = int(action.value) if action.value.isdigit() and int(action.value) > 0 else 1
-        return await _page(ctx=ctx, actor=actor, page=page)
-    return None
+async def choose(
+    *, ctx: Context, actor: Actor, payload: str, values: Mapping[str, FieldValue]
+) -> Reply:
+    """A template button under `reflect`: opens that template's form."""
+    return Reply(
+        text="Opening the reflection form",
+        form=reflection_form(pack=ctx.pack, template=TEMPLATES[payload]),
+    )
+
+
+@action(PAGE, codec=payloads.ID)
+async def page_button(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    return await _page(ctx=ctx, actor=actor, page=payload)
+
+
+# Each template has its own button id, as messages already posted carry them.
+for _template_id in TEMPLATES:
+    action(f"{CHOOSE}.{_template_id}", codec=TEMPLATE_ID)(choose)
+    action(f"{EXPAND}.{_template_id}", codec=EXPANSION)(expand)

@@ -1,22 +1,24 @@
 """The reflection form: building it from a template and reading it back safely.
 
-Every free-text field passes the patient-identifiable information guard
-before anything is stored; problems come back as field errors with the text
-left in place for the person to edit.
+Every free-text field is marked `guarded`, so the form validator runs the
+patient-identifiable information guard on it before anything is stored;
+problems come back as field errors with the text left in place to edit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from content import ContentPack
 from handlers.core.errors import Invalid
-from handlers.core.model import Action, Field, FieldKind, Form, Option
-from handlers.core.pii import find_pii, pii_message
+from handlers.core.forms import SUMMARY, Submission, validate
+from handlers.core.model import Field, FieldKind, Form, Option
+from handlers.core.payloads import Codec, StalePayload, record
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
 from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES, Template
+from storage.reflections import NewReflection
 
 SAVE = "reflect.save"
 TITLE_LIMIT = 150
@@ -34,17 +36,25 @@ class FormState:
     template_id: str
     reflection_id: int | None = None
 
-    def encode(self) -> str:
-        return f"{self.template_id}:{self.reflection_id or ''}"
 
-    @staticmethod
-    def decode(raw: str) -> FormState:
-        template_id, _, reflection = raw.partition(":")
-        if template_id not in TEMPLATES or (reflection and not reflection.isdigit()):
-            raise Invalid("That form is out of date. Please start again with `/ccpl reflect`.")
-        return FormState(
-            template_id=template_id, reflection_id=int(reflection) if reflection else None
-        )
+def known_template(template_id: str) -> str:
+    """A template id we offer; anything else came from an old or edited payload."""
+    if template_id not in TEMPLATES:
+        raise StalePayload("unknown template")
+    return template_id
+
+
+_FORM_STATE_FIELDS = record(FormState)
+
+
+def _decode_form_state(raw: str) -> FormState:
+    state = _FORM_STATE_FIELDS.decode(raw)
+    known_template(state.template_id)
+    return state
+
+
+# Reads "what:" (a new reflection) and "what:12" (editing 12), as forms always have.
+FORM_STATE: Codec[FormState] = Codec(encode=_FORM_STATE_FIELDS.encode, decode=_decode_form_state)
 
 
 def reflection_form(
@@ -67,6 +77,8 @@ def reflection_form(
             label="Title",
             required=True,
             max_length=TITLE_LIMIT,
+            guarded=True,
+            required_message="Please give it a short title.",
             initial=existing.title if existing else "",
             hint="A few words to find it again, e.g. 'Journal club: shared decision making'",
         )
@@ -79,6 +91,8 @@ def reflection_form(
                 kind=FieldKind.MULTILINE,
                 required=number == 0,
                 max_length=ANSWER_LIMIT,
+                guarded=True,
+                required_message="Please write at least a line here.",
                 initial=answers.get(prompt.id, ""),
             )
         )
@@ -99,6 +113,7 @@ def reflection_form(
             kind=FieldKind.NUMBER,
             min_value=0,
             max_value=MAX_MINUTES,
+            invalid_message=f"Enter whole minutes from 0 to {MAX_MINUTES:,}, e.g. 45.",
             initial=(
                 str(existing.cpd_minutes)
                 if existing and existing.cpd_minutes
@@ -127,6 +142,7 @@ def reflection_form(
             id="session",
             label="Session or event (optional)",
             max_length=SESSION_LIMIT,
+            guarded=True,
             initial=(existing.session if existing else session) or "",
         ),
         Field(
@@ -148,7 +164,7 @@ def reflection_form(
         form_id=SAVE,
         title="Reflection" if existing is None else "Edit reflection",
         fields=tuple(fields),
-        state=state.encode(),
+        state=FORM_STATE.encode(state),
         intro=(
             f"**{template.name}**: {template.summary}\n"
             "Please leave out anything that could identify a patient or service user "
@@ -157,65 +173,74 @@ def reflection_form(
     )
 
 
-def _free_text_errors(values: dict[str, str], *, today: date) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    for field_id, text in values.items():
-        findings = find_pii(text=text, today=today)
-        if findings:
-            errors[field_id] = pii_message(findings=findings)
-    return errors
+QUICK_NOTE_FORM = Form(
+    form_id="reflect.note",
+    title="Quick note",
+    fields=(
+        Field(
+            id=QUICK_NOTE,
+            label="Quick note",
+            kind=FieldKind.MULTILINE,
+            max_length=ANSWER_LIMIT,
+            guarded=True,
+        ),
+    ),
+)
 
 
-def check_free_text(*, field_id: str, text: str, limit: int, today: date) -> None:
-    """The guard for a single free-text value, such as a quick note."""
-    if len(text) > limit:
-        raise Invalid(f"Please keep this under {limit:,} characters.", field=field_id)
-    errors = _free_text_errors({field_id: text}, today=today)
-    if errors:
-        raise Invalid(errors[field_id], errors=errors)
+def check_quick_note(*, text: str, today: date) -> None:
+    """A quick note passes the same checks as a form's free text, or raises `Invalid`."""
+    try:
+        validate(form=QUICK_NOTE_FORM, values={QUICK_NOTE: text}, today=today)
+    except Invalid as invalid:
+        # A note is typed as a command, so the summary is the field's own message.
+        raise Invalid(invalid.errors[QUICK_NOTE], errors=invalid.errors) from None
 
 
-def read_submission(*, action: Action, template: Template, today: date) -> dict[str, Any]:
-    """Validate a submitted form and return Reflection column values, or raise Invalid."""
-    limits = {"title": TITLE_LIMIT, "session": SESSION_LIMIT}
-    limits.update({p.id: ANSWER_LIMIT for p in template.prompts})
-    texts = {field_id: action.text(field_id) for field_id in limits}
-    errors: dict[str, str] = {}
-    if not texts["title"]:
-        errors["title"] = "Please give it a short title."
-    first = template.prompts[0]
-    if not texts[first.id]:
-        errors[first.id] = "Please write at least a line here."
-    for field_id, limit in limits.items():
-        if len(texts[field_id]) > limit:
-            errors[field_id] = (
-                f"Please keep this under {limit:,} characters (it is {len(texts[field_id]):,})."
-            )
-    for field_id, message in _free_text_errors(texts, today=today).items():
-        errors.setdefault(field_id, message)
+def _with_default_visibility(values: Mapping[str, object]) -> Mapping[str, object]:
+    # The form opens on "private", so a submission that leaves it out means private.
+    if values.get("visibility"):
+        return values
+    return {**values, "visibility": PRIVATE}
 
-    minutes_raw = action.text("cpd_minutes")
-    minutes = 0
-    if minutes_raw:
-        if not minutes_raw.isdigit() or int(minutes_raw) > MAX_MINUTES:
-            errors["cpd_minutes"] = f"Enter whole minutes from 0 to {MAX_MINUTES:,}, e.g. 45."
-        else:
-            minutes = int(minutes_raw)
-    shared = action.text("visibility") == SHARED
-    channel = action.text("channel")
-    if shared and not channel:
-        errors["channel"] = "Choose the forum channel to share it with, or keep it private."
-    valid_themes = {value for value, _ in NMC_CODE_THEMES}
-    if errors:
-        raise Invalid("Some answers need another look.", errors=errors)
-    return {
-        "template_id": template.id,
-        "title": texts["title"],
-        "answers": {p.id: texts[p.id] for p in template.prompts},
-        "code_themes": [t for t in action.choices("code_themes") if t in valid_themes],
-        "principles": sorted(int(n) for n in action.choices("principles") if n.isdigit()),
-        "cpd_minutes": minutes,
-        "participatory": "yes" in action.choices("participatory"),
-        "session": texts["session"] or None,
-        "shared_channel": channel if shared else None,
-    }
+
+def _sharing_errors(values: Mapping[str, object]) -> dict[str, str]:
+    """The one rule spanning fields: sharing needs a channel to share with."""
+    channel = values.get("channel")
+    has_channel = isinstance(channel, str) and bool(channel.strip())
+    if values.get("visibility") == SHARED and not has_channel:
+        return {"channel": "Choose the forum channel to share it with, or keep it private."}
+    return {}
+
+
+def read_submission(
+    *, values: Mapping[str, object], pack: ContentPack, template: Template, today: date
+) -> NewReflection:
+    """Validate a submitted form and return the reflection it describes, or raise
+    Invalid with every problem at once."""
+    values = _with_default_visibility(values)
+    sharing = _sharing_errors(values)
+    try:
+        submission = validate(
+            form=reflection_form(pack=pack, template=template), values=values, today=today
+        )
+    except Invalid as invalid:
+        raise Invalid(SUMMARY, errors={**invalid.errors, **sharing}) from None
+    if sharing:
+        raise Invalid(SUMMARY, errors=sharing)
+    return _reflection(submission, template=template)
+
+
+def _reflection(submission: Submission, *, template: Template) -> NewReflection:
+    shared = submission.text("visibility") == SHARED
+    return NewReflection(
+        template_id=template.id,
+        title=submission.text("title"),
+        answers={p.id: submission.text(p.id) for p in template.prompts},
+        code_themes=submission.choices("code_themes"),
+        principles=tuple(sorted(int(n) for n in submission.choices("principles"))),
+        cpd_minutes=submission.number("cpd_minutes") or 0,
+        participatory=submission.flag("participatory"),
+        session=submission.text("session") or None,
+        shared_channel=submission.text("channel") if shared else None,
+    )

@@ -9,7 +9,8 @@ from handlers.core.errors import NotFound
 from handlers.core.forms import validate
 from handlers.core.model import Actor, Field, FieldKind, FieldValue, Form, Reply
 from handlers.core.registry import action
-from handlers.scheduling.payloads import OCCURRENCE, RECORD_AGREEMENTS, Occurrence
+from handlers.scheduling.outbox import RECORD_AGREEMENTS
+from handlers.scheduling.payloads import OCCURRENCE, Occurrence
 from storage.schedules import record_agreements
 
 SAVE = "meeting.agreements.save"

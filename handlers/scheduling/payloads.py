@@ -1,8 +1,7 @@
-"""What the scheduling buttons and forms carry, and the ids of buttons on scheduled posts.
+"""What the scheduling buttons and forms carry.
 
-The agreement and journal-club buttons ride on posts the outbox composes, so
-their ids and their `schedule id|occurrence` payload are declared here, beside
-the handlers that read them back.
+The agreement and journal-club buttons ride on posts `scheduling.outbox`
+composes with a `schedule id|occurrence` value; `OCCURRENCE` reads it back.
 """
 
 from __future__ import annotations
@@ -12,9 +11,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from handlers.core.payloads import Codec, StalePayload, record
-
-RECORD_AGREEMENTS = "meeting.agree"
-BOOK_JOURNAL_CLUB = "journal.book"
 
 
 class SetupKind(StrEnum):

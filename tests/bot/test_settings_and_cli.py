@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -59,11 +60,47 @@ def test_a_malformed_setting_is_named_in_one_line(name: str, value: str, tmp_pat
     assert done.stderr.count("\n") == 1 and name in done.stderr
 
 
+@pytest.mark.parametrize("hours", ["inf", "1e400"])
+def test_an_endless_catch_up_grace_is_named_too(hours: str) -> None:
+    with pytest.raises(SettingsError, match=r"^CCPL_CATCHUP_GRACE_HOURS must be from 0 to 168$"):
+        load_settings(environ={"CCPL_CATCHUP_GRACE_HOURS": hours}, env_file=None)
+
+
 def test_dotenv_is_read_and_environment_wins(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("CCPL_TIMEZONE=Europe/Dublin\nPORT=4000\n")
     settings = load_settings(environ={"PORT": "5000"}, env_file=env_file)
     assert (settings.timezone.key, settings.port) == ("Europe/Dublin", 5000)
+
+
+def test_a_malformed_setting_in_dotenv_is_named_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("CCPL_TIMEZONE=Europe/Dublin\nCCPL_CATCHUP_GRACE_HOURS=six\n")
+    done = _cli("console", env={}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "CCPL_CATCHUP_GRACE_HOURS" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_env_example_copied_as_is_gives_the_defaults(tmp_path: Path) -> None:
+    # People start from a copy of .env.example: its blank values mean "not set", and a line
+    # another tool put in the same file is none of ours.
+    example = (Path(__file__).parents[2] / ".env.example").read_text(encoding="utf-8")
+    env_file = tmp_path / ".env"
+    env_file.write_text(example + "SOME_OTHER_TOOL=1\nPORT=4000\n", encoding="utf-8")
+    settings = load_settings(environ={"PORT": " "}, env_file=env_file)
+    assert settings == load_settings(environ={}, env_file=None)
+    assert settings.has_slack is False and settings.has_teams is False
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("Yes", True), ("off", False)])
+def test_teams_anonymous_reads_the_usual_words(value: str, expected: bool) -> None:
+    settings = load_settings(environ={"CCPL_TEAMS_ANONYMOUS": value}, env_file=None)
+    assert settings.teams_anonymous is expected
+
+
+def test_teams_anonymous_names_itself_for_any_other_word() -> None:
+    with pytest.raises(SettingsError, match=r"^CCPL_TEAMS_ANONYMOUS must be 1 or 0, got 'maybe'$"):
+        load_settings(environ={"CCPL_TEAMS_ANONYMOUS": "maybe"}, env_file=None)
 
 
 def test_serve_without_signing_secret_names_it(tmp_path: Path) -> None:
@@ -78,6 +115,21 @@ def test_settings_repr_hides_secrets() -> None:
         env_file=None,
     )
     assert "secret-value" not in repr(settings) and "shh-123" not in repr(settings)
+
+
+def test_settings_printed_or_logged_hide_secrets(caplog: pytest.LogCaptureFixture) -> None:
+    settings = load_settings(
+        environ={
+            "SLACK_BOT_TOKEN": "xoxb-secret-value",
+            "MICROSOFT_APP_ID": "00000000-0000-0000-0000-000000000001",
+            "MICROSOFT_APP_PASSWORD": "app-password",
+        },
+        env_file=None,
+    )
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("ccpl.test").info("starting with %s", settings)
+    for shown in (str(settings), f"{settings}", caplog.text):
+        assert "secret-value" not in shown and "app-password" not in shown
 
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:

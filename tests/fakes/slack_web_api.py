@@ -170,33 +170,41 @@ class _ApiError(Exception):
 def _round_trip_errors(sent: object, parsed: object, path: str) -> list[str]:
     """List what slack_sdk dropped or rewrote when it re-serialised ``sent`` as ``parsed``."""
     if isinstance(sent, dict):
-        if not isinstance(parsed, dict):
-            return [f"{path}: not understood by slack_sdk.models"]
-        errors: list[str] = []
-        for key, value in sent.items():
-            where = f"{path}/{key}"
-            if key in parsed:
-                errors += _round_trip_errors(value, parsed[key], where)
-            elif value == "":
-                errors.append(f"{where}: must not be empty")
-            elif value is not None and value != [] and value != {}:
-                errors.append(f"{where}: unknown or misplaced property (dropped by slack_sdk)")
-        return errors
+        return _dict_round_trip_errors(sent, parsed, path)
     if isinstance(sent, list):
-        if not isinstance(parsed, list) or len(parsed) != len(sent):
-            return [f"{path}: list not understood by slack_sdk.models"]
-        errors = []
-        for index, (item, parsed_item) in enumerate(zip(sent, parsed, strict=True)):
-            if parsed_item is None and item is not None:
-                errors.append(f"{path}/{index}: unknown element {_short(item)}")
-            else:
-                errors += _round_trip_errors(item, parsed_item, f"{path}/{index}")
-        return errors
+        return _list_round_trip_errors(sent, parsed, path)
     if sent != parsed:
         if isinstance(parsed, dict):
             return [f"{path}: must be an object, got {_short(sent)}"]
         return [f"{path}: {_short(sent)} was rewritten by slack_sdk as {_short(parsed)}"]
     return []
+
+
+def _dict_round_trip_errors(sent: dict[str, object], parsed: object, path: str) -> list[str]:
+    if not isinstance(parsed, dict):
+        return [f"{path}: not understood by slack_sdk.models"]
+    errors: list[str] = []
+    for key, value in sent.items():
+        where = f"{path}/{key}"
+        if key in parsed:
+            errors += _round_trip_errors(value, parsed[key], where)
+        elif value == "":
+            errors.append(f"{where}: must not be empty")
+        elif value is not None and value != [] and value != {}:
+            errors.append(f"{where}: unknown or misplaced property (dropped by slack_sdk)")
+    return errors
+
+
+def _list_round_trip_errors(sent: list[object], parsed: object, path: str) -> list[str]:
+    if not isinstance(parsed, list) or len(parsed) != len(sent):
+        return [f"{path}: list not understood by slack_sdk.models"]
+    errors: list[str] = []
+    for index, (item, parsed_item) in enumerate(zip(sent, parsed, strict=True)):
+        if parsed_item is None and item is not None:
+            errors.append(f"{path}/{index}: unknown element {_short(item)}")
+        else:
+            errors += _round_trip_errors(item, parsed_item, f"{path}/{index}")
+    return errors
 
 
 def _short(value: object) -> str:

@@ -9,6 +9,8 @@ import io
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from handlers import (
@@ -23,6 +25,7 @@ from handlers import (
     handle_text,
 )
 from handlers.core.model import Button, Delivery
+from handlers.core.payloads import STALE_MESSAGE
 from handlers.core.roles import FACILITATOR
 from handlers.outbox.compose import compose
 from handlers.polls.commands import parse_poll
@@ -55,9 +58,7 @@ async def start(ctx: Context, actor: Actor, text: str) -> Reply:
     outgoing = await compose(ctx=ctx, row=row)
     assert outgoing is not None
     async with ctx.database.transaction() as session:
-        sent = await session.get(OutboxMessage, row.id)
-        assert sent is not None
-        mark_sent(sent, now=ctx.clock(), ref=TS)
+        await mark_sent(session, row_id=row.id, now=ctx.clock(), ref=TS)
     return outgoing.reply
 
 
@@ -227,6 +228,44 @@ async def test_an_out_of_date_button_is_explained(ctx: Context, actor: Actor) ->
     stale = dataclasses.replace(option(post, "Tuesday"), value=f"{post.buttons[0].value}:7")
     with pytest.raises(NotFound, match="out of date"):
         await press(ctx, actor, stale)
+
+
+@pytest.mark.parametrize(
+    "tampered",
+    ["", "abc", "1", "1:", ":0", "1:2:3", "-1:0", "1:-1", "+1:0", "1:x", "1:0 ", "9" * 30],
+)
+async def test_a_tampered_vote_gets_the_one_out_of_date_wording(
+    ctx: Context, actor: Actor, tampered: str
+) -> None:
+    post = await start(ctx, actor, 'poll "Which day?" "Tuesday" "Thursday"')
+    forged = dataclasses.replace(option(post, "Tuesday"), value=tampered)
+    with pytest.raises(NotFound) as refused:
+        await press(ctx, actor, forged)
+    assert refused.value.message == STALE_MESSAGE
+    assert await ballots(ctx, actor) == []
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(tampered=st.text(max_size=40).filter(lambda v: not re.fullmatch(r"[0-9]+:[0-9]+", v)))
+async def test_any_vote_value_we_did_not_write_is_out_of_date(
+    ctx: Context, actor: Actor, tampered: str
+) -> None:
+    forged = Action(action_id="poll.vote", value=tampered)
+    with pytest.raises(NotFound) as refused:
+        await handle_action(ctx=ctx, actor=actor, action=forged)
+    assert refused.value.message == STALE_MESSAGE
+
+
+async def test_a_vote_for_a_poll_that_is_gone_keeps_its_own_wording(
+    ctx: Context, actor: Actor
+) -> None:
+    gone = Action(action_id="poll.vote", value="999999999:0")
+    with pytest.raises(NotFound, match="I can't find that poll"):
+        await handle_action(ctx=ctx, actor=actor, action=gone)
 
 
 # -- anonymity ------------------------------------------------------------------------------

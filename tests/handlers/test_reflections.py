@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import timedelta
 from types import MappingProxyType
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from handlers import (
     Action,
@@ -19,6 +22,7 @@ from handlers import (
     handle_action,
     handle_text,
 )
+from handlers.core.payloads import STALE_MESSAGE
 from tests.clock import FakeClock
 
 
@@ -152,3 +156,101 @@ async def test_every_problem_in_a_form_is_reported_at_once(ctx: Context, actor: 
     errors = raised.value.errors
     assert set(errors) == {"title", "activity", "learned", "cpd_minutes"}
     assert "postcode" in errors["activity"] and "email" in errors["learned"]
+
+
+async def test_a_tampered_edit_state_gets_the_one_stale_wording(ctx: Context, actor: Actor) -> None:
+    await _save_what(ctx, actor, "Kept")
+    listing = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    reflection_id = listing.sections[1].buttons[0].value
+    for state in (
+        f"what:{reflection_id}x",
+        f"what:-{reflection_id}",
+        f"nope:{reflection_id}",
+        f"what:{reflection_id}:1",
+        "what",
+        "",
+    ):
+        with pytest.raises(NotFound) as raised:
+            await handle_action(
+                ctx=ctx, actor=actor, action=_submit(state, {"title": "Hijack", "what": "x"})
+            )
+        assert raised.value.message == STALE_MESSAGE
+    for expand_value in (f"{reflection_id}:nope", "x:what", "what"):
+        with pytest.raises(NotFound, match="out of date"):
+            await handle_action(
+                ctx=ctx,
+                actor=actor,
+                action=Action(action_id="reflections.expand.what", value=expand_value),
+            )
+    still = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    assert "Kept" in still.sections[1].text
+
+
+_FORM_FIELDS = (
+    "title",
+    "activity",
+    "learned",
+    "changed",
+    "code",
+    "code_themes",
+    "cpd_minutes",
+    "participatory",
+    "principles",
+    "session",
+    "visibility",
+    "channel",
+)
+_ANY_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=40),
+    st.integers(min_value=2990, max_value=3200).map(lambda n: "x" * n),
+    st.sampled_from(["private", "shared", "yes", "prioritise-people", "1", "45", "C123"]),
+    st.lists(st.text(max_size=10), max_size=3),
+    st.tuples(st.sampled_from(["yes", "1", "preserve-safety"])),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+_KEYS = st.one_of(st.sampled_from(_FORM_FIELDS), st.text(max_size=12))
+_SOUND: dict[str, object] = {
+    "title": "Journal club",
+    "activity": "Read a paper",
+    "cpd_minutes": "45",
+}
+# Wholly arbitrary submissions, and sound ones with a few answers spoiled, so both
+# the error path and the save path are exercised.
+_SUBMISSIONS = st.one_of(
+    st.dictionaries(_KEYS, _ANY_VALUE, max_size=14),
+    st.dictionaries(_KEYS, _ANY_VALUE, max_size=3).map(lambda spoiled: {**_SOUND, **spoiled}),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(values=_SUBMISSIONS)
+async def test_any_submission_is_saved_or_gets_field_errors(
+    ctx: Context, actor: Actor, values: Mapping[str, object]
+) -> None:
+    """Whatever a platform (or a forger) sends, the form answers with field errors, not a crash."""
+    opened = await handle_text(ctx=ctx, actor=actor, text="reflect nmc")
+    assert opened.form is not None
+    forged = Action(
+        action_id="reflect.save",
+        value=opened.form.state,
+        values=MappingProxyType(values),  # type: ignore[arg-type]  # deliberately mistyped
+    )
+    try:
+        reply = await handle_action(ctx=ctx, actor=actor, action=forged)
+    except Invalid as invalid:
+        event("field errors")
+        assert invalid.errors
+        assert set(invalid.errors) <= {f.id for f in opened.form.fields}
+        assert all(isinstance(message, str) and message for message in invalid.errors.values())
+    else:
+        event("saved")
+        assert isinstance(reply, Reply)
+        assert reply.text.startswith("Saved your reflection")

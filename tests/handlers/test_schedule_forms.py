@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from content import ContentPack
 from handlers import Action, Actor, Context, FieldValue, Reply, handle_action, handle_text
-from handlers.core.errors import Invalid, NotFound
+from handlers.core.context import no_roles
+from handlers.core.errors import Invalid, NotAllowed, NotFound
 from handlers.core.payloads import STALE_MESSAGE
 from storage import Database
 from tests.clock import FakeClock
@@ -203,4 +204,16 @@ async def test_an_rsvp_for_a_session_that_is_gone_says_so(fctx: Context, lead: A
     with pytest.raises(NotFound, match=r"I can.t find that session\."):
         await handle_action(
             ctx=fctx, actor=lead, action=Action(action_id="lunch.rsvp", value="999999:going")
+        )
+
+
+async def test_a_member_sending_the_lunch_form_is_refused_by_its_command(
+    fctx: Context, lead: Actor
+) -> None:
+    member = dataclasses.replace(fctx, resolve_roles=no_roles)
+    with pytest.raises(NotAllowed, match="`/ccpl lunch add` is for facilitators"):
+        await handle_action(
+            ctx=member,
+            actor=lead,
+            action=Action(action_id="lunch.save", value="C0FORMS", values=MappingProxyType({})),
         )
