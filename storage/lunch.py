@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import LunchSession, Member, Rsvp
+from storage.models import LunchSession as LunchSession
+from storage.models import Member
+from storage.models import Rsvp as Rsvp
+from storage.repositories import Scope
 
 GOING = "going"
 MAYBE = "maybe"
@@ -17,13 +20,61 @@ CANT = "cant"
 WAITLIST = "waitlist"
 
 
-async def add_session(
-    session: AsyncSession, *, workspace_id: int, now: datetime, fields: dict[str, Any]
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewSession:
+    """A lunch-and-learn as set up in the form (or booked from a journal club)."""
+
+    title: str
+    topic: str
+    starts_at: datetime
+    timezone: str
+    duration_minutes: int
+    location: str
+    host: str
+    channel: str
+    capacity: int | None = None
+
+
+async def create_session(
+    session: AsyncSession, *, scope: Scope, new: NewSession, now: datetime
 ) -> LunchSession:
-    row = LunchSession(workspace_id=workspace_id, created_at=now, cancelled=False, **fields)
+    row = LunchSession(
+        workspace_id=scope.workspace_id,
+        created_at=now,
+        cancelled=False,
+        title=new.title,
+        topic=new.topic,
+        starts_at=new.starts_at,
+        timezone=new.timezone,
+        duration_minutes=new.duration_minutes,
+        location=new.location,
+        host=new.host,
+        capacity=new.capacity,
+        channel=new.channel,
+    )
     session.add(row)
     await session.flush()
     return row
+
+
+async def cancel_session(session: AsyncSession, *, scope: Scope, session_id: int) -> None:
+    """Mark a session cancelled; it drops out of listings and the planner."""
+    await session.execute(
+        update(LunchSession)
+        .where(LunchSession.workspace_id == scope.workspace_id, LunchSession.id == session_id)
+        .values(cancelled=True)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def session_starting(
+    session: AsyncSession, *, scope: Scope, channel: str, starts_at: datetime
+) -> LunchSession | None:
+    """The live session in a channel at exactly that time, such as a booked journal club."""
+    near = await upcoming_sessions(
+        session, workspace_id=scope.workspace_id, after=starts_at - timedelta(seconds=1)
+    )
+    return next((s for s in near if s.starts_at == starts_at and s.channel == channel), None)
 
 
 async def get_session(
@@ -102,22 +153,60 @@ async def rsvp_of(session: AsyncSession, *, lunch: LunchSession, member_id: int)
     return found
 
 
-async def set_rsvp(
-    session: AsyncSession, *, lunch: LunchSession, member_id: int, status: str, now: datetime
+async def record_rsvp(
+    session: AsyncSession, *, scope: Scope, session_id: int, status: str, now: datetime
+) -> None:
+    """Record the member's answer; a changed answer moves to the back of any queue."""
+    await _answer(session, scope=scope, session_id=session_id, status=status, now=now)
+
+
+async def record_attendance(
+    session: AsyncSession, *, scope: Scope, session_id: int, attended: bool, now: datetime
+) -> None:
+    """Whether the member came; saying so also counts as having been going."""
+    row = await _answer(session, scope=scope, session_id=session_id, status=GOING, now=now)
+    row.attended = attended
+
+
+async def promote_from_waitlist(
+    session: AsyncSession, *, scope: Scope, session_id: int
+) -> str | None:
+    """Give the first person waiting the open place; their platform user id, if anyone."""
+    query = (
+        select(Rsvp, Member.external_id)
+        .join(Member, Member.id == Rsvp.member_id)
+        .where(
+            Rsvp.workspace_id == scope.workspace_id,
+            Rsvp.session_id == session_id,
+            Rsvp.status == WAITLIST,
+        )
+        .order_by(Rsvp.answered_at, Rsvp.id)
+        .limit(1)
+    )
+    first = (await session.execute(query)).first()
+    if first is None:
+        return None
+    row, user = first
+    row.status = GOING
+    await session.flush()
+    return str(user)
+
+
+async def _answer(
+    session: AsyncSession, *, scope: Scope, session_id: int, status: str, now: datetime
 ) -> Rsvp:
-    """Record an answer; a changed answer moves to the back of any queue."""
     found: Rsvp | None = await session.scalar(
         select(Rsvp).where(
-            Rsvp.workspace_id == lunch.workspace_id,
-            Rsvp.session_id == lunch.id,
-            Rsvp.member_id == member_id,
+            Rsvp.workspace_id == scope.workspace_id,
+            Rsvp.session_id == session_id,
+            Rsvp.member_id == scope.member_id,
         )
     )
     if found is None:
         found = Rsvp(
-            workspace_id=lunch.workspace_id,
-            session_id=lunch.id,
-            member_id=member_id,
+            workspace_id=scope.workspace_id,
+            session_id=session_id,
+            member_id=scope.member_id,
             status=status,
             answered_at=now,
         )

@@ -3,18 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Agreement, Schedule
+from storage.repositories import Scope
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewSchedule:
+    """A schedule as set up in a form, before it is stored as a draft."""
+
+    kind: str
+    name: str
+    channel: str
+    rrule: str
+    description: str
+    timezone: str
+    duration_minutes: int
+    starts_on: date
+    ground_rules: str | None = None
+
+
+async def create_schedule(
+    session: AsyncSession, *, scope: Scope, new: NewSchedule, now: datetime
+) -> Schedule:
+    """A draft: nothing is planned until someone confirms it."""
+    row = Schedule(
+        workspace_id=scope.workspace_id,
+        created_at=now,
+        confirmed=False,
+        paused=False,
+        prompts_planned=0,
+        kind=new.kind,
+        name=new.name,
+        channel=new.channel,
+        rrule=new.rrule,
+        description=new.description,
+        timezone=new.timezone,
+        duration_minutes=new.duration_minutes,
+        starts_on=new.starts_on,
+        ground_rules=new.ground_rules,
+    )
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def add_schedule(
     session: AsyncSession, *, workspace_id: int, now: datetime, fields: dict[str, Any]
 ) -> Schedule:
+    """A draft from raw column values; for fixtures that set a schedule up directly."""
     row = Schedule(
         workspace_id=workspace_id,
         created_at=now,
@@ -51,9 +94,40 @@ async def list_schedules(
     return (await session.scalars(query.order_by(Schedule.id))).all()
 
 
-async def remove_schedule(session: AsyncSession, *, workspace_id: int, schedule_id: int) -> bool:
+async def draft_schedule(
+    session: AsyncSession, *, scope: Scope, schedule_id: int
+) -> Schedule | None:
+    """A schedule still waiting to be confirmed or discarded."""
+    found = await get_schedule(session, workspace_id=scope.workspace_id, schedule_id=schedule_id)
+    return None if found is None or found.confirmed else found
+
+
+async def confirm_schedule(session: AsyncSession, *, scope: Scope, schedule_id: int) -> None:
+    await session.execute(
+        update(Schedule)
+        .where(Schedule.workspace_id == scope.workspace_id, Schedule.id == schedule_id)
+        .values(confirmed=True)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def pause_schedule(
+    session: AsyncSession, *, scope: Scope, schedule_id: int, paused: bool
+) -> None:
+    """Pause (or resume) a schedule; the planner skips a paused one."""
+    await session.execute(
+        update(Schedule)
+        .where(Schedule.workspace_id == scope.workspace_id, Schedule.id == schedule_id)
+        .values(paused=paused)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def remove_schedule(session: AsyncSession, *, scope: Scope, schedule_id: int) -> bool:
     result = await session.execute(
-        delete(Schedule).where(Schedule.workspace_id == workspace_id, Schedule.id == schedule_id)
+        delete(Schedule).where(
+            Schedule.workspace_id == scope.workspace_id, Schedule.id == schedule_id
+        )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -64,18 +138,30 @@ async def active_schedules(session: AsyncSession) -> Sequence[Schedule]:
     return (await session.scalars(query.order_by(Schedule.id))).all()
 
 
-async def add_agreement(
-    session: AsyncSession, *, schedule: Schedule, meeting_at: datetime, text: str, now: datetime
-) -> None:
-    session.add(
+async def record_agreements(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    schedule_id: int,
+    meeting_at: datetime,
+    texts: Sequence[str],
+    now: datetime,
+) -> bool:
+    """Keep what one meeting agreed; False when the meeting is no longer scheduled."""
+    schedule = await get_schedule(session, workspace_id=scope.workspace_id, schedule_id=schedule_id)
+    if schedule is None:
+        return False
+    session.add_all(
         Agreement(
-            workspace_id=schedule.workspace_id,
-            schedule_id=schedule.id,
+            workspace_id=scope.workspace_id,
+            schedule_id=schedule_id,
             meeting_at=meeting_at,
             text=text,
             recorded_at=now,
         )
+        for text in texts
     )
+    return True
 
 
 async def latest_agreements(

@@ -8,44 +8,63 @@ announcement's Slack timestamp is known for later updates.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
+from handlers.core.forms import SUMMARY, Submission
 from handlers.core.model import (
-    Action,
     Actor,
     Button,
     ChannelPost,
     Delivery,
     Field,
     FieldKind,
+    FieldValue,
     Form,
     Option,
     Reply,
     Section,
 )
 from handlers.core.outbox import OutboxKind
-from handlers.core.registry import Role, Subcommand, command
-from handlers.core.roles import audit, require_facilitator
+from handlers.core.registry import Role, Subcommand, action, command
+from handlers.core.roles import audit
+from handlers.lunch.payloads import (
+    ATTENDANCE,
+    REFLECT_ON,
+    RSVP_PRESS,
+    Answer,
+    AttendancePress,
+    Attended,
+    ReflectOn,
+    RsvpPress,
+)
 from handlers.lunch.posts import ANSWERS, ATTENDED, RSVP, announcement, invite
 from handlers.reflections.form import reflection_form
 from handlers.reflections.templates import TEMPLATES
+from handlers.scheduling.checking import check_form
 from handlers.scheduling.outbox import BOOK_JOURNAL_CLUB
+from handlers.scheduling.payloads import CHANNEL, OCCURRENCE, Occurrence
 from storage import Scope
 from storage.lunch import (
     GOING,
     MAYBE,
     WAITLIST,
-    add_session,
+    LunchSession,
+    NewSession,
+    cancel_session,
+    create_session,
     get_session,
+    promote_from_waitlist,
+    record_attendance,
+    record_rsvp,
     rsvps,
-    set_rsvp,
+    session_starting,
     upcoming_sessions,
 )
-from storage.models import LunchSession
 from storage.outbox import enqueue, sent_ref
 from storage.schedules import get_schedule
 
@@ -54,26 +73,54 @@ REFLECT = "lunch.reflect"
 OWN_TOPIC = "own"
 
 
+WHEN_FORMAT = "Enter the date as YYYY-MM-DD and the time as HH:MM."
+TOPIC_NEEDED = "Choose or write a topic."
+
+
 def _form(*, ctx: Context, channel: str) -> Form:
     topics = tuple(Option(value=t.id, label=t.title) for t in ctx.pack.lunch_topics)
     return Form(
         form_id=SAVE,
         title="New lunch and learn",
         submit="Announce",
-        state=channel,
+        state=CHANNEL.encode(channel),
         fields=(
-            Field(id="title", label="Title", required=True, max_length=150),
+            Field(
+                id="title",
+                label="Title",
+                required=True,
+                max_length=150,
+                guarded=True,
+                required_message="Please give the session a title.",
+            ),
             Field(
                 id="topic",
                 label="Topic",
                 kind=FieldKind.SELECT,
                 required=True,
                 options=(*topics, Option(value=OWN_TOPIC, label="Our own topic (below)")),
+                required_message=TOPIC_NEEDED,
+                invalid_message=TOPIC_NEEDED,
             ),
-            Field(id="own_topic", label="Own topic (if chosen above)", max_length=150),
-            Field(id="date", label="Date", kind=FieldKind.DATE, required=True),
             Field(
-                id="time", label="Start time", kind=FieldKind.TIME, required=True, initial="12:30"
+                id="own_topic", label="Own topic (if chosen above)", max_length=150, guarded=True
+            ),
+            Field(
+                id="date",
+                label="Date",
+                kind=FieldKind.DATE,
+                required=True,
+                required_message=WHEN_FORMAT,
+                invalid_message=WHEN_FORMAT,
+            ),
+            Field(
+                id="time",
+                label="Start time",
+                kind=FieldKind.TIME,
+                required=True,
+                initial="12:30",
+                required_message=WHEN_FORMAT,
+                invalid_message=WHEN_FORMAT,
             ),
             Field(
                 id="duration",
@@ -82,6 +129,7 @@ def _form(*, ctx: Context, channel: str) -> Form:
                 min_value=10,
                 max_value=240,
                 initial="45",
+                invalid_message="Enter minutes from 10 to 240.",
             ),
             Field(id="location", label="Joining link or place", required=True, max_length=300),
             Field(id="host", label="Host", required=True, max_length=100),
@@ -91,6 +139,7 @@ def _form(*, ctx: Context, channel: str) -> Form:
                 kind=FieldKind.NUMBER,
                 min_value=1,
                 max_value=1000,
+                invalid_message="Enter a number of places, or leave it empty.",
             ),
         ),
     )
@@ -121,48 +170,47 @@ async def lunch(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     raise NotFound("Try `/ccpl lunch add`, `lunch list` or `lunch cancel 1`.")
 
 
-def _read(ctx: Context, action: Action) -> dict[str, object]:
-    errors: dict[str, str] = {}
-    title = action.text("title")
-    if not title:
-        errors["title"] = "Please give the session a title."
-    topic_id = action.text("topic")
-    topics = {t.id: t.title for t in ctx.pack.lunch_topics}
-    topic = action.text("own_topic") if topic_id == OWN_TOPIC else topics.get(topic_id, "")
-    if not topic:
-        errors["own_topic" if topic_id == OWN_TOPIC else "topic"] = "Choose or write a topic."
-    starts_at: datetime | None = None
-    try:
-        day = date.fromisoformat(action.text("date"))
-        clock = time.fromisoformat(action.text("time"))
-        starts_at = datetime.combine(day, clock, tzinfo=ctx.timezone)
-    except ValueError:
-        errors["date"] = "Enter the date as YYYY-MM-DD and the time as HH:MM."
-    if starts_at is not None and starts_at <= ctx.clock():
-        errors["date"] = "That time has already passed."
-    duration = action.text("duration") or "45"
-    if not duration.isdigit() or not 10 <= int(duration) <= 240:
-        errors["duration"] = "Enter minutes from 10 to 240."
-    capacity = action.text("capacity")
-    if capacity and (not capacity.isdigit() or int(capacity) < 1):
-        errors["capacity"] = "Enter a number of places, or leave it empty."
-    for field_id, limit in (("location", 300), ("host", 100)):
-        if not action.text(field_id):
-            errors[field_id] = "Please fill this in."
-        elif len(action.text(field_id)) > limit:
-            errors[field_id] = f"Please keep this under {limit} characters."
+def _read(*, ctx: Context, channel: str, values: Mapping[str, FieldValue]) -> NewSession:
+    """The form checked from its definition, plus the rules that span its fields."""
+    form = _form(ctx=ctx, channel=channel)
+    answers, errors = check_form(form=form, values=values, today=ctx.clock().date())
+    topic = _topic(ctx=ctx, answers=answers, errors=errors)
+    starts_at = _starts_at(ctx=ctx, answers=answers, errors=errors)
     if errors or starts_at is None:
-        raise Invalid("Some answers need another look.", errors=errors)
-    return {
-        "title": title[:150],
-        "topic": topic[:150],
-        "starts_at": starts_at,
-        "timezone": ctx.timezone.key,
-        "duration_minutes": int(duration),
-        "location": action.text("location"),
-        "host": action.text("host"),
-        "capacity": int(capacity) if capacity else None,
-    }
+        raise Invalid(SUMMARY, errors=errors)
+    return NewSession(
+        title=answers.text("title"),
+        topic=topic,
+        starts_at=starts_at,
+        timezone=ctx.timezone.key,
+        duration_minutes=answers.number("duration") or 45,
+        location=answers.text("location"),
+        host=answers.text("host"),
+        capacity=answers.number("capacity"),
+        channel=channel,
+    )
+
+
+def _topic(*, ctx: Context, answers: Submission, errors: dict[str, str]) -> str:
+    """One of the pack's topics, or the group's own when that is chosen."""
+    chosen = answers.text("topic")
+    if chosen != OWN_TOPIC:
+        return next((t.title for t in ctx.pack.lunch_topics if t.id == chosen), "")
+    own = answers.text("own_topic")
+    if not own:
+        errors.setdefault("own_topic", TOPIC_NEEDED)
+    return own
+
+
+def _starts_at(*, ctx: Context, answers: Submission, errors: dict[str, str]) -> datetime | None:
+    """The start in the network's time zone; it must still be to come."""
+    day, clock = answers.day("date"), answers.clock_time("time")
+    if day is None or clock is None:
+        return None
+    starts_at = datetime.combine(day, clock, tzinfo=ctx.timezone)
+    if starts_at <= ctx.clock():
+        errors.setdefault("date", "That time has already passed.")
+    return starts_at
 
 
 async def _announce_later(session: AsyncSession, *, ctx: Context, lunch: LunchSession) -> None:
@@ -178,16 +226,14 @@ async def _announce_later(session: AsyncSession, *, ctx: Context, lunch: LunchSe
     )
 
 
-async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
-    await require_facilitator(ctx=ctx, actor=actor, what="/ccpl lunch add")
-    fields = _read(ctx, action)
+@action(SAVE, codec=CHANNEL, role=Role.FACILITATOR, what="/ccpl lunch add")
+async def save(
+    *, ctx: Context, actor: Actor, payload: str, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Store the session and announce it in the channel the form was opened in."""
+    new = _read(ctx=ctx, channel=payload, values=values)
     async with ctx.acting(actor) as (session, scope):
-        lunch = await add_session(
-            session,
-            workspace_id=scope.workspace_id,
-            now=ctx.clock(),
-            fields={**fields, "channel": action.value},
-        )
+        lunch = await create_session(session, scope=scope, new=new, now=ctx.clock())
         await _announce_later(session, ctx=ctx, lunch=lunch)
         audit(
             session,
@@ -201,28 +247,33 @@ async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     return Reply(text=f"Announcing {lunch.title} in the channel now.")
 
 
-async def rsvp(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+@action(RSVP, codec=RSVP_PRESS)
+async def rsvp(
+    *, ctx: Context, actor: Actor, payload: RsvpPress, values: Mapping[str, FieldValue]
+) -> Reply:
+    """An RSVP button on the announcement (or on someone's home tab)."""
+    return await answer(ctx=ctx, actor=actor, session_id=payload.session_id, status=payload.answer)
+
+
+async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer) -> Reply:
     """Record an answer, promote the waitlist if a place opened, refresh the count."""
-    raw_id, _, status = raw.partition(":")
-    if not raw_id.isdigit() or status not in ANSWERS:
-        raise NotFound("That button is out of date.")
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
-        lunch = await _lunch(session, scope=scope, raw_id=raw_id)
+        lunch = await _lunch(session, scope=scope, session_id=session_id)
         if lunch.cancelled:
             raise NotFound(f"{lunch.title} has been cancelled.")
         answers = await rsvps(session, lunch=lunch)
         going = sum(1 for r, _ in answers if r.status == GOING and r.member_id != scope.member_id)
         was = next((r.status for r, _ in answers if r.member_id == scope.member_id), None)
-        wanted = status
+        wanted: str = status
         if status == GOING and was != GOING and lunch.capacity and going >= lunch.capacity:
             wanted = WAITLIST
         if was == WAITLIST and status == GOING:
             wanted = WAITLIST  # keep their place in the queue
-        await set_rsvp(session, lunch=lunch, member_id=scope.member_id, status=wanted, now=now)
+        await record_rsvp(session, scope=scope, session_id=lunch.id, status=wanted, now=now)
         posts: list[ChannelPost] = []
         if was == GOING and wanted != GOING:
-            promoted = await _promote(session, lunch=lunch)
+            promoted = await promote_from_waitlist(session, scope=scope, session_id=lunch.id)
             if promoted is not None:
                 posts.append(
                     ChannelPost(
@@ -264,16 +315,8 @@ async def rsvp(*, ctx: Context, actor: Actor, raw: str) -> Reply:
     )
 
 
-async def _promote(session: AsyncSession, *, lunch: LunchSession) -> str | None:
-    for row, user in await rsvps(session, lunch=lunch):
-        if row.status == WAITLIST:
-            row.status = GOING
-            return user
-    return None
-
-
-async def _lunch(session: AsyncSession, *, scope: Scope, raw_id: str) -> LunchSession:
-    found = await get_session(session, workspace_id=scope.workspace_id, session_id=int(raw_id))
+async def _lunch(session: AsyncSession, *, scope: Scope, session_id: int) -> LunchSession:
+    found = await get_session(session, workspace_id=scope.workspace_id, session_id=session_id)
     if found is None:
         raise NotFound("I can't find that session.")
     return found
@@ -313,7 +356,7 @@ async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Repl
         if not 0 <= index < len(sessions):
             raise NotFound(f"There is no session number {which[0]}; see `/ccpl lunch list`.")
         lunch = sessions[index]
-        lunch.cancelled = True
+        await cancel_session(session, scope=scope, session_id=lunch.id)
         answers = await rsvps(session, lunch=lunch)
         for row, user in answers:
             if row.status in (GOING, WAITLIST, MAYBE):
@@ -355,20 +398,25 @@ async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Repl
     )
 
 
-async def attended(*, ctx: Context, actor: Actor, raw: str) -> Reply:
-    raw_id, _, answer = raw.partition(":")
-    if not raw_id.isdigit():
-        raise NotFound("That button is out of date.")
+@action(ATTENDED, codec=ATTENDANCE)
+async def attended(
+    *, ctx: Context, actor: Actor, payload: AttendancePress, values: Mapping[str, FieldValue]
+) -> Reply:
+    """The question after a session: a yes is offered a reflection with its CPD minutes."""
+    yes = payload.answer is Attended.YES
     async with ctx.acting(actor) as (session, scope):
-        lunch = await _lunch(session, scope=scope, raw_id=raw_id)
-        row = await set_rsvp(
-            session, lunch=lunch, member_id=scope.member_id, status=GOING, now=ctx.clock()
+        lunch = await _lunch(session, scope=scope, session_id=payload.session_id)
+        await record_attendance(
+            session, scope=scope, session_id=lunch.id, attended=yes, now=ctx.clock()
         )
-        row.attended = answer == "yes"
-    if answer != "yes":
+    if not yes:
         return Reply(text="Thanks for letting me know.")
     buttons = tuple(
-        Button(action_id=f"{REFLECT}.{t.id}", label=t.name, value=f"{lunch.id}:{t.id}")
+        Button(
+            action_id=f"{REFLECT}.{t.id}",
+            label=t.name,
+            value=REFLECT_ON.encode(ReflectOn(session_id=lunch.id, template=t.id)),
+        )
         for t in TEMPLATES.values()
     )
     return Reply(
@@ -384,79 +432,58 @@ async def attended(*, ctx: Context, actor: Actor, raw: str) -> Reply:
     )
 
 
-async def reflect_on(*, ctx: Context, actor: Actor, raw: str) -> Reply:
-    raw_id, _, template_id = raw.partition(":")
-    if not raw_id.isdigit() or template_id not in TEMPLATES:
-        raise NotFound("That button is out of date.")
+async def reflect_on(
+    *, ctx: Context, actor: Actor, payload: ReflectOn, values: Mapping[str, FieldValue]
+) -> Reply:
+    """A template button after attending: the reflection form, the session filled in."""
     async with ctx.acting(actor) as (session, scope):
-        lunch = await _lunch(session, scope=scope, raw_id=raw_id)
+        lunch = await _lunch(session, scope=scope, session_id=payload.session_id)
     return Reply(
         text="Opening the reflection form",
         form=reflection_form(
             pack=ctx.pack,
-            template=TEMPLATES[template_id],
+            template=TEMPLATES[payload.template],
             session=f"Lunch and learn: {lunch.title}",
             minutes=lunch.duration_minutes,
         ),
     )
 
 
-async def book_journal_club(*, ctx: Context, actor: Actor, raw: str) -> Reply:
+# One id per reflection template, so each button is its own action.
+for _template in TEMPLATES:
+    action(f"{REFLECT}.{_template}", codec=REFLECT_ON)(reflect_on)
+
+
+@action(BOOK_JOURNAL_CLUB, codec=OCCURRENCE)
+async def book_journal_club(
+    *, ctx: Context, actor: Actor, payload: Occurrence, values: Mapping[str, FieldValue]
+) -> Reply:
     """The journal club prompt's button: a place at that month's session."""
-    raw_id, _, occurrence = raw.partition("|")
-    try:
-        when = datetime.fromisoformat(occurrence)
-    except ValueError:
-        raise NotFound("That button is out of date.") from None
+    when = payload.at
     async with ctx.acting(actor) as (session, scope):
         schedule = await get_schedule(
             session,
             workspace_id=scope.workspace_id,
-            schedule_id=int(raw_id) if raw_id.isdigit() else -1,
+            schedule_id=payload.schedule_id,
         )
         if schedule is None:
             raise NotFound("That journal club no longer runs.")
-        existing = [
-            s
-            for s in await upcoming_sessions(
-                session, workspace_id=scope.workspace_id, after=when - timedelta(seconds=1)
-            )
-            if s.starts_at == when and s.channel == schedule.channel
-        ]
-        lunch = (
-            existing[0]
-            if existing
-            else await add_session(
-                session,
-                workspace_id=scope.workspace_id,
-                now=ctx.clock(),
-                fields={
-                    "title": schedule.name,
-                    "topic": "Journal club",
-                    "starts_at": when,
-                    "timezone": schedule.timezone,
-                    "duration_minutes": schedule.duration_minutes,
-                    "location": f"<#{schedule.channel}>",
-                    "host": "Facilitator",
-                    "capacity": None,
-                    "channel": schedule.channel,
-                },
-            )
+        lunch = await session_starting(
+            session, scope=scope, channel=schedule.channel, starts_at=when
+        ) or await create_session(
+            session,
+            scope=scope,
+            new=NewSession(
+                title=schedule.name,
+                topic="Journal club",
+                starts_at=when,
+                timezone=schedule.timezone,
+                duration_minutes=schedule.duration_minutes,
+                location=f"<#{schedule.channel}>",
+                host="Facilitator",
+                channel=schedule.channel,
+            ),
+            now=ctx.clock(),
         )
         lunch_id = lunch.id
-    return await rsvp(ctx=ctx, actor=actor, raw=f"{lunch_id}:{GOING}")
-
-
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    name = action.action_id
-    if name == SAVE:
-        return await save(ctx=ctx, actor=actor, action=action)
-    if name == RSVP:
-        return await rsvp(ctx=ctx, actor=actor, raw=action.value)
-    if name == ATTENDED:
-        return await attended(ctx=ctx, actor=actor, raw=action.value)
-    if name.startswith(REFLECT + "."):
-        return await reflect_on(ctx=ctx, actor=actor, raw=action.value)
-    if name == BOOK_JOURNAL_CLUB:
-        return await book_journal_club(ctx=ctx, actor=actor, raw=action.value)
-    return None
+    return await answer(ctx=ctx, actor=actor, session_id=lunch_id, status=Answer.GOING)

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 from handlers.core.model import Attachment, Button, Delivery, Reply, Section
 from handlers.lunch.invites import session_invite
 from handlers.scheduling.forums import local
-from storage.lunch import CANT, GOING, MAYBE, WAITLIST
-from storage.models import LunchSession, Rsvp
+from storage.lunch import CANT, GOING, MAYBE, WAITLIST, LunchSession, Rsvp
 
 RSVP = "lunch.rsvp"
 ATTENDED = "lunch.attended"

@@ -7,27 +7,41 @@ are planned.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
+from handlers.core.forms import SUMMARY
 from handlers.core.model import (
-    Action,
     Actor,
     Button,
     Field,
     FieldKind,
+    FieldValue,
     Form,
     Option,
     Reply,
     Section,
 )
-from handlers.core.registry import Role, Subcommand, command
+from handlers.core.payloads import ID
+from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit, require_facilitator
+from handlers.scheduling.checking import check_form
+from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
+from handlers.scheduling.recurrence import EXAMPLES as RECURRENCE_EXAMPLES
 from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
-from storage.models import Schedule
-from storage.schedules import add_schedule, get_schedule, list_schedules, remove_schedule
+from storage.schedules import (
+    NewSchedule,
+    confirm_schedule,
+    create_schedule,
+    draft_schedule,
+    list_schedules,
+    pause_schedule,
+    remove_schedule,
+)
 
 SAVE = "forum.save"
 CONFIRM = "forum.confirm"
@@ -42,11 +56,24 @@ MEETING = "meeting"
 EXAMPLES = "e.g. “first Tuesday of the month at 12:30” or “every other Wednesday 13:00”"
 
 
-def recurrence_of(schedule: Schedule) -> Recurrence:
+class Timetable(Protocol):
+    """What dating a schedule needs; a stored schedule has it."""
+
+    @property
+    def rrule(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def starts_on(self) -> date: ...
+    @property
+    def timezone(self) -> str: ...
+
+
+def recurrence_of(schedule: Timetable) -> Recurrence:
     return Recurrence(rrule=schedule.rrule, description=schedule.description)
 
 
-def next_dates(*, schedule: Schedule, after: datetime, count: int) -> list[datetime]:
+def next_dates(*, schedule: Timetable, after: datetime, count: int) -> list[datetime]:
     return recurrence_of(schedule).occurrences(
         start=schedule.starts_on, zone=ZoneInfo(schedule.timezone), after=after, count=count
     )
@@ -58,6 +85,7 @@ def local(when: datetime) -> str:
 
 
 def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -> Form:
+    what = SetupKind.MEETING if meeting else SetupKind.FORUM
     fields = [
         Field(
             id="name",
@@ -65,6 +93,8 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
             required=True,
             max_length=100,
             hint="e.g. 'Place leads forum' or 'Team huddle'",
+            guarded=True,
+            required_message="Please give it a name.",
         ),
     ]
     if not meeting:
@@ -76,10 +106,19 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
                 required=True,
                 options=tuple(Option(value=k, label=v) for k, v in FORUM_KINDS.items()),
                 initial=kind or "forum",
+                required_message="Choose a kind.",
+                invalid_message="Choose a kind.",
             )
         )
     fields += [
-        Field(id="recurrence", label="When", required=True, max_length=200, hint=EXAMPLES),
+        Field(
+            id="recurrence",
+            label="When",
+            required=True,
+            max_length=200,
+            hint=EXAMPLES,
+            required_message=f"Please give a schedule. {RECURRENCE_EXAMPLES}",
+        ),
         Field(id="timezone", label="Time zone", max_length=64, initial=ctx.timezone.key),
         Field(
             id="duration",
@@ -88,6 +127,7 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
             min_value=10,
             max_value=480,
             initial="60",
+            invalid_message="Enter minutes from 10 to 480.",
         ),
     ]
     if not meeting:
@@ -97,6 +137,7 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
                 label="Ground rules (optional; pinned with the first post)",
                 kind=FieldKind.MULTILINE,
                 max_length=2000,
+                guarded=True,
             )
         )
     return Form(
@@ -104,7 +145,7 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
         title="New meeting" if meeting else "New forum",
         fields=tuple(fields),
         submit="Preview dates",
-        state=f"{MEETING if meeting else 'forum'}:{channel}",
+        state=SETUP.encode(SetupState(what=what, channel=channel)),
     )
 
 
@@ -168,65 +209,65 @@ def _channel(actor: Actor) -> str:
     return actor.channel
 
 
-def _read_form(action: Action) -> tuple[dict[str, object], Recurrence, ZoneInfo]:
-    errors: dict[str, str] = {}
-    name = action.text("name")
-    if not name:
-        errors["name"] = "Please give it a name."
-    elif len(name) > 100:
-        errors["name"] = "Please keep the name under 100 characters."
-    zone_name = action.text("timezone") or "Europe/London"
-    zone = ZoneInfo("Europe/London")
+def _read_form(
+    *, ctx: Context, payload: SetupState, values: Mapping[str, FieldValue]
+) -> tuple[NewSchedule, Recurrence]:
+    """The form checked from its definition, then the schedule and time zone read."""
+    meeting = payload.what is SetupKind.MEETING
+    form = setup_form(ctx=ctx, channel=payload.channel, kind=None, meeting=meeting)
+    answers, errors = check_form(form=form, values=values, today=ctx.clock().date())
+    zone = _zone(answers.text("timezone") or "Europe/London", errors=errors)
+    recurrence = _recurrence(answers.text("recurrence"), errors=errors)
+    if errors or recurrence is None:
+        raise Invalid(SUMMARY, errors=errors)
+    new = NewSchedule(
+        kind=MEETING if meeting else answers.text("kind"),
+        name=answers.text("name"),
+        channel=payload.channel,
+        rrule=recurrence.rrule,
+        description=recurrence.description[:200],
+        timezone=zone.key,
+        duration_minutes=answers.number("duration") or 60,
+        starts_on=ctx.clock().astimezone(zone).date(),
+        ground_rules=answers.text("ground_rules") or None,
+    )
+    return new, recurrence
+
+
+def _zone(name: str, *, errors: dict[str, str]) -> ZoneInfo:
     try:
-        zone = ZoneInfo(zone_name)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        errors["timezone"] = f"“{zone_name[:40]}” is not a time zone; try Europe/London."
-    recurrence: Recurrence | None = None
+        errors.setdefault("timezone", f"“{name[:40]}” is not a time zone; try Europe/London.")
+        return ZoneInfo("Europe/London")
+
+
+def _recurrence(text: str, *, errors: dict[str, str]) -> Recurrence | None:
+    if "recurrence" in errors:
+        return None
     try:
-        recurrence = parse_recurrence(text=action.text("recurrence"))
+        return parse_recurrence(text=text)
     except RecurrenceError as exc:
         errors["recurrence"] = str(exc)
-    duration_raw = action.text("duration") or "60"
-    if not duration_raw.isdigit() or not 10 <= int(duration_raw) <= 480:
-        errors["duration"] = "Enter minutes from 10 to 480."
-    kind = action.text("kind") or MEETING
-    if kind != MEETING and kind not in FORUM_KINDS:
-        errors["kind"] = "Choose a kind."
-    rules = action.text("ground_rules")
-    if len(rules) > 2000:
-        errors["ground_rules"] = "Please keep ground rules under 2,000 characters."
-    if errors or recurrence is None:
-        raise Invalid("Some answers need another look.", errors=errors)
-    fields: dict[str, object] = {
-        "kind": kind,
-        "name": name,
-        "rrule": recurrence.rrule,
-        "description": recurrence.description[:200],
-        "timezone": zone.key,
-        "duration_minutes": int(duration_raw),
-        "ground_rules": rules or None,
-    }
-    return fields, recurrence, zone
+        return None
 
 
-async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
+@action(SAVE, codec=SETUP)
+async def save(
+    *, ctx: Context, actor: Actor, payload: SetupState, values: Mapping[str, FieldValue]
+) -> Reply:
     """Store a draft from the form and show the next three dates to confirm."""
-    what, _, channel = action.value.partition(":")
-    if what == "forum":
+    if payload.what is SetupKind.FORUM:
+        # Meetings share this form and anyone may set one up, so the role is per payload.
         await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
-    fields, recurrence, zone = _read_form(action)
+    new, recurrence = _read_form(ctx=ctx, payload=payload, values=values)
+    zone = ZoneInfo(new.timezone)
     now = ctx.clock()
-    today = now.astimezone(zone).date()
-    dates = recurrence.occurrences(start=today, zone=zone, after=now, count=3)
+    dates = recurrence.occurrences(start=new.starts_on, zone=zone, after=now, count=3)
     if not dates:
         raise Invalid("That schedule has no dates after today.", field="recurrence")
     async with ctx.acting(actor) as (session, scope):
-        row = await add_schedule(
-            session,
-            workspace_id=scope.workspace_id,
-            now=now,
-            fields={**fields, "channel": channel, "starts_on": today},
-        )
+        row = await create_schedule(session, scope=scope, new=new, now=now)
     listing = "\n".join(f"• {local(d)}" for d in dates)
     return Reply(
         text=f"Check the dates for {row.name}",
@@ -244,19 +285,33 @@ async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     )
 
 
-async def confirm(*, ctx: Context, actor: Actor, raw_id: str, keep: bool) -> Reply:
-    if not raw_id.isdigit():
-        raise NotFound("I can't find that schedule.")
+@action(CONFIRM, codec=ID)
+async def confirm(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Schedule a previewed draft."""
+    return await _decide(ctx=ctx, actor=actor, schedule_id=payload, keep=True)
+
+
+@action(DISCARD, codec=ID)
+async def discard(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Drop a previewed draft; nothing was ever scheduled."""
+    return await _decide(ctx=ctx, actor=actor, schedule_id=payload, keep=False)
+
+
+async def _decide(*, ctx: Context, actor: Actor, schedule_id: int, keep: bool) -> Reply:
     async with ctx.acting(actor) as (session, scope):
-        row = await get_schedule(session, workspace_id=scope.workspace_id, schedule_id=int(raw_id))
-        if row is None or row.confirmed:
+        row = await draft_schedule(session, scope=scope, schedule_id=schedule_id)
+        if row is None:
             raise NotFound("That draft has already been confirmed or discarded.")
         if row.kind != MEETING:
             await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
         if not keep:
-            await remove_schedule(session, workspace_id=scope.workspace_id, schedule_id=row.id)
+            await remove_schedule(session, scope=scope, schedule_id=row.id)
             return Reply(text=f"Discarded {row.name}; nothing was scheduled.")
-        row.confirmed = True
+        await confirm_schedule(session, scope=scope, schedule_id=row.id)
         if row.kind != MEETING:
             audit(
                 session,
@@ -307,9 +362,9 @@ async def _change(
             raise NotFound(f"There is no number {which[0]} in the list; see `list`.")
         row = rows[index]
         if verb == "remove":
-            await remove_schedule(session, workspace_id=scope.workspace_id, schedule_id=row.id)
+            await remove_schedule(session, scope=scope, schedule_id=row.id)
         else:
-            row.paused = verb == "pause"
+            await pause_schedule(session, scope=scope, schedule_id=row.id, paused=verb == "pause")
         audit(
             session,
             ctx=ctx,
@@ -321,13 +376,3 @@ async def _change(
     await ctx.schedules_changed()
     done = {"pause": "paused", "resume": "resumed", "remove": "removed"}[verb]
     return Reply(text=f"{row.name} is {done}.")
-
-
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id == SAVE:
-        return await save(ctx=ctx, actor=actor, action=action)
-    if action.action_id in (CONFIRM, DISCARD):
-        return await confirm(
-            ctx=ctx, actor=actor, raw_id=action.value, keep=action.action_id == CONFIRM
-        )
-    return None

@@ -2,72 +2,76 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
 
 from handlers.core.context import Context
-from handlers.core.errors import Invalid, NotFound
-from handlers.core.model import Action, Actor, Field, FieldKind, Form, Reply
-from handlers.core.pii import find_pii, pii_message
+from handlers.core.errors import NotFound
+from handlers.core.forms import validate
+from handlers.core.model import Actor, Field, FieldKind, FieldValue, Form, Reply
+from handlers.core.registry import action
 from handlers.scheduling.outbox import RECORD_AGREEMENTS
-from storage.schedules import add_agreement, get_schedule
+from handlers.scheduling.payloads import OCCURRENCE, Occurrence
+from storage.schedules import record_agreements
 
 SAVE = "meeting.agreements.save"
 LINES = 5
 
 
-def agreements_form(*, state: str) -> Form:
+def agreements_form(*, occurrence: Occurrence) -> Form:
     return Form(
         form_id=SAVE,
         title="What we agreed",
         submit="Save",
-        state=state,
+        state=OCCURRENCE.encode(occurrence),
         intro="One agreement per box: **who** will do **what**, by **when**.",
         fields=(
             *(
-                Field(id=f"item{n}", label=f"Agreement {n}", required=n == 1, max_length=500)
+                Field(
+                    id=f"item{n}",
+                    label=f"Agreement {n}",
+                    required=n == 1,
+                    max_length=500,
+                    guarded=True,
+                    required_message="Write at least one agreement.",
+                )
                 for n in range(1, LINES + 1)
             ),
-            Field(id="notes", label="Anything else", kind=FieldKind.MULTILINE, max_length=1000),
+            Field(
+                id="notes",
+                label="Anything else",
+                kind=FieldKind.MULTILINE,
+                max_length=1000,
+                guarded=True,
+            ),
         ),
     )
 
 
-async def save(*, ctx: Context, actor: Actor, action: Action) -> Reply:
-    raw_id, _, occurrence = action.value.partition("|")
-    try:
-        meeting_at = datetime.fromisoformat(occurrence)
-    except ValueError:
-        raise NotFound("That form is out of date.") from None
-    items = {f"item{n}": action.text(f"item{n}") for n in range(1, LINES + 1)}
-    items["notes"] = action.text("notes")
-    errors = {}
-    for field_id, text in items.items():
-        findings = find_pii(text=text, today=ctx.clock().date())
-        if findings:
-            errors[field_id] = pii_message(findings=findings)
-    if not items["item1"]:
-        errors["item1"] = "Write at least one agreement."
-    if errors:
-        raise Invalid("Some answers need another look.", errors=errors)
+@action(RECORD_AGREEMENTS, codec=OCCURRENCE)
+async def open_agreements_form(
+    *, ctx: Context, actor: Actor, payload: Occurrence, values: Mapping[str, FieldValue]
+) -> Reply:
+    """The button under a meeting's wrap-up post: the form for what was agreed."""
+    return Reply(text="Opening the agreements form", form=agreements_form(occurrence=payload))
+
+
+@action(SAVE, codec=OCCURRENCE)
+async def save(
+    *, ctx: Context, actor: Actor, payload: Occurrence, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Keep each agreement written; the next meeting's opening post shows them."""
+    form = agreements_form(occurrence=payload)
+    answers = validate(form=form, values=values, today=ctx.clock().date())
+    kept = [text for field in form.fields if (text := answers.text(field.id))]
     async with ctx.acting(actor) as (session, scope):
-        schedule = await get_schedule(
+        recorded = await record_agreements(
             session,
-            workspace_id=scope.workspace_id,
-            schedule_id=int(raw_id) if raw_id.isdigit() else -1,
+            scope=scope,
+            schedule_id=payload.schedule_id,
+            meeting_at=payload.at,
+            texts=kept,
+            now=ctx.clock(),
         )
-        if schedule is None:
-            raise NotFound("That meeting is no longer scheduled.")
-        kept = [text for text in items.values() if text]
-        for text in kept:
-            await add_agreement(
-                session, schedule=schedule, meeting_at=meeting_at, text=text, now=ctx.clock()
-            )
+    if not recorded:
+        raise NotFound("That meeting is no longer scheduled.")
     return Reply(text=f"Recorded {len(kept)} agreement(s); I'll show them before the next one.")
-
-
-async def on_action(*, ctx: Context, actor: Actor, action: Action) -> Reply | None:
-    if action.action_id == RECORD_AGREEMENTS:
-        return Reply(text="Opening the agreements form", form=agreements_form(state=action.value))
-    if action.action_id == SAVE:
-        return await save(ctx=ctx, actor=actor, action=action)
-    return None
