@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,27 +10,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncSay
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.outage import UNAVAILABLE, unavailable_form
-from bot.posting import PostFailed
+from bot.delivery import FieldErrors, Refused, post_follow_ups, run_action, run_command, submit_form
+from bot.outage import unavailable_form
 from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.events import register_events
 from bot.slack.poster import SlackPoster, slack_message
 from bot.slack.respond import Responder
-from handlers import (
-    Action,
-    Actor,
-    Context,
-    Delivery,
-    HandlerError,
-    Invalid,
-    Platform,
-    Reply,
-    handle_action,
-    handle_text,
-)
-from storage import DatabaseUnavailable, claim_event
-
-log = logging.getLogger(__name__)
+from handlers import Action, Actor, Context, Delivery, Platform, Reply
+from storage import claim_event
 
 UNAVAILABLE_FORM = unavailable_form(button="Save")
 SENT_TO_DM = "Sent to our direct messages."
@@ -63,16 +49,6 @@ class SlackDelivery:
         self.poster = SlackPoster(client=client)
         self.responder = responder
 
-    async def run(self, produce: Callable[[], Awaitable[Reply]]) -> Reply:
-        """A handler's reply, with domain errors and outages turned into kind replies."""
-        try:
-            return await produce()
-        except HandlerError as exc:
-            return Reply(text=exc.message)
-        except DatabaseUnavailable:
-            log.warning("database unavailable while answering")
-            return Reply(text=UNAVAILABLE)
-
     async def deliver(
         self,
         *,
@@ -89,15 +65,22 @@ class SlackDelivery:
                 return
             # Mentions and DMs carry no trigger to open a modal with.
             reply = Reply(text="Type the /ccpl command to open the form.")
+        await self._answer(
+            reply=reply, user=user, response_url=response_url, say=say, thread_ts=thread_ts
+        )
+        await post_follow_ups(poster=self.poster, reply=reply)
+
+    async def _answer(
+        self,
+        *,
+        reply: Reply,
+        user: str,
+        response_url: str | None,
+        say: AsyncSay | None,
+        thread_ts: str | None,
+    ) -> None:
         if reply.delivery is Delivery.DM or reply.attachments:
-            await self.poster.post(target=user, reply=reply, direct=True)
-            if response_url:
-                await self.responder.send(
-                    url=response_url,
-                    text=SENT_TO_DM,
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
+            await self._direct(reply=reply, user=user, response_url=response_url)
         elif response_url:
             kind = "in_channel" if reply.delivery is Delivery.CHANNEL else "ephemeral"
             await self.responder.send(
@@ -111,23 +94,21 @@ class SlackDelivery:
         else:
             # After a modal closes there is nowhere else to answer: a direct message.
             await self.poster.post(target=user, reply=reply, direct=True)
-        for post in reply.also_post:
-            try:
-                await self.poster.post(
-                    target=post.channel,
-                    reply=post.reply,
-                    direct=post.reply.delivery is Delivery.DM,
-                    update=post.update,
-                    thread=post.thread,
-                )
-            except PostFailed as exc:
-                log.warning("a follow-up post failed: %s", exc.reason)
+
+    async def _direct(self, *, reply: Reply, user: str, response_url: str | None) -> None:
+        await self.poster.post(target=user, reply=reply, direct=True)
+        if response_url:
+            await self.responder.send(
+                url=response_url,
+                text=SENT_TO_DM,
+                response_type="ephemeral",
+                replace_original=False,
+            )
 
 
-def _form_errors(exc: Invalid, view: dict[str, Any]) -> dict[str, str]:
-    fields = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-    errors = {k: v for k, v in exc.errors.items() if k in fields}
-    return errors or {fields[0]: exc.message}
+def _input_ids(view: dict[str, Any]) -> list[str]:
+    """The modal's fields, in the order shown: where errors can be put."""
+    return [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
 
 
 def build_app(
@@ -146,7 +127,16 @@ def build_app(
         process_before_response=False,
     )
     out = SlackDelivery(client=client, responder=responder)
+    _drop_event_retries(app=app, ctx=ctx)
+    _listen_to_commands(app=app, ctx=ctx, out=out)
+    _listen_to_forms(app=app, ctx=ctx, out=out)
+    _listen_to_messages(app=app, ctx=ctx, out=out)
+    # After the direct-message listener: Bolt runs the first listener that matches.
+    register_events(app=app, ctx=ctx, client=client)
+    return app
 
+
+def _drop_event_retries(*, app: AsyncApp, ctx: Context) -> None:
     @app.middleware
     async def drop_event_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
         """Slack redelivers an event it thinks we missed; answer each event_id once."""
@@ -165,6 +155,10 @@ def build_app(
         await next()
         return None
 
+
+def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
+    """`/ccpl` and button presses: acknowledged at once, answered on the response URL."""
+
     @app.command("/ccpl")
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
@@ -172,12 +166,12 @@ def build_app(
         text = _typed(body.get("text", ""))
         if text.strip().lower().split()[:1] in (["export"], ["my-data"]):
             # These build files; say so at once so nobody wonders or asks twice.
-            await responder.send(
+            await out.responder.send(
                 url=body["response_url"], text="Preparing your files…", response_type="ephemeral"
             )
-        reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+        outcome = await run_command(ctx=ctx, actor=actor, text=text)
         await out.deliver(
-            reply=reply,
+            reply=outcome.reply,
             user=actor.user,
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
@@ -189,14 +183,16 @@ def build_app(
         pressed = body["actions"][0]
         action = Action(action_id=pressed["action_id"], value=pressed.get("value") or "")
         actor = _actor(body)
-        reply = await out.run(lambda: handle_action(ctx=ctx, actor=actor, action=action))
+        outcome = await run_action(ctx=ctx, actor=actor, action=action)
         await out.deliver(
-            reply=reply,
+            reply=outcome.reply,
             user=actor.user,
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
         )
 
+
+def _listen_to_forms(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
     @app.view(ANY)
     async def on_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Validate and save before answering, so errors keep the modal open with its text."""
@@ -206,29 +202,29 @@ def build_app(
             value=view.get("private_metadata") or "",
             values=submitted_values(view),
         )
-        try:
-            reply = await handle_action(ctx=ctx, actor=actor, action=action)
-        except Invalid as exc:
-            await ack(response_action="errors", errors=_form_errors(exc, view))
-            return
-        except DatabaseUnavailable:
-            log.warning("database unavailable at form submission; the modal stays open")
-            fields = _form_errors(Invalid(UNAVAILABLE_FORM), view)
-            await ack(response_action="errors", errors=fields)
-            return
-        except HandlerError as exc:
-            await ack(response_action="errors", errors=_form_errors(Invalid(exc.message), view))
-            return
-        await ack()
-        await out.deliver(reply=reply, user=actor.user)
+        fields = _input_ids(view)
+        outcome = await submit_form(ctx=ctx, actor=actor, action=action, fields=fields)
+        if isinstance(outcome, FieldErrors):
+            await ack(response_action="errors", errors=dict(outcome.errors))
+        elif isinstance(outcome, Refused) and fields:
+            errors = outcome.on_form(first=fields[0], unavailable_form=UNAVAILABLE_FORM)
+            await ack(response_action="errors", errors=errors)
+        else:
+            # Saved, or a refusal with no field to show it under: the modal closes.
+            await ack()
+            await out.deliver(reply=outcome.reply, user=actor.user)
+
+
+def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
+    """Mentions are answered in their thread; direct messages in the DM."""
 
     @app.event("app_mention")
     async def on_mention(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
         actor = _actor(body, user=event.get("user"), channel=event.get("channel"))
         text = _typed(event.get("text", ""))
-        reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+        outcome = await run_command(ctx=ctx, actor=actor, text=text)
         thread = event.get("thread_ts") or event.get("ts")
-        await out.deliver(reply=reply, user=actor.user, say=say, thread_ts=thread)
+        await out.deliver(reply=outcome.reply, user=actor.user, say=say, thread_ts=thread)
 
     @app.event({"type": "message", "channel_type": "im"})
     async def on_direct_message(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
@@ -236,9 +232,5 @@ def build_app(
             return  # edits, joins and our own posts are not requests
         actor = _actor(body, user=event.get("user"))
         text = _typed(event.get("text", ""))
-        reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
-        await out.deliver(reply=reply, user=actor.user, say=say)
-
-    # After the direct-message listener: Bolt runs the first listener that matches.
-    register_events(app=app, ctx=ctx, client=client)
-    return app
+        outcome = await run_command(ctx=ctx, actor=actor, text=text)
+        await out.deliver(reply=outcome.reply, user=actor.user, say=say)
