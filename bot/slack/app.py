@@ -16,7 +16,8 @@ from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.events import register_events
 from bot.slack.poster import SlackPoster, slack_message
 from bot.slack.respond import Responder
-from handlers import Action, Actor, Context, Delivery, Platform, Reply
+from handlers import Action, Actor, Context, Delivery, Platform, Reply, parse
+from handlers.core.registry import REGISTRY
 from storage import claim_event
 
 UNAVAILABLE_FORM = unavailable_form(button="Save")
@@ -106,6 +107,12 @@ class SlackDelivery:
             )
 
 
+def _slow(text: str) -> bool:
+    """Whether the command typed is declared slow (it builds files, say)."""
+    spec = REGISTRY.command(parse(text=text).name)
+    return spec is not None and spec.slow
+
+
 def _input_ids(view: dict[str, Any]) -> list[str]:
     """The modal's fields, in the order shown: where errors can be put."""
     return [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
@@ -164,8 +171,8 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
         await ack()
         actor = _actor(body)
         text = _typed(body.get("text", ""))
-        if text.strip().lower().split()[:1] in (["export"], ["my-data"]):
-            # These build files; say so at once so nobody wonders or asks twice.
+        if _slow(text):
+            # Slow commands build files; say so at once so nobody wonders or asks twice.
             await out.responder.send(
                 url=body["response_url"], text="Preparing your files…", response_type="ephemeral"
             )
