@@ -216,19 +216,19 @@ class TeamsBot:
                 Activity(type="invokeResponse", value=InvokeResponse(status=200))
             )
             await self._file_answer(turn, activity)
-            return
-        if kind == "installationUpdate" and (activity.action or "").startswith("add"):
+        elif kind == "installationUpdate" and (activity.action or "").startswith("add"):
             await self._send(turn, turn.conversation_id, Reply(text=WELCOME))
-            return
-        if kind == "conversationUpdate":
+        elif kind == "conversationUpdate":
             await self._membership(turn, activity)
-            return
-        if kind == "messageReaction":
+        elif kind == "messageReaction":
             if activity.reactions_added and self._counts(turn, activity):
                 await self._count(turn, REACTION)
-            return
-        if kind != "message":
-            return  # the rest: the reference is already kept
+        elif kind == "message":
+            await self._message(turn, activity)
+        # The rest need nothing more: the conversation's reference is already kept.
+
+    async def _message(self, turn: Turn, activity: Activity) -> None:
+        """Count a person's channel message; answer it when it is addressed to the bot."""
         sent = submission(activity.value)
         if sent is None and self._counts(turn, activity):
             await self._count(turn, REPLY if is_reply(activity) else MESSAGE)
@@ -242,16 +242,18 @@ class TeamsBot:
             # A button in a channel (an RSVP, a vote) would fill its thread with notes.
             await self.deliver(turn, outcome.reply, note=False)
         else:
-            people: Mapping[str, str] = {}
-            refs = _mentioned_refs(activity)
-            if refs:
-                async with self.ctx.database.transaction() as session:
-                    people = await users_by_ref(
-                        session, workspace_id=turn.workspace_id, user_refs=refs
-                    )
-            text = command_text(activity, people=people)
+            text = await self._command_text(turn, activity)
             outcome = await run_command(ctx=self.ctx, actor=turn.actor, text=text)
             await self.deliver(turn, outcome.reply)
+
+    async def _command_text(self, turn: Turn, activity: Activity) -> str:
+        """The typed words, with people mentioned by their Teams id alone looked up."""
+        people: Mapping[str, str] = {}
+        refs = _mentioned_refs(activity)
+        if refs:
+            async with self.ctx.database.transaction() as session:
+                people = await users_by_ref(session, workspace_id=turn.workspace_id, user_refs=refs)
+        return command_text(activity, people=people)
 
     @staticmethod
     def _counts(turn: Turn, activity: Activity) -> bool:
