@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncSay
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -17,8 +20,10 @@ from bot.slack.events import register_events
 from bot.slack.poster import SlackPoster, slack_message
 from bot.slack.respond import Responder
 from handlers import Action, Actor, Context, Delivery, Platform, Reply, parse
-from handlers.core.registry import REGISTRY
+from handlers.core.registry import REGISTRY, Registry
 from storage import claim_event
+
+log = logging.getLogger(__name__)
 
 UNAVAILABLE_FORM = unavailable_form(button="Save")
 SENT_TO_DM = "Sent to our direct messages."
@@ -28,6 +33,10 @@ ANY = re.compile(r".+")
 def _typed(text: str) -> str:
     """Slack escapes &, < and > in what people type; handlers want the characters."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _actor(body: dict[str, Any], *, user: str | None = None, channel: str | None = None) -> Actor:
@@ -107,15 +116,68 @@ class SlackDelivery:
             )
 
 
-def _slow(text: str) -> bool:
+def is_slow(*, text: str, registry: Registry = REGISTRY) -> bool:
     """Whether the command typed is declared slow (it builds files, say)."""
-    spec = REGISTRY.command(parse(text=text).name)
+    spec = registry.command(parse(text=text, registry=registry).name)
     return spec is not None and spec.slow
 
 
 def _input_ids(view: dict[str, Any]) -> list[str]:
     """The modal's fields, in the order shown: where errors can be put."""
-    return [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+    blocks = view.get("blocks")
+    return [
+        b["block_id"]
+        for b in (blocks if isinstance(blocks, list) else ())
+        if isinstance(b, dict) and b.get("type") == "input" and isinstance(b.get("block_id"), str)
+    ]
+
+
+def _has_id(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("id"), str) and bool(value["id"])
+
+
+def _pressed(body: Mapping[str, Any]) -> bool:
+    actions = body.get("actions")
+    return (
+        isinstance(actions, list)
+        and bool(actions)
+        and isinstance(actions[0], dict)
+        and isinstance(actions[0].get("action_id"), str)
+    )
+
+
+def well_formed(body: Mapping[str, Any]) -> bool:
+    """Whether a button press or form has what Slack always sends, shaped as Slack sends it."""
+    kind = body.get("type")
+    if kind not in ("block_actions", "view_submission", "view_closed"):
+        return True
+    if not (_has_id(body.get("team")) and _has_id(body.get("user"))):
+        return False
+    if not isinstance(body.get("channel") or {}, dict):
+        return False
+    if kind == "block_actions":
+        return _pressed(body)
+    view = body.get("view")
+    return isinstance(view, dict) and all(
+        isinstance(view.get(key), str) for key in ("type", "callback_id")
+    )
+
+
+class RefuseMalformed(AsyncMiddleware):
+    """Bolt's own matching reads into these payloads before any listener runs, and a
+    part of the wrong shape would be a server error; it is a bad request instead."""
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        if well_formed(req.body):
+            return await next()
+        log.warning("refused an interactive Slack payload not shaped as Slack sends it")
+        return BoltResponse(status=400, body="")
 
 
 def build_app(
@@ -134,6 +196,8 @@ def build_app(
         process_before_response=False,
     )
     out = SlackDelivery(client=client, responder=responder)
+    # First of ours: the function middleware after it are handed parts of the payload.
+    app.middleware(RefuseMalformed())
     _drop_event_retries(app=app, ctx=ctx)
     _listen_to_commands(app=app, ctx=ctx, out=out)
     _listen_to_forms(app=app, ctx=ctx, out=out)
@@ -171,7 +235,7 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
         await ack()
         actor = _actor(body)
         text = _typed(body.get("text", ""))
-        if _slow(text):
+        if is_slow(text=text):
             # Slow commands build files; say so at once so nobody wonders or asks twice.
             await out.responder.send(
                 url=body["response_url"], text="Preparing your files…", response_type="ephemeral"
@@ -206,7 +270,7 @@ def _listen_to_forms(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None
         actor = _actor(body)
         action = Action(
             action_id=view["callback_id"],
-            value=view.get("private_metadata") or "",
+            value=_text(view.get("private_metadata")),
             values=submitted_values(view),
         )
         fields = _input_ids(view)
