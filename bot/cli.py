@@ -7,8 +7,9 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -236,57 +237,83 @@ def _slack_manifest() -> int:
     return 0
 
 
+Parser = argparse.ArgumentParser
+Tool = Callable[[argparse.Namespace, Settings, Parser], int]
+QUIET = frozenset({"console", "content", "db", "schedule", "slack", "teams"})
+
+
+def _schedule_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    if args.schedule_command != "preview":
+        parser.error('try `ccpl-bot schedule preview "first Tuesday of the month at 12:30"`')
+    return _preview(settings, args)
+
+
+def _db_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    if args.db_command != "upgrade":
+        parser.error("try `ccpl-bot db upgrade`")
+    asyncio.run(_db_upgrade(settings))
+    return 0
+
+
+def _slack_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    if args.slack_command != "manifest":
+        parser.error("try `ccpl-bot slack manifest`")
+    return _slack_manifest()
+
+
+def _teams_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    if args.teams_command != "package":
+        parser.error("try `ccpl-bot teams package [--out FILE]`")
+    return _teams_package(settings, args.out, args.website)
+
+
+def _content_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    if args.content_command != "validate":
+        parser.error("try `ccpl-bot content validate [DIR]`")
+    return _content_validate(settings, args.dir)
+
+
+# Long-running processes, each until a signal or end of input.
+PROCESSES: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {
+    "serve": _serve,
+    "socket": _socket,
+    "console": _console,
+    "scheduler": _scheduler,
+}
+# One-off tasks; each returns the exit status.
+TOOLS: dict[str, Tool] = {
+    "schedule": _schedule_tool,
+    "db": _db_tool,
+    "slack": _slack_tool,
+    "teams": _teams_tool,
+    "content": _content_tool,
+}
+
+
+def _run(command: str, args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    if command == "run":
+        command = "serve" if settings.has_slack or settings.has_teams else "console"
+    configure_logging(level=logging.WARNING if command in QUIET else logging.INFO)
+    process = PROCESSES.get(command)
+    if process is not None:
+        asyncio.run(process(settings))
+        return 0
+    return TOOLS[command](args, settings, parser)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    command = args.command or "run"
     try:
-        settings = load_settings()
-        if command == "run":
-            command = "serve" if settings.has_slack or settings.has_teams else "console"
-        quiet = command in ("console", "content", "db", "schedule", "slack", "teams")
-        configure_logging(level=logging.WARNING if quiet else logging.INFO)
-        if command == "serve":
-            asyncio.run(_serve(settings))
-        elif command == "socket":
-            asyncio.run(_socket(settings))
-        elif command == "console":
-            asyncio.run(_console(settings))
-        elif command == "scheduler":
-            asyncio.run(_scheduler(settings))
-        elif command == "schedule":
-            if args.schedule_command != "preview":
-                parser.error(
-                    'try `ccpl-bot schedule preview "first Tuesday of the month at 12:30"`'
-                )
-            return _preview(settings, args)
-        elif command == "db":
-            if args.db_command != "upgrade":
-                parser.error("try `ccpl-bot db upgrade`")
-            asyncio.run(_db_upgrade(settings))
-        elif command == "slack":
-            if args.slack_command != "manifest":
-                parser.error("try `ccpl-bot slack manifest`")
-            return _slack_manifest()
-        elif command == "teams":
-            if args.teams_command != "package":
-                parser.error("try `ccpl-bot teams package [--out FILE]`")
-            return _teams_package(settings, args.out, args.website)
-        elif command == "content":
-            if args.content_command != "validate":
-                parser.error("try `ccpl-bot content validate [DIR]`")
-            return _content_validate(settings, args.dir)
-    except SettingsError as exc:
+        return _run(args.command or "run", args, load_settings(), parser)
+    except (SettingsError, NotMigrated) as exc:
         print(f"ccpl-bot: {exc}", file=sys.stderr)
         return 2
     except ContentError as exc:
         print(f"ccpl-bot: CCPL_CONTENT_DIR has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
-        return 2
-    except NotMigrated as exc:
-        print(f"ccpl-bot: {exc}", file=sys.stderr)
         return 2
     except (OSError, SQLAlchemyError) as exc:
         # Connection refused, bad password, unknown host: say which database, never the password.
@@ -297,4 +324,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    return 0

@@ -15,6 +15,16 @@ from typing import TextIO
 
 from bot.clock import Clock
 from bot.console_forms import Cancelled, fill_form
+from bot.delivery import (
+    Answered,
+    FieldErrors,
+    Outcome,
+    Refused,
+    post_follow_ups,
+    run_action,
+    run_command,
+    submit_form,
+)
 from bot.leader import Leadership
 from bot.outbox_sender import OutboxSender
 from bot.render.console import render_console
@@ -24,15 +34,10 @@ from handlers import (
     Button,
     Context,
     Form,
-    HandlerError,
-    Invalid,
     Platform,
     Reply,
-    handle_action,
-    handle_text,
 )
 from handlers.core.roles import ADMIN, FACILITATOR
-from storage import DatabaseUnavailable
 
 BANNER = (
     "CCPL learning network: local console.\n"
@@ -55,6 +60,7 @@ class Console:
         self.files = files
         self.interactive = stdin.isatty()
         self.buttons: list[Button] = []
+        self.follow_ups = FollowUpPrinter(console=self)
 
     def write(self, text: str) -> None:
         self.stdout.write(text)
@@ -78,43 +84,53 @@ class Console:
             await self.answer(line)
 
     async def answer(self, line: str) -> None:
-        try:
-            if line.isdigit() and 1 <= int(line) <= len(self.buttons):
-                pressed = self.buttons[int(line) - 1]
-                action = Action(action_id=pressed.action_id, value=pressed.value)
-                reply = await handle_action(ctx=self.ctx, actor=self.actor, action=action)
-            else:
-                reply = await handle_text(ctx=self.ctx, actor=self.actor, text=line)
-            if reply.form is not None:
-                reply = await self.submit(reply.form)
-        except HandlerError as exc:
-            reply = Reply(text=exc.message)
-        except DatabaseUnavailable:
-            reply = Reply(text=UNAVAILABLE)
-        except Cancelled:
-            reply = Reply(text="Cancelled; nothing was saved.")
-        self.show(reply)
+        outcome = await self._run(line)
+        if isinstance(outcome, Answered) and outcome.reply.form is not None:
+            try:
+                outcome = await self.submit(outcome.reply.form)
+            except Cancelled:
+                outcome = Answered(reply=Reply(text="Cancelled; nothing was saved."))
+        if isinstance(outcome, Refused) and outcome.outage:
+            outcome = Refused(message=UNAVAILABLE, outage=True)
+        self.show(outcome.reply)
+        if isinstance(outcome, Answered):
+            await post_follow_ups(poster=self.follow_ups, reply=outcome.reply)
 
-    async def submit(self, form: Form) -> Reply:
+    async def _run(self, line: str) -> Outcome:
+        """A number presses the button shown with that number; anything else is a command."""
+        if line.isdigit() and 1 <= int(line) <= len(self.buttons):
+            pressed = self.buttons[int(line) - 1]
+            action = Action(action_id=pressed.action_id, value=pressed.value)
+            return await run_action(ctx=self.ctx, actor=self.actor, action=action)
+        return await run_command(ctx=self.ctx, actor=self.actor, text=line)
+
+    async def submit(self, form: Form) -> Outcome:
         """Fill in and submit a form until it is accepted or the person cancels."""
         action = await fill_form(form=form, read=self.read, write=self.write)
+        fields = [f.id for f in form.fields]
         while True:
-            try:
-                return await handle_action(ctx=self.ctx, actor=self.actor, action=action)
-            except Invalid as exc:
-                errors = exc.errors or {form.fields[0].id: exc.message}
+            outcome = await submit_form(
+                ctx=self.ctx, actor=self.actor, action=action, fields=fields
+            )
+            if isinstance(outcome, FieldErrors):
+                # Only the fields with a problem are asked again; the rest are kept.
                 action = await fill_form(
                     form=form,
                     read=self.read,
                     write=self.write,
                     values=dict(action.values),
-                    errors=errors,
+                    errors=dict(outcome.errors),
                 )
-            except DatabaseUnavailable:
-                self.write(f"{UNAVAILABLE} Press Enter to try saving again, or type cancel.\n")
-                answer = await self.read("> ")
-                if answer is None or answer.strip().lower() == "cancel":
-                    raise Cancelled from None
+            elif isinstance(outcome, Refused) and outcome.outage:
+                await self._retry_or_cancel()
+            else:
+                return outcome
+
+    async def _retry_or_cancel(self) -> None:
+        self.write(f"{UNAVAILABLE} Press Enter to try saving again, or type cancel.\n")
+        answer = await self.read("> ")
+        if answer is None or answer.strip().lower() == "cancel":
+            raise Cancelled
 
     def show(self, reply: Reply) -> None:
         text, self.buttons = render_console(reply)
@@ -124,9 +140,27 @@ class Console:
             path = self.files / attachment.filename
             path.write_bytes(attachment.content)
             self.write(f"Saved {attachment.title} to {path}\n")
-        for post in reply.also_post:
-            posted, _ = render_console(post.reply)
-            self.write(f"(posted to {post.channel}:)\n{posted}\n")
+
+
+class FollowUpPrinter:
+    """A reply's channel posts and DMs, printed under it: the console has nowhere else."""
+
+    def __init__(self, *, console: Console) -> None:
+        self.console = console
+
+    async def post(
+        self,
+        *,
+        target: str,
+        reply: Reply,
+        direct: bool,
+        update: str | None = None,
+        pin: bool = False,
+        thread: str | None = None,
+    ) -> str | None:
+        posted, _ = render_console(reply)
+        self.console.write(f"(posted to {target}:)\n{posted}\n")
+        return update
 
 
 class ConsolePoster:

@@ -31,9 +31,13 @@ def build_web_app(
         bolt = slack
 
         async def slack_events(request: web.Request) -> web.Response:
-            return await to_aiohttp_response(
-                await bolt.async_dispatch(await to_bolt_request(request))
-            )
+            try:
+                bolt_request = await to_bolt_request(request)
+            except (AttributeError, TypeError):
+                # Bolt reads ids out of a payload as it parses it: a part of the wrong
+                # shape is a bad request, not a server error.
+                return web.Response(status=400)
+            return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
         app.router.add_post("/slack/events", slack_events)
     if teams is not None:

@@ -142,39 +142,56 @@ def _input(field: Field, value: FieldValue, channels: Sequence[ChannelChoice]) -
     text = _as_text(value)
     kind = field.kind
     if kind in (FieldKind.TEXT, FieldKind.MULTILINE):
-        found = {"type": "Input.Text", **base, "isMultiline": kind is FieldKind.MULTILINE}
-        if field.max_length:
-            found["maxLength"] = field.max_length
-        if text:
-            found["value"] = text
-        return found
+        return _text_input(field, base, text)
     if kind is FieldKind.NUMBER:
-        found = {"type": "Input.Number", **base}
-        if field.min_value is not None:
-            found["min"] = field.min_value
-        if field.max_value is not None:
-            found["max"] = field.max_value
-        if text.strip().lstrip("-").isdigit():
-            found["value"] = int(text)
-        return found
+        return _number_input(field, base, text)
     if kind is FieldKind.DATE:
         return {"type": "Input.Date", **base, **({"value": text} if text else {})}
     if kind is FieldKind.TIME:
         return {"type": "Input.Time", **base, **({"value": text} if text else {})}
     if kind is FieldKind.CHANNEL:
-        options = tuple(Option(value=c, label=label) for c, label in channels)
-        # Only a required channel is chosen for the person; an optional one waits for them.
-        chosen = text or (channels[0][0] if channels and field.required else "")
-        found = {"type": "Input.ChoiceSet", **base, "choices": _choices(options)}
-        found["style"] = "compact"
-        found["placeholder"] = "Choose a channel"
-        if chosen:
-            found["value"] = chosen
-        return found
-    multiple = kind in (FieldKind.MULTISELECT, FieldKind.CHECKBOX)
+        return _channel_input(field, base, text, channels)
+    return _choice_input(field, base, text)
+
+
+def _text_input(field: Field, base: dict[str, Any], text: str) -> dict[str, Any]:
+    found = {"type": "Input.Text", **base, "isMultiline": field.kind is FieldKind.MULTILINE}
+    if field.max_length:
+        found["maxLength"] = field.max_length
+    if text:
+        found["value"] = text
+    return found
+
+
+def _number_input(field: Field, base: dict[str, Any], text: str) -> dict[str, Any]:
+    found = {"type": "Input.Number", **base}
+    if field.min_value is not None:
+        found["min"] = field.min_value
+    if field.max_value is not None:
+        found["max"] = field.max_value
+    if text.strip().lstrip("-").isdigit():
+        found["value"] = int(text)
+    return found
+
+
+def _channel_input(
+    field: Field, base: dict[str, Any], text: str, channels: Sequence[ChannelChoice]
+) -> dict[str, Any]:
+    options = tuple(Option(value=c, label=label) for c, label in channels)
+    # Only a required channel is chosen for the person; an optional one waits for them.
+    chosen = text or (channels[0][0] if channels and field.required else "")
+    found = {"type": "Input.ChoiceSet", **base, "choices": _choices(options)}
+    found["style"] = "compact"
+    found["placeholder"] = "Choose a channel"
+    if chosen:
+        found["value"] = chosen
+    return found
+
+
+def _choice_input(field: Field, base: dict[str, Any], text: str) -> dict[str, Any]:
     found = {"type": "Input.ChoiceSet", **base, "choices": _choices(field.options)}
-    found["style"] = "expanded" if kind is FieldKind.CHECKBOX else "compact"
-    if multiple:
+    found["style"] = "expanded" if field.kind is FieldKind.CHECKBOX else "compact"
+    if field.kind in (FieldKind.MULTISELECT, FieldKind.CHECKBOX):
         found["isMultiSelect"] = True
     if text:
         found["value"] = text

@@ -116,21 +116,47 @@ def render_modal(form: Form) -> dict[str, Any]:
 
 
 def submitted_values(view: dict[str, Any]) -> dict[str, FieldValue]:
-    """Field id to entered value from a view_submission's `state.values`."""
+    """Field id to entered value from a view_submission's `state.values`.
+
+    Anything not shaped as Slack sends it is left out, so the form's own checks
+    report it as a missing answer rather than the bot failing on it.
+    """
     values: dict[str, FieldValue] = {}
-    for block_id, actions in view.get("state", {}).get("values", {}).items():
-        for state in actions.values():
-            kind = state.get("type")
-            if kind in ("plain_text_input", "number_input"):
-                values[block_id] = state.get("value") or ""
-            elif kind in ("static_select", "radio_buttons"):
-                values[block_id] = (state.get("selected_option") or {}).get("value", "")
-            elif kind in ("multi_static_select", "checkboxes"):
-                values[block_id] = tuple(o["value"] for o in state.get("selected_options") or [])
-            elif kind == "conversations_select":
-                values[block_id] = state.get("selected_conversation") or ""
-            elif kind == "datepicker":
-                values[block_id] = state.get("selected_date") or ""
-            elif kind == "timepicker":
-                values[block_id] = state.get("selected_time") or ""
+    for block_id, actions in _mapping(_mapping(view.get("state")).get("values")).items():
+        for state in _mapping(actions).values():
+            value = _entered(_mapping(state))
+            if value is not None:
+                values[block_id] = value
     return values
+
+
+# The inputs whose answer is one string under its own key.
+SELECTED = {
+    "conversations_select": "selected_conversation",
+    "datepicker": "selected_date",
+    "timepicker": "selected_time",
+}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _string(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _entered(state: dict[str, Any]) -> FieldValue | None:
+    kind = state.get("type")
+    if kind in ("plain_text_input", "number_input"):
+        return _string(state.get("value"))
+    if kind in ("static_select", "radio_buttons"):
+        return _string(_mapping(state.get("selected_option")).get("value"))
+    if kind in ("multi_static_select", "checkboxes"):
+        chosen = state.get("selected_options")
+        return tuple(
+            _string(_mapping(o).get("value")) for o in (chosen if isinstance(chosen, list) else ())
+        )
+    if isinstance(kind, str) and kind in SELECTED:
+        return _string(state.get(SELECTED[kind]))
+    return None

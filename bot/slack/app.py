@@ -4,32 +4,24 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncSay
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.outage import UNAVAILABLE, unavailable_form
-from bot.posting import PostFailed
+from bot.delivery import FieldErrors, Refused, post_follow_ups, run_action, run_command, submit_form
+from bot.outage import unavailable_form
 from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.events import register_events
 from bot.slack.poster import SlackPoster, slack_message
 from bot.slack.respond import Responder
-from handlers import (
-    Action,
-    Actor,
-    Context,
-    Delivery,
-    HandlerError,
-    Invalid,
-    Platform,
-    Reply,
-    handle_action,
-    handle_text,
-)
-from storage import DatabaseUnavailable, claim_event
+from handlers import Action, Actor, Context, Delivery, Platform, Reply, parse
+from handlers.core.registry import REGISTRY, Registry
+from storage import claim_event
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +33,10 @@ ANY = re.compile(r".+")
 def _typed(text: str) -> str:
     """Slack escapes &, < and > in what people type; handlers want the characters."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _actor(body: dict[str, Any], *, user: str | None = None, channel: str | None = None) -> Actor:
@@ -63,16 +59,6 @@ class SlackDelivery:
         self.poster = SlackPoster(client=client)
         self.responder = responder
 
-    async def run(self, produce: Callable[[], Awaitable[Reply]]) -> Reply:
-        """A handler's reply, with domain errors and outages turned into kind replies."""
-        try:
-            return await produce()
-        except HandlerError as exc:
-            return Reply(text=exc.message)
-        except DatabaseUnavailable:
-            log.warning("database unavailable while answering")
-            return Reply(text=UNAVAILABLE)
-
     async def deliver(
         self,
         *,
@@ -89,15 +75,22 @@ class SlackDelivery:
                 return
             # Mentions and DMs carry no trigger to open a modal with.
             reply = Reply(text="Type the /ccpl command to open the form.")
+        await self._answer(
+            reply=reply, user=user, response_url=response_url, say=say, thread_ts=thread_ts
+        )
+        await post_follow_ups(poster=self.poster, reply=reply)
+
+    async def _answer(
+        self,
+        *,
+        reply: Reply,
+        user: str,
+        response_url: str | None,
+        say: AsyncSay | None,
+        thread_ts: str | None,
+    ) -> None:
         if reply.delivery is Delivery.DM or reply.attachments:
-            await self.poster.post(target=user, reply=reply, direct=True)
-            if response_url:
-                await self.responder.send(
-                    url=response_url,
-                    text=SENT_TO_DM,
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
+            await self._direct(reply=reply, user=user, response_url=response_url)
         elif response_url:
             kind = "in_channel" if reply.delivery is Delivery.CHANNEL else "ephemeral"
             await self.responder.send(
@@ -111,23 +104,80 @@ class SlackDelivery:
         else:
             # After a modal closes there is nowhere else to answer: a direct message.
             await self.poster.post(target=user, reply=reply, direct=True)
-        for post in reply.also_post:
-            try:
-                await self.poster.post(
-                    target=post.channel,
-                    reply=post.reply,
-                    direct=post.reply.delivery is Delivery.DM,
-                    update=post.update,
-                    thread=post.thread,
-                )
-            except PostFailed as exc:
-                log.warning("a follow-up post failed: %s", exc.reason)
+
+    async def _direct(self, *, reply: Reply, user: str, response_url: str | None) -> None:
+        await self.poster.post(target=user, reply=reply, direct=True)
+        if response_url:
+            await self.responder.send(
+                url=response_url,
+                text=SENT_TO_DM,
+                response_type="ephemeral",
+                replace_original=False,
+            )
 
 
-def _form_errors(exc: Invalid, view: dict[str, Any]) -> dict[str, str]:
-    fields = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-    errors = {k: v for k, v in exc.errors.items() if k in fields}
-    return errors or {fields[0]: exc.message}
+def is_slow(*, text: str, registry: Registry = REGISTRY) -> bool:
+    """Whether the command typed is declared slow (it builds files, say)."""
+    spec = registry.command(parse(text=text, registry=registry).name)
+    return spec is not None and spec.slow
+
+
+def _input_ids(view: dict[str, Any]) -> list[str]:
+    """The modal's fields, in the order shown: where errors can be put."""
+    blocks = view.get("blocks")
+    return [
+        b["block_id"]
+        for b in (blocks if isinstance(blocks, list) else ())
+        if isinstance(b, dict) and b.get("type") == "input" and isinstance(b.get("block_id"), str)
+    ]
+
+
+def _has_id(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("id"), str) and bool(value["id"])
+
+
+def _pressed(body: Mapping[str, Any]) -> bool:
+    actions = body.get("actions")
+    return (
+        isinstance(actions, list)
+        and bool(actions)
+        and isinstance(actions[0], dict)
+        and isinstance(actions[0].get("action_id"), str)
+    )
+
+
+def well_formed(body: Mapping[str, Any]) -> bool:
+    """Whether a button press or form has what Slack always sends, shaped as Slack sends it."""
+    kind = body.get("type")
+    if kind not in ("block_actions", "view_submission", "view_closed"):
+        return True
+    if not (_has_id(body.get("team")) and _has_id(body.get("user"))):
+        return False
+    if not isinstance(body.get("channel") or {}, dict):
+        return False
+    if kind == "block_actions":
+        return _pressed(body)
+    view = body.get("view")
+    return isinstance(view, dict) and all(
+        isinstance(view.get(key), str) for key in ("type", "callback_id")
+    )
+
+
+class RefuseMalformed(AsyncMiddleware):
+    """Bolt's own matching reads into these payloads before any listener runs, and a
+    part of the wrong shape would be a server error; it is a bad request instead."""
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        if well_formed(req.body):
+            return await next()
+        log.warning("refused an interactive Slack payload not shaped as Slack sends it")
+        return BoltResponse(status=400, body="")
 
 
 def build_app(
@@ -146,7 +196,18 @@ def build_app(
         process_before_response=False,
     )
     out = SlackDelivery(client=client, responder=responder)
+    # First of ours: the function middleware after it are handed parts of the payload.
+    app.middleware(RefuseMalformed())
+    _drop_event_retries(app=app, ctx=ctx)
+    _listen_to_commands(app=app, ctx=ctx, out=out)
+    _listen_to_forms(app=app, ctx=ctx, out=out)
+    _listen_to_messages(app=app, ctx=ctx, out=out)
+    # After the direct-message listener: Bolt runs the first listener that matches.
+    register_events(app=app, ctx=ctx, client=client)
+    return app
 
+
+def _drop_event_retries(*, app: AsyncApp, ctx: Context) -> None:
     @app.middleware
     async def drop_event_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
         """Slack redelivers an event it thinks we missed; answer each event_id once."""
@@ -165,19 +226,23 @@ def build_app(
         await next()
         return None
 
+
+def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
+    """`/ccpl` and button presses: acknowledged at once, answered on the response URL."""
+
     @app.command("/ccpl")
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         actor = _actor(body)
         text = _typed(body.get("text", ""))
-        if text.strip().lower().split()[:1] in (["export"], ["my-data"]):
-            # These build files; say so at once so nobody wonders or asks twice.
-            await responder.send(
+        if is_slow(text=text):
+            # Slow commands build files; say so at once so nobody wonders or asks twice.
+            await out.responder.send(
                 url=body["response_url"], text="Preparing your files…", response_type="ephemeral"
             )
-        reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+        outcome = await run_command(ctx=ctx, actor=actor, text=text)
         await out.deliver(
-            reply=reply,
+            reply=outcome.reply,
             user=actor.user,
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
@@ -189,46 +254,48 @@ def build_app(
         pressed = body["actions"][0]
         action = Action(action_id=pressed["action_id"], value=pressed.get("value") or "")
         actor = _actor(body)
-        reply = await out.run(lambda: handle_action(ctx=ctx, actor=actor, action=action))
+        outcome = await run_action(ctx=ctx, actor=actor, action=action)
         await out.deliver(
-            reply=reply,
+            reply=outcome.reply,
             user=actor.user,
             response_url=body.get("response_url"),
             trigger_id=body.get("trigger_id"),
         )
 
+
+def _listen_to_forms(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
     @app.view(ANY)
     async def on_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Validate and save before answering, so errors keep the modal open with its text."""
         actor = _actor(body)
         action = Action(
             action_id=view["callback_id"],
-            value=view.get("private_metadata") or "",
+            value=_text(view.get("private_metadata")),
             values=submitted_values(view),
         )
-        try:
-            reply = await handle_action(ctx=ctx, actor=actor, action=action)
-        except Invalid as exc:
-            await ack(response_action="errors", errors=_form_errors(exc, view))
-            return
-        except DatabaseUnavailable:
-            log.warning("database unavailable at form submission; the modal stays open")
-            fields = _form_errors(Invalid(UNAVAILABLE_FORM), view)
-            await ack(response_action="errors", errors=fields)
-            return
-        except HandlerError as exc:
-            await ack(response_action="errors", errors=_form_errors(Invalid(exc.message), view))
-            return
-        await ack()
-        await out.deliver(reply=reply, user=actor.user)
+        fields = _input_ids(view)
+        outcome = await submit_form(ctx=ctx, actor=actor, action=action, fields=fields)
+        if isinstance(outcome, FieldErrors):
+            await ack(response_action="errors", errors=dict(outcome.errors))
+        elif isinstance(outcome, Refused) and fields:
+            errors = outcome.on_form(first=fields[0], unavailable_form=UNAVAILABLE_FORM)
+            await ack(response_action="errors", errors=errors)
+        else:
+            # Saved, or a refusal with no field to show it under: the modal closes.
+            await ack()
+            await out.deliver(reply=outcome.reply, user=actor.user)
+
+
+def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
+    """Mentions are answered in their thread; direct messages in the DM."""
 
     @app.event("app_mention")
     async def on_mention(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
         actor = _actor(body, user=event.get("user"), channel=event.get("channel"))
         text = _typed(event.get("text", ""))
-        reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+        outcome = await run_command(ctx=ctx, actor=actor, text=text)
         thread = event.get("thread_ts") or event.get("ts")
-        await out.deliver(reply=reply, user=actor.user, say=say, thread_ts=thread)
+        await out.deliver(reply=outcome.reply, user=actor.user, say=say, thread_ts=thread)
 
     @app.event({"type": "message", "channel_type": "im"})
     async def on_direct_message(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
@@ -236,9 +303,5 @@ def build_app(
             return  # edits, joins and our own posts are not requests
         actor = _actor(body, user=event.get("user"))
         text = _typed(event.get("text", ""))
-        reply = await out.run(lambda: handle_text(ctx=ctx, actor=actor, text=text))
-        await out.deliver(reply=reply, user=actor.user, say=say)
-
-    # After the direct-message listener: Bolt runs the first listener that matches.
-    register_events(app=app, ctx=ctx, client=client)
-    return app
+        outcome = await run_command(ctx=ctx, actor=actor, text=text)
+        await out.deliver(reply=outcome.reply, user=actor.user, say=say)

@@ -16,7 +16,7 @@ import hashlib
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
@@ -24,6 +24,14 @@ from typing import Any
 from microsoft_agents.activity import Activity, Attachment, ChannelAccount, InvokeResponse
 from microsoft_agents.hosting.core.turn_context import TurnContext
 
+from bot.delivery import (
+    Answered,
+    FieldErrors,
+    post_follow_ups,
+    run_action,
+    run_command,
+    submit_form,
+)
 from bot.outage import UNAVAILABLE, unavailable_form
 from bot.posting import PostFailed
 from bot.render.adaptive import (
@@ -43,12 +51,8 @@ from handlers import (
     Delivery,
     FieldKind,
     Form,
-    HandlerError,
-    Invalid,
     Platform,
     Reply,
-    handle_action,
-    handle_text,
 )
 from handlers.facilitation.participation import joined, left, record_contribution, refresh_members
 from storage import DatabaseUnavailable, claim_event, ensure_scope
@@ -212,19 +216,19 @@ class TeamsBot:
                 Activity(type="invokeResponse", value=InvokeResponse(status=200))
             )
             await self._file_answer(turn, activity)
-            return
-        if kind == "installationUpdate" and (activity.action or "").startswith("add"):
+        elif kind == "installationUpdate" and (activity.action or "").startswith("add"):
             await self._send(turn, turn.conversation_id, Reply(text=WELCOME))
-            return
-        if kind == "conversationUpdate":
+        elif kind == "conversationUpdate":
             await self._membership(turn, activity)
-            return
-        if kind == "messageReaction":
+        elif kind == "messageReaction":
             if activity.reactions_added and self._counts(turn, activity):
                 await self._count(turn, REACTION)
-            return
-        if kind != "message":
-            return  # the rest: the reference is already kept
+        elif kind == "message":
+            await self._message(turn, activity)
+        # The rest need nothing more: the conversation's reference is already kept.
+
+    async def _message(self, turn: Turn, activity: Activity) -> None:
+        """Count a person's channel message; answer it when it is addressed to the bot."""
         sent = submission(activity.value)
         if sent is None and self._counts(turn, activity):
             await self._count(turn, REPLY if is_reply(activity) else MESSAGE)
@@ -234,22 +238,22 @@ class TeamsBot:
             await self._submit(turn, sent)
         elif isinstance(sent, Pressed):
             action = Action(action_id=sent.action_id, value=sent.value)
-            reply = await self._run(
-                lambda: handle_action(ctx=self.ctx, actor=turn.actor, action=action)
-            )
+            outcome = await run_action(ctx=self.ctx, actor=turn.actor, action=action)
             # A button in a channel (an RSVP, a vote) would fill its thread with notes.
-            await self.deliver(turn, reply, note=False)
+            await self.deliver(turn, outcome.reply, note=False)
         else:
-            people: Mapping[str, str] = {}
-            refs = _mentioned_refs(activity)
-            if refs:
-                async with self.ctx.database.transaction() as session:
-                    people = await users_by_ref(
-                        session, workspace_id=turn.workspace_id, user_refs=refs
-                    )
-            text = command_text(activity, people=people)
-            reply = await self._run(lambda: handle_text(ctx=self.ctx, actor=turn.actor, text=text))
-            await self.deliver(turn, reply)
+            text = await self._command_text(turn, activity)
+            outcome = await run_command(ctx=self.ctx, actor=turn.actor, text=text)
+            await self.deliver(turn, outcome.reply)
+
+    async def _command_text(self, turn: Turn, activity: Activity) -> str:
+        """The typed words, with people mentioned by their Teams id alone looked up."""
+        people: Mapping[str, str] = {}
+        refs = _mentioned_refs(activity)
+        if refs:
+            async with self.ctx.database.transaction() as session:
+                people = await users_by_ref(session, workspace_id=turn.workspace_id, user_refs=refs)
+        return command_text(activity, people=people)
 
     @staticmethod
     def _counts(turn: Turn, activity: Activity) -> bool:
@@ -440,16 +444,6 @@ class TeamsBot:
         except PostFailed as exc:
             log.warning("could not say the database is unavailable: %s", exc.reason)
 
-    async def _run(self, produce: Callable[[], Awaitable[Reply]]) -> Reply:
-        """A handler's reply, with domain errors and outages turned into kind replies."""
-        try:
-            return await produce()
-        except HandlerError as exc:
-            return Reply(text=exc.message)
-        except DatabaseUnavailable:
-            log.warning("database unavailable while answering in Teams")
-            return Reply(text=UNAVAILABLE)
-
     async def _personal_chat(self, turn: Turn) -> str:
         if turn.personal:
             return turn.conversation_id
@@ -517,20 +511,8 @@ class TeamsBot:
                 conversation_id=where,
                 activity=Activity.model_validate({"type": "message", "attachments": offers}),
             )
-        await self._also_post(turn, reply)
-
-    async def _also_post(self, turn: Turn, reply: Reply) -> None:
         poster = self.poster.bound(workspace_id=turn.workspace_id)
-        for post in reply.also_post:
-            try:
-                await poster.post(
-                    target=post.channel,
-                    reply=post.reply,
-                    direct=post.reply.delivery is Delivery.DM,
-                    update=post.update,
-                )
-            except PostFailed as exc:
-                log.warning("a follow-up post failed: %s", exc.reason)
+        await post_follow_ups(poster=poster, reply=reply)
 
     async def _submit(self, turn: Turn, sent: Submitted) -> None:
         """Save a form; on errors show the same card again with the errors and the text kept."""
@@ -540,23 +522,20 @@ class TeamsBot:
             value=form.state,
             values=MappingProxyType(dict(sent.values)),
         )
-        first = form.fields[0].id if form.fields else ""
-        errors: dict[str, str] = {}
-        reply: Reply | None = None
-        try:
-            reply = await handle_action(ctx=self.ctx, actor=turn.actor, action=action)
-        except Invalid as exc:
-            ids = {f.id for f in form.fields}
-            errors = {k: v for k, v in exc.errors.items() if k in ids} or {first: exc.message}
-        except DatabaseUnavailable:
-            log.warning("database unavailable at a Teams form submission; the card keeps its text")
-            errors = {first: UNAVAILABLE_FORM}
-        except HandlerError as exc:
-            errors = {first: exc.message}
-        if reply is None:
-            card = await self._form_card(turn, form, values=sent.values, errors=errors)
-            await self._replace(turn, card)
+        fields = [f.id for f in form.fields]
+        outcome = await submit_form(ctx=self.ctx, actor=turn.actor, action=action, fields=fields)
+        if isinstance(outcome, Answered):
+            await self._saved(turn, form, outcome.reply)
             return
+        if isinstance(outcome, FieldErrors):
+            errors = dict(outcome.errors)
+        else:
+            first = fields[0] if fields else ""
+            errors = outcome.on_form(first=first, unavailable_form=UNAVAILABLE_FORM)
+        card = await self._form_card(turn, form, values=sent.values, errors=errors)
+        await self._replace(turn, card)
+
+    async def _saved(self, turn: Turn, form: Form, reply: Reply) -> None:
         if reply.form is None and not reply.attachments and not reply.also_post:
             # The saved form becomes the answer, as a modal closes in Slack.
             named = await self.poster.named(workspace_id=turn.workspace_id, reply=reply)

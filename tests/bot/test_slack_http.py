@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from handlers import Actor, Context
+from bot.slack.app import is_slow
+from handlers import Actor, Context, Reply
+from handlers.core.registry import REGISTRY, Registry, command
 from tests.bot.slack_harness import Harness, running_bot
 
 
@@ -137,3 +144,134 @@ async def test_healthz_reports_the_database(bot: Harness) -> None:
     async with bot.http.get(f"{bot.root}/healthz") as resp:
         assert resp.status == 200
         assert (await resp.json())["status"] == "ok"
+
+
+async def _first_of_two_answers(bot: Harness, *, text: str, actor: Actor) -> dict[str, Any]:
+    """A slow command answers twice (at once, then with its files); both are awaited so
+    nothing is still running when the test ends."""
+    key = uuid.uuid4().hex
+    body = bot.command_body(text=text, team=actor.workspace, user=actor.user, key=key)
+    sent = await bot.post(body, content_type="application/x-www-form-urlencoded")
+    assert sent.status == 200
+    answers = await bot.fake.wait_for_response(count=2, key=key)
+    return answers[0]
+
+
+async def test_every_slow_command_says_preparing_first_and_tip_does_not(
+    bot: Harness, actor: Actor
+) -> None:
+    slow = [spec for spec in REGISTRY.commands() if spec.slow]
+    assert slow, "export and my-data are declared slow"
+    for spec in slow:
+        for word in (spec.name, *spec.aliases):
+            first = await _first_of_two_answers(bot, text=word, actor=actor)
+            assert first["text"] == "Preparing your files…", word
+    tip = await bot.command(text="tip", team=actor.workspace, user=actor.user)
+    assert "Preparing" not in _texts(tip)
+    tip_spec = REGISTRY.command("tip")
+    assert tip_spec is not None and not tip_spec.slow
+
+
+def test_a_new_command_declared_slow_is_slow_without_touching_the_slack_edge() -> None:
+    registry = Registry()
+
+    @command(name="report", usage="report", summary="a long report", slow=True, registry=registry)
+    @command(name="quick", usage="quick", summary="a short answer", registry=registry)
+    async def handler(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
+        return Reply(text="done")
+
+    assert is_slow(text="report this month", registry=registry)
+    assert is_slow(text="/ccpl REPORT", registry=registry)
+    assert not is_slow(text="quick", registry=registry)
+    assert not is_slow(text="", registry=registry)
+    assert not is_slow(text="unknown words", registry=registry)
+
+
+# What a view_submission's parts may be, well formed or not: Slack signs the request,
+# but the bot must not fall over on a payload it did not expect.
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_STATE = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(
+            [
+                "plain_text_input",
+                "number_input",
+                "static_select",
+                "multi_static_select",
+                "checkboxes",
+                "conversations_select",
+                "datepicker",
+                "timepicker",
+                "radio_buttons",
+            ]
+        )
+        | _JSON
+    },
+    optional={
+        "value": _JSON,
+        "selected_option": _JSON,
+        "selected_options": _JSON,
+        "selected_conversation": _JSON,
+        "selected_date": _JSON,
+        "selected_time": _JSON,
+    },
+)
+_BLOCK = st.fixed_dictionaries(
+    {"type": st.just("input") | _JSON}, optional={"block_id": st.text(max_size=10) | _JSON}
+)
+_VIEW = st.fixed_dictionaries(
+    {
+        "type": st.just("modal"),
+        "callback_id": st.sampled_from(sorted(REGISTRY.action_ids())) | st.text(max_size=12),
+    },
+    optional={
+        "private_metadata": st.text(max_size=20) | _JSON,
+        "blocks": st.lists(_BLOCK | _JSON, max_size=4) | _JSON,
+        "state": st.fixed_dictionaries(
+            {
+                "values": st.dictionaries(
+                    st.text(max_size=10),
+                    st.dictionaries(st.text(max_size=6), _STATE | _JSON, max_size=2),
+                    max_size=4,
+                )
+                | _JSON
+            }
+        )
+        | _JSON,
+    },
+)
+# At most one top-level part is replaced by junk, so most submissions reach the forms.
+_BROKEN = st.sampled_from([None, None, None, "team", "user", "view"])
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(view=_VIEW, broken=_BROKEN, junk=_JSON)
+async def test_malformed_form_submissions_never_get_a_server_error(
+    bot: Harness, view: dict[str, Any], broken: str | None, junk: Any
+) -> None:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "TFUZZ", "domain": "ccpl"},
+        "user": {"id": "UFUZZ", "team_id": "TFUZZ", "username": "leader"},
+        "api_app_id": bot.fake.app_id,
+        "token": "legacy-unused",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "view": view,
+    }
+    if broken is not None:
+        payload[broken] = junk
+    sent = await bot.post(
+        urlencode({"payload": json.dumps(payload)}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert sent.status < 500, sent

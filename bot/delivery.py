@@ -1,0 +1,129 @@
+"""One path from a request to its outcome, shared by Slack, Teams and the console.
+
+Every edge runs commands, buttons and forms here, so domain errors and database
+outages become the same answers everywhere; the edges only translate payloads
+in and render outcomes out in their platform's idiom.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.outage import UNAVAILABLE
+from bot.posting import Poster, PostFailed
+from handlers import (
+    Action,
+    Actor,
+    Context,
+    Delivery,
+    HandlerError,
+    Invalid,
+    Reply,
+    handle_action,
+    handle_text,
+)
+from storage import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Answered:
+    """The handler's reply, to render and deliver."""
+
+    reply: Reply
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Refused:
+    """What could not be done, worded for the person; `outage` when the database was down."""
+
+    message: str
+    outage: bool = False
+
+    @property
+    def reply(self) -> Reply:
+        return Reply(text=self.message)
+
+    def on_form(self, *, first: str, unavailable_form: str) -> dict[str, str]:
+        """The refusal under a form's first field, where a platform keeps a form open.
+
+        An outage names the button to press again, so the person keeps their text.
+        """
+        return {first: unavailable_form if self.outage else self.message}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FieldErrors:
+    """A form to show again with what was typed: each problem under its field."""
+
+    errors: Mapping[str, str]
+
+
+Outcome = Answered | Refused
+FormOutcome = Answered | Refused | FieldErrors
+
+
+async def _outcome(produce: Callable[[], Awaitable[Reply]]) -> Outcome:
+    try:
+        return Answered(reply=await produce())
+    except HandlerError as exc:
+        return Refused(message=exc.message)
+    except DatabaseUnavailable:
+        log.warning("database unavailable while answering")
+        return Refused(message=UNAVAILABLE, outage=True)
+
+
+async def run_command(*, ctx: Context, actor: Actor, text: str) -> Outcome:
+    """Run typed words (a slash command, a mention, a chat message)."""
+    return await _outcome(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+
+
+async def run_action(*, ctx: Context, actor: Actor, action: Action) -> Outcome:
+    """Run a button press."""
+    return await _outcome(lambda: handle_action(ctx=ctx, actor=actor, action=action))
+
+
+def _field_errors(exc: Invalid, fields: Sequence[str]) -> FieldErrors | Refused:
+    """Errors for the fields the form shows; a summary goes under the first field.
+
+    With no field to put it under (a form that had none), it is a plain refusal.
+    """
+    errors = {k: v for k, v in exc.errors.items() if k in fields}
+    if errors:
+        return FieldErrors(errors=errors)
+    if fields:
+        return FieldErrors(errors={fields[0]: exc.message})
+    return Refused(message=exc.message)
+
+
+async def submit_form(
+    *, ctx: Context, actor: Actor, action: Action, fields: Sequence[str]
+) -> FormOutcome:
+    """Validate and save a form whose inputs are `fields` (ids, in the order shown)."""
+    try:
+        return Answered(reply=await handle_action(ctx=ctx, actor=actor, action=action))
+    except Invalid as exc:
+        return _field_errors(exc, fields)
+    except HandlerError as exc:
+        return Refused(message=exc.message)
+    except DatabaseUnavailable:
+        log.warning("database unavailable at a form submission; the form keeps its text")
+        return Refused(message=UNAVAILABLE, outage=True)
+
+
+async def post_follow_ups(*, poster: Poster, reply: Reply) -> None:
+    """Send a reply's channel posts and DMs; one that fails does not stop the rest."""
+    for post in reply.also_post:
+        try:
+            await poster.post(
+                target=post.channel,
+                reply=post.reply,
+                direct=post.reply.delivery is Delivery.DM,
+                update=post.update,
+                thread=post.thread,
+            )
+        except PostFailed as exc:
+            log.warning("a follow-up post failed: %s", exc.reason)
