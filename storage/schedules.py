@@ -81,14 +81,18 @@ async def get_schedule(
 
 
 async def list_schedules(
-    session: AsyncSession, *, workspace_id: int, kinds: Sequence[str], channel: str | None = None
+    session: AsyncSession,
+    *,
+    workspace_id: int,
+    kinds: Sequence[str] | None = None,
+    channel: str | None = None,
 ) -> Sequence[Schedule]:
-    """Confirmed schedules of the given kinds, in one channel or the whole workspace."""
+    """Confirmed schedules of the given kinds (every kind when None), in one channel or all."""
     query = select(Schedule).where(
-        Schedule.workspace_id == workspace_id,
-        Schedule.confirmed.is_(True),
-        Schedule.kind.in_(kinds),
+        Schedule.workspace_id == workspace_id, Schedule.confirmed.is_(True)
     )
+    if kinds is not None:
+        query = query.where(Schedule.kind.in_(kinds))
     if channel is not None:
         query = query.where(Schedule.channel == channel)
     return (await session.scalars(query.order_by(Schedule.id))).all()

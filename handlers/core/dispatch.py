@@ -54,10 +54,6 @@ async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     """Run a button press or form; ids are stable so old messages keep working."""
     spec = REGISTRY.action(action.action_id)
     if spec is None:
-        for route in REGISTRY.fallbacks:
-            found: Reply | None = await route(ctx=ctx, actor=actor, action=action)
-            if found is not None:
-                return found
         return help_reply()
     try:
         payload = spec.codec.decode(action.value)

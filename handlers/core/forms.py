@@ -9,6 +9,7 @@ exception. Handlers keep only the rules that span fields.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -149,3 +150,22 @@ def _read_choices(field: Field, raw: object) -> tuple[tuple[str, ...], str | Non
     if field.required and not picked:
         return (), field.required_message or "Please choose at least one."
     return picked, None
+
+
+def validate_partially(
+    *, form: Form, values: Mapping[str, FieldValue], today: date
+) -> tuple[Submission, dict[str, str]]:
+    """The fields that passed their definitions, and the errors of those that did not.
+
+    For forms whose handler has rules of its own (a time zone that exists, a start
+    still to come): it runs them on the fields that passed, then reports every
+    problem at once, so the form takes one round trip.
+    """
+    try:
+        return validate(form=form, values=values, today=today), {}
+    except Invalid as problems:
+        errors = dict(problems.errors)
+    passed = dataclasses.replace(
+        form, fields=tuple(field for field in form.fields if field.id not in errors)
+    )
+    return validate(form=passed, values=values, today=today), errors

@@ -70,6 +70,17 @@ TEXT: Codec[str] = Codec(encode=lambda value: value, decode=lambda raw: raw)
 """Free text the handler checks itself (a command to re-run, a choice it looks up)."""
 
 
+def _channel(raw: str) -> str:
+    """A channel id from our own button, in any platform's format: one unbroken word."""
+    if not raw or len(raw) > 200 or any(character.isspace() for character in raw):
+        raise StalePayload("not a channel")
+    return raw
+
+
+CHANNEL: Codec[str] = Codec(encode=lambda channel: channel, decode=_channel)
+"""A channel id (Slack `C...`, Teams `19:...@thread.tacv2`)."""
+
+
 def optional_id() -> Codec[int | None]:
     """An id, or nothing (a form that creates rather than edits)."""
 

@@ -122,7 +122,6 @@ class Registry:
         self._commands: dict[str, CommandSpec] = {}
         self._words: dict[str, str] = {}
         self._actions: dict[str, ActionSpec[Any]] = {}
-        self.fallbacks: list[Any] = []
 
     def add_command(self, spec: CommandSpec) -> None:
         for word in (spec.name, *spec.aliases):
@@ -144,7 +143,6 @@ class Registry:
         twin._commands = dict(self._commands)
         twin._words = dict(self._words)
         twin._actions = dict(self._actions)
-        twin.fallbacks = list(self.fallbacks)
         return twin
 
     def canonical(self, word: str) -> str:
@@ -166,10 +164,6 @@ class Registry:
 
     def action_ids(self) -> frozenset[str]:
         return frozenset(self._actions)
-
-    # TRANSITIONAL: features not yet declaring their actions one by one.
-    def add_fallback(self, route: Any) -> None:
-        self.fallbacks.append(route)
 
 
 REGISTRY = Registry()

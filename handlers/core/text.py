@@ -1,6 +1,9 @@
-"""Text that leaves the bot in files people open elsewhere, made safe there."""
+"""Small text helpers every feature shares: times as people read them, and text
+that leaves the bot in files people open elsewhere, made safe there."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -9,3 +12,8 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def defuse_formula(cell: str) -> str:
     """Prefix an apostrophe so a spreadsheet shows the text instead of running it."""
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def local(when: datetime) -> str:
+    """How a time reads to people: 'Tue 3 Nov 2026, 12:30 GMT'."""
+    return when.strftime("%a %-d %b %Y, %H:%M %Z")

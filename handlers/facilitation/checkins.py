@@ -29,7 +29,7 @@ from handlers.core.model import (
     Section,
 )
 from handlers.core.outbox import OutboxKind
-from handlers.core.payloads import ID, Codec, StalePayload, record
+from handlers.core.payloads import CHANNEL, ID, Codec, record
 from handlers.core.registry import Role, action, command
 from handlers.core.roles import audit
 from handlers.facilitation.participation import open_report, refresh_members
@@ -80,14 +80,6 @@ class ViewState:
 VIEW_STATE: Codec[ViewState] = record(ViewState)
 
 
-def _channel(raw: str) -> str:
-    """A channel id from our own button, in any platform's format: one unbroken word."""
-    if not raw or any(character.isspace() for character in raw):
-        raise StalePayload("not a channel")
-    return raw
-
-
-CHANNEL: Codec[str] = Codec(encode=lambda channel: channel, decode=_channel)
 GENERAL_PROMPT = "What matters most to you about how we work together in this network?"
 
 

@@ -16,7 +16,6 @@ from handlers.core.context import Context
 from handlers.core.model import Actor, Attachment, Delivery, Platform, Reply, Section
 from handlers.facilitation.participation import refresh_members
 from handlers.facilitation.room import (
-    SCHEDULE_KINDS,
     RoomPicture,
     breakdown_text,
     chart,
@@ -69,9 +68,7 @@ async def compose_digest(*, ctx: Context, row: OutboxMessage) -> Reply | None:
     async with ctx.database.transaction() as session:
         workspace = await session.get(Workspace, row.workspace_id)
         recipients = await digest_recipients(session, workspace_id=row.workspace_id, now=now)
-        schedules = await list_schedules(
-            session, workspace_id=row.workspace_id, kinds=SCHEDULE_KINDS
-        )
+        schedules = await list_schedules(session, workspace_id=row.workspace_id)
     if workspace is None or (row.member_id, row.target) not in recipients:
         return None
     names: dict[str, str] = {}

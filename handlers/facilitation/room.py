@@ -21,11 +21,9 @@ from handlers.core.roles import audit
 from handlers.facilitation.participation import nobody_known, open_report
 from handlers.facilitation.profile import profession_name
 from handlers.facilitation.room_chart import Bar, render_chart
-from handlers.scheduling.forums import FORUM_KINDS, MEETING
 from storage.participation import ProfessionCount, room_breakdown
 from storage.schedules import list_schedules
 
-SCHEDULE_KINDS = (*FORUM_KINDS, MEETING)
 NOTE = (
     "Only you can see this. Professions are as members set them with `/ccpl profile`; "
     "paused people and anyone who opted out of counting are left out."
@@ -135,7 +133,6 @@ async def room(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
             schedules = await list_schedules(
                 session,
                 workspace_id=scope.workspace_id,
-                kinds=SCHEDULE_KINDS,
                 channel=target.channel,
             )
             label = schedules[0].name if schedules else f"channel {target.channel}"

@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import Context
 from handlers.core.model import Actor, Button, Reply, Section
 from handlers.core.roles import is_facilitator
+from handlers.core.text import local
 from handlers.facilitation.checkins import NOT_NOW_ACTION, SHARE, SHARE_ANONYMOUSLY
 from handlers.library.citations import cite
 from handlers.library.tips import ANOTHER
 from handlers.lunch.posts import RSVP
 from handlers.reflections.commands import record_of
 from handlers.reflections.export import cpd_summary
-from handlers.scheduling.forums import FORUM_KINDS, local
+from handlers.scheduling.forums import FORUM_KINDS
 from storage import Scope
 from storage.checkins import pending_checkins
 from storage.lunch import rsvp_of, upcoming_sessions

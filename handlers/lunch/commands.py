@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
-from handlers.core.forms import SUMMARY, Submission
+from handlers.core.forms import SUMMARY, Submission, validate_partially
 from handlers.core.model import (
     Actor,
     Button,
@@ -30,6 +30,7 @@ from handlers.core.model import (
     Section,
 )
 from handlers.core.outbox import OutboxKind
+from handlers.core.payloads import CHANNEL
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit
 from handlers.lunch.payloads import (
@@ -45,9 +46,8 @@ from handlers.lunch.payloads import (
 from handlers.lunch.posts import ANSWERS, ATTENDED, RSVP, announcement, invite
 from handlers.reflections.form import reflection_form
 from handlers.reflections.templates import TEMPLATES
-from handlers.scheduling.checking import check_form
 from handlers.scheduling.outbox import BOOK_JOURNAL_CLUB
-from handlers.scheduling.payloads import CHANNEL, OCCURRENCE, Occurrence
+from handlers.scheduling.payloads import OCCURRENCE, Occurrence
 from storage import Scope
 from storage.lunch import (
     GOING,
@@ -173,7 +173,7 @@ async def lunch(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
 def _read(*, ctx: Context, channel: str, values: Mapping[str, FieldValue]) -> NewSession:
     """The form checked from its definition, plus the rules that span its fields."""
     form = _form(ctx=ctx, channel=channel)
-    answers, errors = check_form(form=form, values=values, today=ctx.clock().date())
+    answers, errors = validate_partially(form=form, values=values, today=ctx.clock().date())
     topic = _topic(ctx=ctx, answers=answers, errors=errors)
     starts_at = _starts_at(ctx=ctx, answers=answers, errors=errors)
     if errors or starts_at is None:

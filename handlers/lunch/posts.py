@@ -6,8 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.core.model import Attachment, Button, Delivery, Reply, Section
+from handlers.core.text import local
 from handlers.lunch.invites import session_invite
-from handlers.scheduling.forums import local
 from storage.lunch import CANT, GOING, MAYBE, WAITLIST, LunchSession, Rsvp
 
 RSVP = "lunch.rsvp"

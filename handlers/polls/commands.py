@@ -87,6 +87,34 @@ def _means_anonymous(word: str) -> bool:
     return difflib.SequenceMatcher(None, bare, "anonymous").ratio() >= 0.85
 
 
+def _check_question(question: str) -> None:
+    if len(question) > QUESTION_LIMIT:
+        raise _problem(
+            f"Please keep the question to {QUESTION_LIMIT} characters (it has {len(question)})."
+        )
+
+
+def _check_options(options: list[str]) -> None:
+    """Enough options, each short enough for a button, none empty or repeated."""
+    if len(options) < MIN_OPTIONS:
+        raise _problem("A poll needs at least two options.")
+    if len(options) > MAX_OPTIONS:
+        raise _problem(f"A poll can have up to {MAX_OPTIONS} options (this has {len(options)}).")
+    if any(not option for option in options):
+        raise _problem("One of the options is empty.")
+    for option in options:
+        if len(option) > OPTION_LIMIT:
+            raise _problem(
+                f"“{option[:30]}…” is {len(option)} characters; options must fit on a "
+                f"button, {OPTION_LIMIT} at most."
+            )
+    seen: set[str] = set()
+    for option in options:
+        if option.casefold() in seen:
+            raise _problem(f"“{option}” is there twice; each option needs to be different.")
+        seen.add(option.casefold())
+
+
 def parse_poll(*, text: str) -> PollRequest | None:
     """The question, options and anonymity from what was typed; None when nothing was."""
     cleaned = _SINGLE_QUOTE.sub("'", text.translate(_DOUBLE_QUOTES)).strip()
@@ -106,27 +134,8 @@ def parse_poll(*, text: str) -> PollRequest | None:
     if not words or not words[0]:
         raise _problem("The poll needs a question.")
     question, options = words[0], words[1:]
-    if len(question) > QUESTION_LIMIT:
-        raise _problem(
-            f"Please keep the question to {QUESTION_LIMIT} characters (it has {len(question)})."
-        )
-    if len(options) < MIN_OPTIONS:
-        raise _problem("A poll needs at least two options.")
-    if len(options) > MAX_OPTIONS:
-        raise _problem(f"A poll can have up to {MAX_OPTIONS} options (this has {len(options)}).")
-    if any(not option for option in options):
-        raise _problem("One of the options is empty.")
-    for option in options:
-        if len(option) > OPTION_LIMIT:
-            raise _problem(
-                f"“{option[:30]}…” is {len(option)} characters; options must fit on a "
-                f"button, {OPTION_LIMIT} at most."
-            )
-    seen: set[str] = set()
-    for option in options:
-        if option.casefold() in seen:
-            raise _problem(f"“{option}” is there twice; each option needs to be different.")
-        seen.add(option.casefold())
+    _check_question(question)
+    _check_options(options)
     return PollRequest(question=question, options=tuple(options), anonymous=anonymous)
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
-from handlers.core.forms import SUMMARY
+from handlers.core.forms import SUMMARY, validate_partially
 from handlers.core.model import (
     Actor,
     Button,
@@ -29,7 +29,7 @@ from handlers.core.model import (
 from handlers.core.payloads import ID
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit, require_facilitator
-from handlers.scheduling.checking import check_form
+from handlers.core.text import local
 from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
 from handlers.scheduling.recurrence import EXAMPLES as RECURRENCE_EXAMPLES
 from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
@@ -77,11 +77,6 @@ def next_dates(*, schedule: Timetable, after: datetime, count: int) -> list[date
     return recurrence_of(schedule).occurrences(
         start=schedule.starts_on, zone=ZoneInfo(schedule.timezone), after=after, count=count
     )
-
-
-def local(when: datetime) -> str:
-    """How a time reads to people: 'Tue 3 Nov 2026, 12:30 GMT'."""
-    return when.strftime("%a %-d %b %Y, %H:%M %Z")
 
 
 def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -> Form:
@@ -215,7 +210,7 @@ def _read_form(
     """The form checked from its definition, then the schedule and time zone read."""
     meeting = payload.what is SetupKind.MEETING
     form = setup_form(ctx=ctx, channel=payload.channel, kind=None, meeting=meeting)
-    answers, errors = check_form(form=form, values=values, today=ctx.clock().date())
+    answers, errors = validate_partially(form=form, values=values, today=ctx.clock().date())
     zone = _zone(answers.text("timezone") or "Europe/London", errors=errors)
     recurrence = _recurrence(answers.text("recurrence"), errors=errors)
     if errors or recurrence is None:

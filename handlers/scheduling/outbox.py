@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import Context
 from handlers.core.model import Button, Delivery, Reply, Section
 from handlers.core.outbox import Due, OutboxKind, Outgoing, Window, composes, plans
-from handlers.scheduling.forums import FORUM_KINDS, MEETING, local, recurrence_of
+from handlers.core.text import local
+from handlers.scheduling.forums import FORUM_KINDS, MEETING, recurrence_of
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
 from storage.models import OutboxMessage, Schedule
 from storage.schedules import active_schedules, get_schedule, latest_agreements

@@ -56,13 +56,3 @@ def _decode_occurrence(raw: str) -> Occurrence:
 
 
 OCCURRENCE: Codec[Occurrence] = Codec(encode=_encode_occurrence, decode=_decode_occurrence)
-
-
-def _channel(raw: str) -> str:
-    if not raw:
-        raise StalePayload("no channel")
-    return raw
-
-
-CHANNEL: Codec[str] = Codec(encode=lambda channel: channel, decode=_channel)
-"""A form state that is the channel its result posts to."""
