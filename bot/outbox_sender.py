@@ -22,9 +22,10 @@ from bot.routing import OnePoster, PosterRoute
 from handlers import Context, Delivery
 from handlers.outbox.compose import UnknownKind, compose
 from handlers.people.nudges import hold_until, is_paused
-from storage.models import Member, OutboxMessage
+from storage import Member
 from storage.outbox import (
     FAILED,
+    OutboxRow,
     claim_due,
     mark_failed,
     mark_sent,
@@ -54,7 +55,7 @@ class _Result:
     permanent: bool = False
 
 
-_Claimed = tuple[OutboxMessage, Member | None, datetime]  # a row, its addressee, claimed when
+_Claimed = tuple[OutboxRow, Member | None, datetime]  # a row, its addressee, claimed when
 
 
 class _Flight:
@@ -192,7 +193,7 @@ class OutboxSender:
             await self.route.prepare(session, workspace_ids={r.workspace_id for r in rows})
         return [(row, members.get(row.member_id or -1), now) for row in rows]
 
-    async def _send(self, row: OutboxMessage, member: Member | None, now: datetime) -> _Result:
+    async def _send(self, row: OutboxRow, member: Member | None, now: datetime) -> _Result:
         if member is not None:
             if is_paused(member=member, now=now):
                 return _Result(row_id=row.id, skip="member paused nudges")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -23,6 +23,25 @@ SENDING = "sending"
 SENT = "sent"
 SKIPPED = "skipped"
 FAILED = "failed"
+
+
+class OutboxRow(Protocol):
+    """An outbox row as a composer reads it: composing never changes the row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def workspace_id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+    @property
+    def member_id(self) -> int | None: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def due_at(self) -> datetime: ...
 
 
 async def enqueue(

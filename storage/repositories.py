@@ -156,3 +156,21 @@ async def claim_event(
         .returning(ProcessedEvent.id)
     )
     return result.scalar_one_or_none() is not None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WorkspaceAddress:
+    """Where a workspace lives: its platform and its id there (Slack team, Teams tenant)."""
+
+    platform: str
+    external_id: str
+
+
+async def workspace_address(session: AsyncSession, *, workspace_id: int) -> WorkspaceAddress | None:
+    """A workspace's platform and external id, or None once it is gone."""
+    found = (
+        await session.execute(
+            select(Workspace.platform, Workspace.external_id).where(Workspace.id == workspace_id)
+        )
+    ).first()
+    return None if found is None else WorkspaceAddress(platform=found[0], external_id=found[1])

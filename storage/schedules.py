@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Agreement, Schedule
+from storage.models import Agreement
+from storage.models import Schedule as Schedule
 from storage.repositories import Scope
 
 
@@ -190,3 +191,17 @@ async def latest_agreements(
         Agreement.meeting_at == last,
     )
     return (await session.scalars(query.order_by(Agreement.id))).all()
+
+
+async def take_prompt_number(session: AsyncSession, *, schedule_id: int) -> int:
+    """The next prompt in a schedule's rotation, counted as used in the same statement.
+
+    One UPDATE ... RETURNING, so two planners can never hand out the same number.
+    """
+    taken = await session.execute(
+        update(Schedule)
+        .where(Schedule.id == schedule_id)
+        .values(prompts_planned=Schedule.prompts_planned + 1)
+        .returning(Schedule.prompts_planned)
+    )
+    return int(taken.scalar_one()) - 1

@@ -25,7 +25,7 @@ from storage.conversations import (
     find_person,
     set_personal_chat,
 )
-from storage.models import Workspace
+from storage.repositories import workspace_address
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class TeamsPoster:
         tenant = self._tenants.get(workspace_id)
         if tenant is None:
             async with self.database.transaction() as session:
-                row = await session.get(Workspace, workspace_id)
+                row = await workspace_address(session, workspace_id=workspace_id)
             if row is None:
                 raise PostFailed("workspace gone", permanent=True)
             tenant = self._tenants[workspace_id] = row.external_id

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Context
 from handlers.core.model import Reply
-from storage.models import OutboxMessage
+from storage.outbox import OutboxRow
 
 
 class OutboxKind(StrEnum):
@@ -43,7 +43,7 @@ class Outgoing:
 
 
 class Composer(Protocol):
-    def __call__(self, *, ctx: Context, row: OutboxMessage) -> Awaitable[Outgoing | None]: ...
+    def __call__(self, *, ctx: Context, row: OutboxRow) -> Awaitable[Outgoing | None]: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -61,7 +61,7 @@ class Due:
     due_at: datetime
     payload: dict[str, Any]
     member_id: int | None = None
-    when_planned: Callable[[dict[str, Any]], None] | None = None
+    when_planned: Callable[[AsyncSession, dict[str, Any]], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -23,8 +23,9 @@ from handlers.facilitation.room import (
     window_text,
 )
 from storage.facilitators import digest_recipients
-from storage.models import OutboxMessage, Workspace
+from storage.outbox import OutboxRow
 from storage.participation import quiet_members, room_breakdown
+from storage.repositories import workspace_address
 from storage.schedules import list_schedules
 
 log = logging.getLogger(__name__)
@@ -62,11 +63,11 @@ class _Channel:
     quiet: int
 
 
-async def compose_digest(*, ctx: Context, row: OutboxMessage) -> Reply | None:
+async def compose_digest(*, ctx: Context, row: OutboxRow) -> Reply | None:
     """The digest for one facilitator, or None when it no longer applies."""
     now = ctx.clock()
     async with ctx.database.transaction() as session:
-        workspace = await session.get(Workspace, row.workspace_id)
+        workspace = await workspace_address(session, workspace_id=row.workspace_id)
         recipients = await digest_recipients(session, workspace_id=row.workspace_id, now=now)
         schedules = await list_schedules(session, workspace_id=row.workspace_id)
     if workspace is None or (row.member_id, row.target) not in recipients:

@@ -10,12 +10,12 @@ from handlers.core.outbox import Due, OutboxKind, Outgoing, Window, composes, pl
 from handlers.facilitation.checkins import compose_invitation
 from handlers.facilitation.digest import compose_digest, digest_key, digest_moments
 from storage.facilitators import digest_recipients
-from storage.models import OutboxMessage
+from storage.outbox import OutboxRow
 from storage.schedules import active_schedules
 
 
 @composes(OutboxKind.CHECKIN)
-async def compose_checkin(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_checkin(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     invited = await compose_invitation(
         ctx=ctx, workspace_id=row.workspace_id, checkin_id=int(row.payload["checkin_id"])
     )
@@ -23,7 +23,7 @@ async def compose_checkin(*, ctx: Context, row: OutboxMessage) -> Outgoing | Non
 
 
 @composes(OutboxKind.DIGEST)
-async def compose_monthly_digest(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_monthly_digest(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     digest = await compose_digest(ctx=ctx, row=row)
     return Outgoing(reply=digest) if digest is not None else None
 

@@ -14,8 +14,15 @@ from handlers.core.context import Context
 from handlers.core.model import Delivery, Reply, Section
 from handlers.core.outbox import Due, OutboxKind, Outgoing, Window, composes, plans
 from handlers.lunch.posts import announcement, attendance_question, invite, when_text
-from storage.lunch import GOING, get_session, rsvps, session_with_answer, sessions_between
-from storage.models import LunchSession, OutboxMessage
+from storage.lunch import (
+    GOING,
+    LunchSession,
+    get_session,
+    rsvps,
+    session_with_answer,
+    sessions_between,
+)
+from storage.outbox import OutboxRow
 
 REMINDERS = {"week": timedelta(days=7), "day": timedelta(days=1), "soon": timedelta(minutes=15)}
 
@@ -85,7 +92,7 @@ def _how_soon(starts: datetime, *, now: datetime, zone: ZoneInfo) -> str:
 
 
 @composes(OutboxKind.LUNCH_ANNOUNCE)
-async def compose_announcement(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_announcement(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     async with ctx.database.transaction() as session:
         lunch = await get_session(
             session, workspace_id=row.workspace_id, session_id=row.payload["session_id"]
@@ -96,9 +103,7 @@ async def compose_announcement(*, ctx: Context, row: OutboxMessage) -> Outgoing 
         return Outgoing(reply=announcement(lunch=lunch, answers=answers))
 
 
-async def _with_answer(
-    *, ctx: Context, row: OutboxMessage
-) -> tuple[LunchSession | None, str | None]:
+async def _with_answer(*, ctx: Context, row: OutboxRow) -> tuple[LunchSession | None, str | None]:
     # One person's answer with the session, one query: reminders fan out to hundreds.
     async with ctx.database.transaction() as session:
         return await session_with_answer(
@@ -109,7 +114,7 @@ async def _with_answer(
         )
 
 
-async def _still_going(*, ctx: Context, row: OutboxMessage) -> LunchSession | None:
+async def _still_going(*, ctx: Context, row: OutboxRow) -> LunchSession | None:
     """The session, while it is on and this person is still going; else None."""
     lunch, answer = await _with_answer(ctx=ctx, row=row)
     if lunch is None or lunch.cancelled or answer != GOING:
@@ -118,7 +123,7 @@ async def _still_going(*, ctx: Context, row: OutboxMessage) -> LunchSession | No
 
 
 @composes(OutboxKind.LUNCH_CANCELLED)
-async def compose_cancelled(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_cancelled(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     lunch, _ = await _with_answer(ctx=ctx, row=row)
     if lunch is None:
         return None
@@ -134,7 +139,7 @@ async def compose_cancelled(*, ctx: Context, row: OutboxMessage) -> Outgoing | N
 
 
 @composes(OutboxKind.LUNCH_REMINDER)
-async def compose_reminder(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_reminder(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     lunch = await _still_going(ctx=ctx, row=row)
     if lunch is None:
         return None
@@ -148,6 +153,6 @@ async def compose_reminder(*, ctx: Context, row: OutboxMessage) -> Outgoing | No
 
 
 @composes(OutboxKind.LUNCH_ATTENDANCE)
-async def compose_attendance(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_attendance(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     lunch = await _still_going(ctx=ctx, row=row)
     return Outgoing(reply=attendance_question(lunch)) if lunch is not None else None

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from handlers.core.context import Context
 from handlers.core.outbox import Outgoing, composer_for
-from storage.models import OutboxMessage
+from storage.outbox import OutboxRow
 
 
 class UnknownKind(Exception):
     """A row of a kind no feature composes: an old or mistyped kind, never guessed at."""
 
 
-async def compose(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     """The message for a row, or None when it no longer applies."""
     composer = composer_for(row.kind)
     if composer is None:

@@ -60,7 +60,10 @@ async def plan(*, ctx: Context, until: datetime, grace: timedelta) -> PlanReport
             if due.key in known:
                 continue
             known.add(due.key)
-            rows.append(_row(due, report=report, until=until, grace=grace, now=now))
+            row = _row(due, report=report, until=until, grace=grace, now=now)
+            if row["status"] == PENDING and due.when_planned is not None:
+                await due.when_planned(session, due.payload)
+            rows.append(row)
         await enqueue_many(session, rows=rows)
         await set_planned_until(session, when=until)
     return report
@@ -77,8 +80,6 @@ def _row(
         report.skipped.append(due.key)
     else:
         report.planned += 1
-        if due.when_planned is not None:
-            due.when_planned(due.payload)
     return {
         "workspace_id": due.workspace_id,
         "key": due.key,

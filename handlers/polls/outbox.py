@@ -6,12 +6,12 @@ from __future__ import annotations
 from handlers.core.context import Context
 from handlers.core.outbox import OutboxKind, Outgoing, composes
 from handlers.polls.posts import poll_message
-from storage.models import OutboxMessage
+from storage.outbox import OutboxRow
 from storage.polls import get_poll, vote_counts
 
 
 @composes(OutboxKind.POLL)
-async def compose_poll(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_poll(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     async with ctx.database.transaction() as session:
         poll = await get_poll(
             session, workspace_id=row.workspace_id, poll_id=row.payload["poll_id"]

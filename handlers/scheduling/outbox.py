@@ -3,7 +3,7 @@ and what it says when it is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +17,14 @@ from handlers.core.outbox import Due, OutboxKind, Outgoing, Window, composes, pl
 from handlers.core.text import local
 from handlers.scheduling.forums import FORUM_KINDS, MEETING, recurrence_of
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
-from storage.models import OutboxMessage, Schedule
-from storage.schedules import active_schedules, get_schedule, latest_agreements
+from storage.outbox import OutboxRow
+from storage.schedules import (
+    Schedule,
+    active_schedules,
+    get_schedule,
+    latest_agreements,
+    take_prompt_number,
+)
 
 RECORD_AGREEMENTS = "meeting.agree"
 BOOK_JOURNAL_CLUB = "journal.book"
@@ -29,10 +35,11 @@ def _iso(when: datetime) -> str:
     return when.isoformat(timespec="minutes")
 
 
-def _advance_rotation(schedule: Schedule) -> Callable[[dict[str, Any]], None]:
-    def numbered(payload: dict[str, Any]) -> None:
-        payload["number"] = schedule.prompts_planned
-        schedule.prompts_planned += 1
+def _advance_rotation(
+    schedule: Schedule,
+) -> Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]:
+    async def numbered(session: AsyncSession, payload: dict[str, Any]) -> None:
+        payload["number"] = await take_prompt_number(session, schedule_id=schedule.id)
 
     return numbered
 
@@ -100,7 +107,7 @@ class _Occurrence:
     number: int
 
 
-async def _occurrence(session: AsyncSession, *, row: OutboxMessage) -> _Occurrence | None:
+async def _occurrence(session: AsyncSession, *, row: OutboxRow) -> _Occurrence | None:
     """The schedule a row belongs to and its date in the schedule's zone; None if deleted."""
     schedule = await get_schedule(
         session, workspace_id=row.workspace_id, schedule_id=row.payload["schedule_id"]
@@ -112,7 +119,7 @@ async def _occurrence(session: AsyncSession, *, row: OutboxMessage) -> _Occurren
 
 
 @composes(OutboxKind.FORUM_PROMPT)
-async def compose_forum_prompt(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_forum_prompt(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     async with ctx.database.transaction() as session:
         found = await _occurrence(session, row=row)
     if found is None:
@@ -165,7 +172,7 @@ def _discussion(*, ctx: Context, found: _Occurrence) -> Section:
 
 
 @composes(OutboxKind.MEETING_PURPOSE)
-async def compose_meeting_purpose(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_meeting_purpose(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     async with ctx.database.transaction() as session:
         found = await _occurrence(session, row=row)
         if found is None:
@@ -179,7 +186,7 @@ async def compose_meeting_purpose(*, ctx: Context, row: OutboxMessage) -> Outgoi
 
 
 @composes(OutboxKind.MEETING_AGREE)
-async def compose_meeting_agree(*, ctx: Context, row: OutboxMessage) -> Outgoing | None:
+async def compose_meeting_agree(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     async with ctx.database.transaction() as session:
         found = await _occurrence(session, row=row)
     if found is None:
