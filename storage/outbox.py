@@ -9,6 +9,7 @@ never take the same row; SQLite has a single writer anyway.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -222,15 +223,44 @@ async def existing_keys(session: AsyncSession, *, keys: Sequence[str]) -> set[st
     return found
 
 
-async def enqueue_many(session: AsyncSession, *, rows: Sequence[dict[str, Any]]) -> None:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlannedPost:
+    """A post the planner owes: pending from `next_attempt_at`, or recorded as skipped."""
+
+    workspace_id: int
+    key: str
+    kind: str
+    target: str
+    member_id: int | None
+    payload: dict[str, Any]
+    due_at: datetime
+    status: str
+    next_attempt_at: datetime
+
+
+async def enqueue_many(session: AsyncSession, *, posts: Sequence[PlannedPost]) -> None:
     """Insert many due messages at once; a key already present is left as it is."""
     insert = upsert_insert(session)
-    for start in range(0, len(rows), CHUNK):
+    for start in range(0, len(posts), CHUNK):
+        values = [_planned_row(post) for post in posts[start : start + CHUNK]]
         await session.execute(
-            insert(OutboxMessage)
-            .values(list(rows[start : start + CHUNK]))
-            .on_conflict_do_nothing(index_elements=["key"])
+            insert(OutboxMessage).values(values).on_conflict_do_nothing(index_elements=["key"])
         )
+
+
+def _planned_row(post: PlannedPost) -> dict[str, Any]:
+    return {
+        "workspace_id": post.workspace_id,
+        "key": post.key,
+        "kind": post.kind,
+        "target": post.target,
+        "member_id": post.member_id,
+        "payload": post.payload,
+        "due_at": post.due_at,
+        "status": post.status,
+        "attempts": 0,
+        "next_attempt_at": post.next_attempt_at,
+    }
 
 
 # The one scheduler is elected with a PostgreSQL advisory lock on this key: any fixed

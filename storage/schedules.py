@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,23 +48,6 @@ async def create_schedule(
         duration_minutes=new.duration_minutes,
         starts_on=new.starts_on,
         ground_rules=new.ground_rules,
-    )
-    session.add(row)
-    await session.flush()
-    return row
-
-
-async def add_schedule(
-    session: AsyncSession, *, workspace_id: int, now: datetime, fields: dict[str, Any]
-) -> Schedule:
-    """A draft from raw column values; for fixtures that set a schedule up directly."""
-    row = Schedule(
-        workspace_id=workspace_id,
-        created_at=now,
-        confirmed=False,
-        paused=False,
-        prompts_planned=0,
-        **fields,
     )
     session.add(row)
     await session.flush()

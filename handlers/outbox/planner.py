@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from handlers.core.context import Context
 from handlers.core.outbox import Due, Window, planners
 from storage.outbox import (
     PENDING,
     SKIPPED,
+    PlannedPost,
     enqueue_many,
     existing_keys,
     planned_until,
@@ -61,17 +61,17 @@ async def plan(*, ctx: Context, until: datetime, grace: timedelta) -> PlanReport
                 continue
             known.add(due.key)
             row = _row(due, report=report, until=until, grace=grace, now=now)
-            if row["status"] == PENDING and due.when_planned is not None:
+            if row.status == PENDING and due.when_planned is not None:
                 await due.when_planned(session, due.payload)
             rows.append(row)
-        await enqueue_many(session, rows=rows)
+        await enqueue_many(session, posts=rows)
         await set_planned_until(session, when=until)
     return report
 
 
 def _row(
     due: Due, *, report: PlanReport, until: datetime, grace: timedelta, now: datetime
-) -> dict[str, Any]:
+) -> PlannedPost:
     """The outbox row for a due post seen for the first time: pending, or skipped if too late."""
     late = until - due.due_at
     status = PENDING if late <= grace else SKIPPED
@@ -80,15 +80,14 @@ def _row(
         report.skipped.append(due.key)
     else:
         report.planned += 1
-    return {
-        "workspace_id": due.workspace_id,
-        "key": due.key,
-        "kind": due.kind.value,
-        "target": due.target,
-        "member_id": due.member_id,
-        "payload": due.payload,
-        "due_at": due.due_at,
-        "status": status,
-        "attempts": 0,
-        "next_attempt_at": max(due.due_at, now) if status == PENDING else now,
-    }
+    return PlannedPost(
+        workspace_id=due.workspace_id,
+        key=due.key,
+        kind=due.kind.value,
+        target=due.target,
+        member_id=due.member_id,
+        payload=due.payload,
+        due_at=due.due_at,
+        status=status,
+        next_attempt_at=max(due.due_at, now) if status == PENDING else now,
+    )

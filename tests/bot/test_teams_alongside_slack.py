@@ -12,7 +12,7 @@ from handlers import Context, Platform
 from handlers.outbox.planner import plan
 from storage import ensure_scope
 from storage.conversations import remember_conversation
-from storage.schedules import add_schedule
+from storage.schedules import NewSchedule, confirm_schedule, create_schedule
 from tests.bot.teams_harness import TeamsHarness, running_teams
 from tests.clock import FakeClock
 from tests.fakes.slack_web_api import FakeSlackWebApi
@@ -42,22 +42,22 @@ async def _forum(
         scope = await ensure_scope(
             session, platform=platform, workspace=workspace, user="someone", now=ctx.clock()
         )
-        row = await add_schedule(
+        row = await create_schedule(
             session,
-            workspace_id=scope.workspace_id,
+            scope=scope,
             now=ctx.clock(),
-            fields={
-                "kind": "forum",
-                "name": f"{platform} forum",
-                "channel": channel,
-                "rrule": "FREQ=MONTHLY;BYDAY=1TU;BYHOUR=12;BYMINUTE=30",
-                "description": "first Tuesday of the month at 12:30",
-                "starts_on": date(2026, 11, 1),
-                "timezone": "Europe/London",
-                "duration_minutes": 60,
-            },
+            new=NewSchedule(
+                kind="forum",
+                name=f"{platform} forum",
+                channel=channel,
+                rrule="FREQ=MONTHLY;BYDAY=1TU;BYHOUR=12;BYMINUTE=30",
+                description="first Tuesday of the month at 12:30",
+                starts_on=date(2026, 11, 1),
+                timezone="Europe/London",
+                duration_minutes=60,
+            ),
         )
-        row.confirmed = True
+        await confirm_schedule(session, scope=scope, schedule_id=row.id)
         if platform is Platform.TEAMS:
             await remember_conversation(
                 session,
