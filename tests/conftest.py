@@ -17,8 +17,19 @@ import pytest
 from content import ContentPack, load_pack
 from handlers import Actor, Context, Platform
 from storage import Database, upgrade
+from storage.crypto import KEYRING, DataKey
 from tests.clock import FakeClock
 from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
+
+
+# One data key for the whole run, as a server loads CCPL_DATA_KEY once at start-up.
+TEST_DATA_KEY = DataKey.generate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_key() -> DataKey:
+    KEYRING.use(TEST_DATA_KEY)
+    return TEST_DATA_KEY
 
 
 @pytest.fixture(scope="session")
