@@ -21,7 +21,6 @@ from storage.crypto import KEYRING, DataKey
 from tests.clock import FakeClock
 from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
 
-
 # One data key for the whole run, as a server loads CCPL_DATA_KEY once at start-up.
 TEST_DATA_KEY = DataKey.generate()
 
