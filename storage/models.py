@@ -138,6 +138,12 @@ class Schedule(Base):
     # How many prompts have been planned: the next prompt in the rotation.
     prompts_planned: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who set it up, so they may pause or remove it. None for schedules made before
+    # owners were kept, and after forget-me: only facilitators may change those.
+    # Not `member_id`, which would make forget-me delete a meeting others rely on.
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), default=None
+    )
 
 
 class LunchSession(Base):

@@ -328,3 +328,15 @@ async def channel_size(session: AsyncSession, *, workspace_id: int, channel: str
         )
     )
     return int(found or 0)
+
+
+async def is_channel_member(session: AsyncSession, *, scope: Scope, channel: str) -> bool:
+    """Whether the bot's directory has the scoped member in the channel."""
+    found = await session.scalar(
+        select(ChannelMember.id).where(
+            ChannelMember.workspace_id == scope.workspace_id,
+            ChannelMember.channel == channel,
+            ChannelMember.member_id == scope.member_id,
+        )
+    )
+    return found is not None

@@ -48,6 +48,7 @@ async def create_schedule(
         duration_minutes=new.duration_minutes,
         starts_on=new.starts_on,
         ground_rules=new.ground_rules,
+        created_by=scope.member_id,
     )
     session.add(row)
     await session.flush()
@@ -61,6 +62,12 @@ async def get_schedule(
         select(Schedule).where(Schedule.workspace_id == workspace_id, Schedule.id == schedule_id)
     )
     return found
+
+
+def set_up_by(*, schedule: Schedule, scope: Scope) -> bool:
+    """Whether the scoped member set this schedule up; never for one made before
+    owners were kept, nor once its organiser used forget-me."""
+    return schedule.created_by is not None and schedule.created_by == scope.member_id
 
 
 async def list_schedules(

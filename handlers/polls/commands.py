@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotAllowed, NotFound
+from handlers.core.membership import in_channel
 from handlers.core.model import Actor, Attachment, ChannelPost, Delivery, FieldValue, Reply, Section
 from handlers.core.outbox import OutboxKind
 from handlers.core.payloads import ID, STALE_MESSAGE, Codec, record
@@ -227,12 +228,29 @@ async def _poll(session: AsyncSession, *, scope: Scope, poll_id: int, lock: bool
     return found
 
 
+async def _require_member(*, ctx: Context, actor: Actor, poll_id: int) -> None:
+    """Votes and results are for the channel the poll was posted in.
+
+    A button's value can be forged, so the poll's channel is checked against the
+    bot's directory before anything is read or written. Runs before `ctx.acting`:
+    the check takes transactions of its own.
+    """
+    async with ctx.acting(actor) as (session, scope):
+        channel = (await _poll(session, scope=scope, poll_id=poll_id)).channel
+    if not await in_channel(ctx=ctx, actor=actor, channel=channel):
+        raise NotAllowed(
+            "This poll is for the members of the channel it was posted in. If you have "
+            "just joined that channel, please try again in a minute."
+        )
+
+
 @action(VOTE, codec=VOTE_CHOICE)
 async def vote(
     *, ctx: Context, actor: Actor, payload: VoteChoice, values: Mapping[str, FieldValue]
 ) -> Reply:
     """Record or change one person's vote and refresh the counts on the post."""
     index = payload.choice
+    await _require_member(ctx=ctx, actor=actor, poll_id=payload.poll_id)
     async with ctx.acting(actor) as (session, scope):
         found = await _poll(session, scope=scope, poll_id=payload.poll_id, lock=True)
         if not 0 <= index < len(found.options):
@@ -275,6 +293,7 @@ async def show_results(
     *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
 ) -> Reply:
     """The counts so far, to the person who asked, with their own vote."""
+    await _require_member(ctx=ctx, actor=actor, poll_id=payload)
     async with ctx.acting(actor) as (session, scope):
         found = await _poll(session, scope=scope, poll_id=payload)
         counts = await vote_counts(session, poll=found)

@@ -14,6 +14,7 @@ from datetime import datetime
 from handlers.core import payloads
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
+from handlers.core.membership import in_channel
 from handlers.core.model import (
     Actor,
     Button,
@@ -190,6 +191,17 @@ def _shared_post(*, record: ReflectionRecord) -> Reply:
     )
 
 
+async def _may_share(*, ctx: Context, actor: Actor, channel: str | None) -> None:
+    """The channel comes back from the client, so sharing is checked against the
+    channel's members: nobody posts, even anonymously, where they are not."""
+    if channel and not await in_channel(ctx=ctx, actor=actor, channel=channel):
+        raise Invalid(
+            "You can share only into a channel you are in. Choose one of yours, or keep "
+            "it private; if you have just joined, please try again in a minute.",
+            field="channel",
+        )
+
+
 @action(SAVE, codec=FORM_STATE)
 async def save(
     *, ctx: Context, actor: Actor, payload: FormState, values: Mapping[str, FieldValue]
@@ -199,6 +211,7 @@ async def save(
     template = TEMPLATES[state.template_id]
     now = ctx.clock()
     written = read_submission(values=values, pack=ctx.pack, template=template, today=now.date())
+    await _may_share(ctx=ctx, actor=actor, channel=written.shared_channel)
     async with ctx.acting(actor) as (session, scope):
         if state.reflection_id is None:
             row = await create_reflection(session, scope=scope, reflection=written, now=now)

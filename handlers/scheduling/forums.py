@@ -13,7 +13,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.core.context import Context
-from handlers.core.errors import Invalid, NotFound
+from handlers.core.errors import Invalid, NotAllowed, NotFound
 from handlers.core.forms import SUMMARY, validate_partially
 from handlers.core.model import (
     Actor,
@@ -28,7 +28,7 @@ from handlers.core.model import (
 )
 from handlers.core.payloads import ID
 from handlers.core.registry import Role, Subcommand, action, command
-from handlers.core.roles import audit, require_facilitator
+from handlers.core.roles import audit, is_facilitator, require_facilitator
 from handlers.core.text import local
 from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
 from handlers.scheduling.recurrence import EXAMPLES as RECURRENCE_EXAMPLES
@@ -41,6 +41,7 @@ from storage.schedules import (
     list_schedules,
     pause_schedule,
     remove_schedule,
+    set_up_by,
 )
 
 SAVE = "forum.save"
@@ -348,26 +349,38 @@ async def _listing(*, ctx: Context, actor: Actor, kinds: tuple[str, ...], headin
 async def _change(
     *, ctx: Context, actor: Actor, verb: str, which: tuple[str, ...], kinds: tuple[str, ...]
 ) -> Reply:
+    """Pause, resume or remove by list number: for whoever set it up, or a facilitator."""
     if not which or not which[0].isdigit():
         raise Invalid(f"Say which one, by its number in the list: e.g. `{verb} 1`.")
+    # Asked first: it takes its own transaction, which must not nest inside ours.
+    facilitator = await is_facilitator(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
         rows = await list_schedules(session, workspace_id=scope.workspace_id, kinds=kinds)
         index = int(which[0]) - 1
         if not 0 <= index < len(rows):
             raise NotFound(f"There is no number {which[0]} in the list; see `list`.")
         row = rows[index]
+        owner = set_up_by(schedule=row, scope=scope)
+        if not owner and not facilitator:
+            raise NotAllowed(
+                f"Only the person who set it up, or a facilitator, can {verb} {row.name}. "
+                "If it needs changing, ask them."
+            )
         if verb == "remove":
             await remove_schedule(session, scope=scope, schedule_id=row.id)
         else:
             await pause_schedule(session, scope=scope, schedule_id=row.id, paused=verb == "pause")
-        audit(
-            session,
-            ctx=ctx,
-            actor=actor,
-            scope=scope,
-            action=f"schedule.{verb}",
-            detail=f"schedule {row.id}",
-        )
+        if not owner or row.kind != MEETING:
+            # Forums are facilitators' business, so always on the record; a meeting
+            # only when a facilitator acts on someone else's.
+            audit(
+                session,
+                ctx=ctx,
+                actor=actor,
+                scope=scope,
+                action=f"schedule.{verb}",
+                detail=f"schedule {row.id}",
+            )
     await ctx.schedules_changed()
     done = {"pause": "paused", "resume": "resumed", "remove": "removed"}[verb]
     return Reply(text=f"{row.name} is {done}.")

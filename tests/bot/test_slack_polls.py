@@ -22,6 +22,10 @@ CHANNEL = "C0POLLS"
 @pytest.fixture
 async def bot(sctx: Context) -> AsyncIterator[Harness]:
     async with running_bot(ctx=sctx) as harness:
+        # Votes and results are for the channel's members.
+        harness.fake.set_channel_members(
+            CHANNEL, [CREATOR, "UVOTER1", "UVOTER2", "UMEMBER", "UANON1", "UANON2"]
+        )
         yield harness
 
 

@@ -157,6 +157,7 @@ async def test_database_down_keeps_the_modal_open(pack: Any, actor: Actor) -> No
 
 
 async def test_shared_anonymously_posts_with_no_author(bot: Harness, actor: Actor) -> None:
+    bot.fake.set_channel_members("C0FORUM", [actor.user])  # one shares where one is
     view = await _open_form(bot, actor, template="what")
     answers = {
         "title": "What silence taught me",

@@ -31,6 +31,7 @@ from handlers.outbox.compose import compose
 from handlers.polls.commands import parse_poll
 from storage.models import Member, OutboxMessage, Poll, PollVote, Workspace
 from storage.outbox import mark_sent
+from storage.participation import member_joined
 
 TS = "1700000000.000100"
 
@@ -63,6 +64,9 @@ async def start(ctx: Context, actor: Actor, text: str) -> Reply:
 
 
 async def press(ctx: Context, actor: Actor, button: Button) -> Reply:
+    """Press a button as a member of the poll's channel (votes are for its members)."""
+    async with ctx.acting(actor) as (session, scope):
+        await member_joined(session, scope=scope, channel="C0POLLS", at=None)
     action = Action(action_id=button.action_id, value=button.value)
     return await handle_action(ctx=ctx, actor=actor, action=action)
 
