@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def listen_host(settings: Settings) -> str:
+    """Where `serve` listens: loopback alone when /api/messages takes unauthenticated
+    requests, so nobody else on the network can speak as anyone."""
+    return "127.0.0.1" if settings.teams_anonymous else "0.0.0.0"
+
+
 async def _serve(settings: Settings) -> None:
     from aiohttp import web
 
@@ -85,7 +91,10 @@ async def _serve(settings: Settings) -> None:
     else:
         log.warning("no Slack or Teams settings: serving /healthz only")
     if settings.teams_anonymous:
-        log.warning("CCPL_TEAMS_ANONYMOUS is on: /api/messages accepts unauthenticated requests")
+        log.warning(
+            "CCPL_TEAMS_ANONYMOUS is on: /api/messages accepts unauthenticated requests, "
+            "on 127.0.0.1 only, and replies only to loopback service URLs"
+        )
     app = build_web_app(
         database=ctx.database,
         slack=runtime.slack if runtime else None,
@@ -93,8 +102,12 @@ async def _serve(settings: Settings) -> None:
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, host="0.0.0.0", port=settings.port).start()
-    log.info("listening on port %d", settings.port)
+    host = listen_host(settings)
+    await web.TCPSite(runner, host=host, port=settings.port).start()
+    if settings.teams_anonymous:
+        log.info("listening on port %d at %s only (CCPL_TEAMS_ANONYMOUS)", settings.port, host)
+    else:
+        log.info("listening on port %d", settings.port)
     try:
         await _until_signalled()
     finally:

@@ -35,6 +35,7 @@ from bot.teams.endpoint import TeamsEndpoint
 from bot.teams.files import FileOffers
 from bot.teams.poster import TeamsPoster
 from bot.teams.roles import TeamsRoles
+from bot.teams.service_urls import ServiceUrls
 from content import load_pack
 from handlers import Context, Platform
 from handlers.core.context import ChannelLister, RoleResolver
@@ -115,10 +116,12 @@ async def build_runtime(
     verify: bool = True,
     teams_tokens: TokenSource | None = None,
     teams_keys: KeySource | None = None,
+    teams_loopback: bool = False,
 ) -> Runtime:
     """Wire the configured platforms to the handlers. The clock runs here in the
     `scheduler` process, and in `serve` on SQLite (one process); elsewhere `serve`
-    only sends what it has just queued. Tests hand in Teams' token and key sources."""
+    only sends what it has just queued. Tests hand in Teams' token and key sources, and
+    `teams_loopback` for their loopback connector, which production never calls."""
     # One HTTP session for every call to Slack and Entra: connections are kept alive.
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
     posters: dict[str, PosterFor] = {}
@@ -139,7 +142,15 @@ async def build_runtime(
     files = None
     if settings.has_teams:
         app_id = settings.microsoft_app_id or ""
-        connector = Connector(tokens=teams_tokens or _teams_tokens(settings, http), app_id=app_id)
+        connector = Connector(
+            tokens=teams_tokens or _teams_tokens(settings, http),
+            app_id=app_id,
+            service_urls=(
+                ServiceUrls.local()
+                if settings.teams_anonymous
+                else ServiceUrls(loopback=teams_loopback)
+            ),
+        )
         # Files offered from a separate scheduler process could not be fetched by `serve`.
         files = FileOffers(session=http)
         teams_poster = TeamsPoster(

@@ -37,8 +37,10 @@ WHERE_TO_FIND = {
     "MICROSOFT_APP_PASSWORD": " (the app registration's client secret, Certificates & secrets)",
 }
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_YES = {"1", "true", "yes", "on"}
-_NO = {"0", "false", "no", "off"}
+# Only these words, in any case: "yes" or "on" were once quietly read as on, and a switch
+# that opens an endpoint to anyone must not turn on by a guess.
+_YES = {"1", "true"}
+_NO = {"0", "false"}
 
 
 class SettingsError(ValueError):
@@ -51,6 +53,13 @@ def _token(value: str, *, name: str, prefix: str) -> str:
             f"{name} should start with {prefix!r}; check you copied the right token"
         )
     return value
+
+
+def _switch(value: str, *, name: str) -> bool:
+    word = value.lower()
+    if word not in _YES | _NO:
+        raise SettingsError(f"{name} must be 1 or 0, got {word!r}")
+    return word in _YES
 
 
 def _user_ids(raw: str, *, name: str) -> frozenset[str]:
@@ -237,13 +246,8 @@ class Settings(BaseSettings):
     @field_validator("teams_anonymous", mode="before")
     @classmethod
     def _anonymous_word(cls, value: Any) -> Any:
-        # Only these words: pydantic's own bool would also take "t", "y" and the like.
-        if not isinstance(value, str):
-            return value
-        word = value.lower()
-        if word not in _YES | _NO:
-            raise SettingsError(f"CCPL_TEAMS_ANONYMOUS must be 1 or 0, got {word!r}")
-        return word in _YES
+        # Ours, not pydantic's bool, which would also take "t", "y", "on" and the like.
+        return _switch(value, name="CCPL_TEAMS_ANONYMOUS") if isinstance(value, str) else value
 
     @field_validator("teams_anonymous")
     @classmethod

@@ -5,6 +5,12 @@ before any network call: a token that is not RS256, or names an issuer we do
 not trust, is refused on sight. Only a plausible token makes us look up the
 signing key, and that look-up has a short timeout. Signing keys come from a
 `KeySource`, which tests replace with keys of their own.
+
+An audience of our app id is not enough for a token Entra issued in our tenant:
+any app registration there can obtain one. Such a token must also have been
+issued to an application we name (`azp` in v2 tokens, `appid` in v1). A Bot
+Framework token must name the service URL it was issued for, so nobody can
+point the bot's replies elsewhere.
 """
 
 from __future__ import annotations
@@ -26,6 +32,17 @@ BOT_FRAMEWORK_KEYS = "https://login.botframework.com/v1/.well-known/keys"
 LEEWAY_SECONDS = 300
 KEY_TIMEOUT_SECONDS = 5
 KEY_CACHE_SECONDS = 24 * 3600
+SERVICE_URL_CLAIM = "serviceurl"
+# Entra v2 tokens name the application they were issued to in `azp`, v1 tokens in `appid`
+# (Microsoft identity platform, "Access token claims reference").
+AUTHORIZED_PARTY_CLAIMS = ("azp", "appid")
+# Applications whose Entra-issued tokens we accept besides our own app id, which is what
+# the Bot Framework Emulator signs in as (Bot Framework docs, "Authentication with the Bot
+# Connector API", section "Authenticate requests from the Bot Framework Emulator": the
+# token's appid/azp must be the bot's own app id). The Teams channel itself sends tokens
+# from the Bot Framework issuer, checked by `serviceurl` instead. Left empty on purpose:
+# add a Microsoft channel's application id here only with the page that documents it.
+MICROSOFT_CHANNEL_APPS: frozenset[str] = frozenset()
 
 
 class Unauthorized(Exception):
@@ -113,13 +130,26 @@ class TeamsAuth:
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized(type(exc).__name__) from None
+        if issuer != BOT_FRAMEWORK_ISSUER:
+            self._check_party(claims)
         return ClaimsIdentity(claims, authentication_type="Bearer", security_token=token)
+
+    def _check_party(self, claims: dict[str, Any]) -> None:
+        """An Entra token must have been issued to the Emulator (signed in as us) or a
+        Microsoft channel we name; the audience alone is any app in the tenant's to ask for."""
+        party = next((claims[c] for c in AUTHORIZED_PARTY_CLAIMS if claims.get(c)), None)
+        if party != self.app_id and party not in MICROSOFT_CHANNEL_APPS:
+            raise Unauthorized("issued to an application we do not trust")
 
 
 def service_url_matches(identity: ClaimsIdentity, service_url: str | None) -> bool:
     """A Bot Framework token names the service URL it was issued for; replies go there,
-    so an activity pointing elsewhere is refused."""
-    claimed = identity.get_claim_value("serviceurl")
-    if not claimed:
+    so an activity pointing elsewhere, or a token naming none, is refused."""
+    claims = identity.claims or {}
+    if claims.get("iss") != BOT_FRAMEWORK_ISSUER:
+        # Entra tokens carry no service URL; their application was checked instead.
         return True
-    return bool(service_url) and str(claimed).rstrip("/") == str(service_url).rstrip("/")
+    claimed = claims.get(SERVICE_URL_CLAIM)
+    if not isinstance(claimed, str) or not claimed or not service_url:
+        return False
+    return claimed.rstrip("/") == str(service_url).rstrip("/")

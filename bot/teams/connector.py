@@ -27,6 +27,7 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from microsoft_agents.hosting.core.turn_context import TurnContext
 
 from bot.posting import PostFailed
+from bot.teams.service_urls import ServiceUrls
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +142,23 @@ def _failure(exc: Exception) -> PostFailed:
 
 
 class Connector:
-    """One kept-alive client per service URL; the token is refreshed in place."""
+    """One kept-alive client per service URL; the token is refreshed in place.
 
-    def __init__(self, *, tokens: TokenSource, app_id: str) -> None:
+    `service_urls` says where calls may go: our token goes with each one, so an
+    address outside it is never called, whatever was stored.
+    """
+
+    def __init__(
+        self, *, tokens: TokenSource, app_id: str, service_urls: ServiceUrls | None = None
+    ) -> None:
         self.tokens = tokens
         self.app_id = app_id
+        self.service_urls = service_urls or ServiceUrls()
         self._clients: dict[str, TeamsConnectorClient] = {}
 
     async def _client(self, service_url: str) -> TeamsConnectorClient:
+        if not self.service_urls.allows(service_url):
+            raise PostFailed("not a Teams service URL", permanent=True)
         token = await self.tokens.token()
         base = service_url if service_url.endswith("/") else service_url + "/"
         client = self._clients.get(base)

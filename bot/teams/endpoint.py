@@ -47,6 +47,10 @@ class TeamsEndpoint:
         if not service_url_matches(identity, service_url):
             log.warning("refused an activity whose service URL its token does not name")
             return web.json_response({"error": "unauthorized"}, status=401)
+        # Before the adapter: nothing is stored or sent for an address that is not Teams'.
+        if not self.bot.connector.service_urls.allows(service_url):
+            log.warning("refused an activity whose service URL is not a Teams service host")
+            return web.json_response({"error": "unauthorized"}, status=401)
         with warnings.catch_warnings():
             # The SDK's request adapter reads this plain string key, so it must be one.
             warnings.simplefilter("ignore", web.NotAppKeyWarning)

@@ -50,21 +50,26 @@ class SigningKeys:
 
 def sign(
     *,
-    service_url: str,
+    service_url: str | None,
     key: Any = _KEY,
     issuer: str = BOT_FRAMEWORK_ISSUER,
     audience: str = APP_ID,
     algorithm: str = "RS256",
+    **extra: Any,
 ) -> str:
+    """A token as the Bot Connector signs one; `service_url=None` leaves its claim out,
+    and `extra` adds claims such as Entra's `azp`, `appid` and `ver`."""
     now = int(time.time())
-    claims = {
+    claims: dict[str, Any] = {
         "iss": issuer,
         "aud": audience,
-        "serviceurl": service_url,
         "nbf": now - 10,
         "iat": now - 10,
         "exp": now + 3600,
+        **extra,
     }
+    if service_url is not None:
+        claims["serviceurl"] = service_url
     return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": KID})
 
 
@@ -233,6 +238,8 @@ async def running_teams(
             clock=False,
             teams_tokens=StaticToken(fake.token) if settings.microsoft_app_id else None,
             teams_keys=keys if keys is not None else SigningKeys(),
+            # The fake connector listens on loopback, which production never posts to.
+            teams_loopback=True,
         )
         app = build_web_app(database=ctx.database, slack=runtime.slack, teams=runtime.teams)
         server = TestServer(app, host="127.0.0.1")

@@ -92,10 +92,20 @@ def test_env_example_copied_as_is_gives_the_defaults(tmp_path: Path) -> None:
     assert settings.has_slack is False and settings.has_teams is False
 
 
-@pytest.mark.parametrize(("value", "expected"), [("1", True), ("Yes", True), ("off", False)])
-def test_teams_anonymous_reads_the_usual_words(value: str, expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", True), ("True", True), ("0", False), ("FALSE", False)]
+)
+def test_teams_anonymous_reads_1_0_true_and_false(value: str, expected: bool) -> None:
     settings = load_settings(environ={"CCPL_TEAMS_ANONYMOUS": value}, env_file=None)
     assert settings.teams_anonymous is expected
+
+
+@pytest.mark.parametrize("value", ["yes", "On", "no", "off"])
+def test_teams_anonymous_refuses_words_that_only_look_like_switches(value: str) -> None:
+    """`yes` was once silently taken as on; a switch that opens /api/messages to anyone
+    takes only the words settings document."""
+    with pytest.raises(SettingsError, match=r"^CCPL_TEAMS_ANONYMOUS must be 1 or 0"):
+        load_settings(environ={"CCPL_TEAMS_ANONYMOUS": value}, env_file=None)
 
 
 def test_teams_anonymous_names_itself_for_any_other_word() -> None:
