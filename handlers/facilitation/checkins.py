@@ -2,8 +2,9 @@
 
 The invitation names no facilitator and no statistic. The answer goes
 straight to the forum thread and is never stored; an anonymous one carries
-no name there, and the check-in row records only "answered", the same for
-named and anonymous answers, so storage cannot say who wrote what.
+no name there. Answering changes nothing on the invitation itself until its
+round closes, when every invitation of the round is closed alike (see
+storage.checkins), so storage cannot say who wrote what.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
@@ -35,11 +38,14 @@ from handlers.core.roles import audit
 from handlers.facilitation.participation import open_report, refresh_members
 from handlers.facilitation.quiet import SEND_CHECKINS
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
+from storage import Scope
 from storage.checkins import (
+    CLOSED,
     PENDING,
     CheckIn,
     add_checkin,
     checkin_of,
+    close_rounds,
     decline_checkin,
     eligible,
     get_checkin,
@@ -100,6 +106,7 @@ async def check_in(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Repl
 async def send_checkins(*, ctx: Context, actor: Actor, channel: str, days: int = 30) -> Reply:
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
+        await close_rounds(session, workspace_id=scope.workspace_id, now=now)
         quiet = await quiet_members(
             session,
             workspace_id=scope.workspace_id,
@@ -215,6 +222,7 @@ def invitation(*, checkin: CheckIn) -> Reply:
 async def compose_invitation(*, ctx: Context, workspace_id: int, checkin_id: int) -> Reply | None:
     """Composed when sent, so an invitation answered or withdrawn meanwhile is dropped."""
     async with ctx.database.transaction() as session:
+        await close_rounds(session, workspace_id=workspace_id, now=ctx.clock())
         row = await get_checkin(session, workspace_id=workspace_id, checkin_id=checkin_id)
         if row is None or row.status != PENDING:
             return None
@@ -225,15 +233,31 @@ def _pending(row: CheckIn | None) -> CheckIn:
     """The invitation, if it still waits for an answer; otherwise say kindly why not."""
     if row is None:
         raise NotFound("I can't find that invitation.")
+    if row.status == CLOSED:
+        raise NotFound(CLOSED_MESSAGE)
     if row.status != PENDING:
         raise NotFound("You've already answered this invitation. Thank you.")
     return row
 
 
+CLOSED_MESSAGE = (
+    "This check-in has closed, so it takes no more views. Thank you for reading; "
+    "you are always welcome to post in the channel yourself."
+)
+
+
+async def _open_checkin(
+    session: AsyncSession, *, ctx: Context, scope: Scope, checkin_id: int
+) -> CheckIn | None:
+    """The actor's own invitation, after closing any round whose time is up."""
+    await close_rounds(session, workspace_id=scope.workspace_id, now=ctx.clock())
+    return await checkin_of(session, scope=scope, checkin_id=checkin_id)
+
+
 async def _mine(*, ctx: Context, actor: Actor, checkin_id: int) -> CheckIn:
     """The actor's own invitation, still waiting for an answer."""
     async with ctx.acting(actor) as (session, scope):
-        return _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
+        return _pending(await _open_checkin(session, ctx=ctx, scope=scope, checkin_id=checkin_id))
 
 
 def _view_field(*, kept: str = "") -> Field:
@@ -281,10 +305,12 @@ async def share(
     submitted = validate(form=VIEW_CHECKS, values=values, today=ctx.clock().date())
     view = submitted.text("view")
     async with ctx.acting(actor) as (session, scope):
-        row = await checkin_of(session, scope=scope, checkin_id=payload.checkin_id)
+        row = await _open_checkin(session, ctx=ctx, scope=scope, checkin_id=payload.checkin_id)
         answered = row is not None and await mark_checkin_answered(
             session, scope=scope, checkin_id=row.id
         )
+    if row is not None and row.status == CLOSED:
+        raise Invalid(CLOSED_MESSAGE, field="view")
     if row is None or not answered:
         raise Invalid("This invitation has already been answered. Thank you.", field="view")
     channel, thread = row.channel, row.thread
@@ -303,7 +329,7 @@ async def share(
 
 async def _close(*, ctx: Context, actor: Actor, checkin_id: int, stop: bool) -> Reply:
     async with ctx.acting(actor) as (session, scope):
-        _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
+        _pending(await _open_checkin(session, ctx=ctx, scope=scope, checkin_id=checkin_id))
         settle = decline_checkin if stop else mark_checkin_not_now
         await settle(session, scope=scope, checkin_id=checkin_id)
     if stop:
