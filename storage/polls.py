@@ -1,16 +1,21 @@
 """Polls and their ballots, always within one workspace.
 
 A named poll's ballot is `member:<id>`. An anonymous poll's ballot is an
-HMAC of the voter's platform ids keyed by the poll's own salt: enough to
-refuse a second vote, and no more. Closing erases the salt and re-keys the
-ballots at random, so afterwards nobody can tell whose ballot is whose.
+HMAC, under the server's data key (kept outside the database), of the poll's
+own salt and the voter's platform ids: enough to refuse a second vote, and no
+more. A dump alone links nothing, since the salt without the key recomputes no
+ballot; the running server could, while the poll is open. Closing erases the
+salt and re-keys the ballots at random, so afterwards nobody can tell whose
+ballot is whose.
+
+A ballot is never written in the same transaction as a write naming the voter
+(on PostgreSQL rows written together share a transaction id, `xmin`); the
+handler creates a first-time voter's member row in a transaction of its own.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +23,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.crypto import KEYRING
 from storage.models import Member, PollVote
 from storage.models import Poll as PollRow
 from storage.repositories import Scope
@@ -101,9 +107,12 @@ def named_ballot(*, member_id: int) -> str:
 
 
 def anonymous_ballot(*, salt: str, workspace: str, user: str) -> str:
-    """A one-way token for this voter in this poll, with no member id in it."""
-    message = f"{workspace}:{user}".encode()
-    return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()
+    """A one-way token for this voter in this poll, with no member id in it.
+
+    Keyed with the server's key, so the salt in a dump and a person's ids are
+    not enough to find their ballot.
+    """
+    return KEYRING.digest(f"{salt}:{workspace}:{user}", purpose="poll-ballot")
 
 
 async def ballot_choice(session: AsyncSession, *, poll: Poll, ballot: str) -> int | None:
@@ -205,3 +214,30 @@ async def named_votes(session: AsyncSession, *, poll: Poll) -> list[tuple[str, i
         .order_by(PollVote.choice, Member.external_id)
     )
     return [(user, choice) for user, choice in rows.all()]
+
+
+async def forget_ballots(
+    session: AsyncSession, *, workspace_id: int, workspace: str, user: str
+) -> None:
+    """Remove a forgotten person's ballots from open anonymous polls.
+
+    Their named ballots go with their member id; these carry none, but while a
+    poll is open the server could still recompute them from the person's ids.
+    """
+    open_polls = await session.execute(
+        select(PollRow.id, PollRow.salt).where(
+            PollRow.workspace_id == workspace_id,
+            PollRow.anonymous.is_(True),
+            PollRow.salt.is_not(None),
+        )
+    )
+    for poll_id, salt in open_polls.all():
+        if salt is None:
+            continue
+        await session.execute(
+            delete(PollVote).where(
+                PollVote.workspace_id == workspace_id,
+                PollVote.poll_id == poll_id,
+                PollVote.ballot == anonymous_ballot(salt=salt, workspace=workspace, user=user),
+            )
+        )
