@@ -114,14 +114,14 @@ async def _listing(*, ctx: Context, actor: Actor) -> Reply:
             ),
         )
     lines = "\n".join(
-        f"• <@{r.user}>, added by <@{r.added_by}> on "
-        f"{r.added_at.astimezone(ctx.timezone):%-d %b %Y}"
+        f"• <@{r.user}>, added by {f'<@{r.added_by}>' if r.added_by else 'a forgotten person'} "
+        f"on {r.added_at.astimezone(ctx.timezone):%-d %b %Y}"
         for r in rows
     )
     return Reply(
         text=f"{len(rows)} facilitator(s) added here.",
         sections=(Section(heading="Facilitators added here", text=lines, note=always),),
-        mentions=tuple({u for r in rows for u in (r.user, r.added_by)}),
+        mentions=tuple({u for r in rows for u in (r.user, r.added_by) if u}),
     )
 
 
