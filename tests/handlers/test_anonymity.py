@@ -18,8 +18,9 @@ import pytest
 from sqlalchemy import select, text
 
 from content import ContentPack
-from handlers import Action, Actor, Context, Invalid, NotFound, handle_action
+from handlers import Action, Actor, Context, Invalid, NotFound, handle_action, handle_text
 from handlers.core.model import Platform
+from handlers.core.roles import ADMIN
 from handlers.facilitation.checkins import (
     NOT_NOW_ACTION,
     VIEW_FORM,
@@ -230,6 +231,12 @@ async def test_forget_me_leaves_no_name_in_the_audit_log_or_the_grants(
         ("UGRANTEE9", "a forgotten person"),
     ]
     assert added_by is None
+    admin = dataclasses.replace(as_user(actor, "UADMIN9"), roles=frozenset({ADMIN}))
+    log = await handle_text(ctx=ctx, actor=admin, text="audit")
+    shown = "\n".join(section.text for section in log.sections)
+    assert "a forgotten person `facilitators.add`" in shown and leaver.user not in shown
+    listing = await handle_text(ctx=ctx, actor=admin, text="facilitators list")
+    assert "added by a forgotten person" in "\n".join(s.text for s in listing.sections)
     plain = hashlib.sha256(f"{target.workspace_id}:{leaver.user}".encode()).hexdigest()
     assert digests and plain not in digests
     assert still_forgotten == {leaver.user}
