@@ -137,6 +137,10 @@ async def cast_vote(
             PollVote.ballot == ballot,
         )
     )
+    before = None if found is None else found.choice
+    if poll.anonymous:
+        await _rewrite_anonymous(session, poll=poll, change=(ballot, choice))
+        return before
     if found is None:
         session.add(
             PollVote(
@@ -147,12 +151,49 @@ async def cast_vote(
                 choice=choice,
             )
         )
-        await session.flush()
-        return None
-    before = found.choice
-    found.choice = choice
+    else:
+        found.choice = choice
     await session.flush()
     return before
+
+
+async def _rewrite_anonymous(
+    session: AsyncSession, *, poll: Poll, change: tuple[str, int] | None = None, fresh: bool = False
+) -> None:
+    """Write all of an anonymous poll's ballots again, in shuffled order, with `change` applied.
+
+    Rows keep traces of when they were written: SQLite's hidden rowid follows
+    insertion order, PostgreSQL's `xmin` names the writing transaction. Matched
+    with the order in which members first appeared, either could point at whose
+    ballot is whose; written again together, every ballot carries the same
+    transaction and a random place. `fresh` also replaces every token at random.
+    """
+    where = (PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
+    found = await session.execute(select(PollVote.ballot, PollVote.choice).where(*where))
+    ballots = {ballot: choice for ballot, choice in found}
+    if change is not None:
+        ballots[change[0]] = change[1]
+    rows = [
+        (secrets.token_hex(SALT_BYTES) if fresh else ballot, choice)
+        for ballot, choice in ballots.items()
+    ]
+    secrets.SystemRandom().shuffle(rows)
+    await session.execute(delete(PollVote).where(*where))
+    if rows:
+        await session.execute(
+            insert(PollVote),
+            [
+                {
+                    "poll_id": poll.id,
+                    "ballot": ballot,
+                    "workspace_id": poll.workspace_id,
+                    "member_id": None,
+                    "choice": choice,
+                }
+                for ballot, choice in rows
+            ],
+        )
+    await session.flush()
 
 
 async def vote_counts(session: AsyncSession, *, poll: Poll) -> list[int]:
@@ -183,24 +224,7 @@ async def close_poll(session: AsyncSession, *, scope: Scope, poll: Poll) -> Poll
         .values(closed=True, salt=None)
     )
     if poll.anonymous:
-        where = (PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
-        choices = list(await session.scalars(select(PollVote.choice).where(*where)))
-        await session.execute(delete(PollVote).where(*where))
-        secrets.SystemRandom().shuffle(choices)
-        if choices:
-            await session.execute(
-                insert(PollVote),
-                [
-                    {
-                        "poll_id": poll.id,
-                        "ballot": secrets.token_hex(SALT_BYTES),
-                        "workspace_id": poll.workspace_id,
-                        "member_id": None,
-                        "choice": choice,
-                    }
-                    for choice in choices
-                ],
-            )
+        await _rewrite_anonymous(session, poll=poll, fresh=True)
     await session.flush()
     return dataclasses.replace(poll, closed=True, salt=None)
 

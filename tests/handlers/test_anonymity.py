@@ -34,6 +34,7 @@ from storage.crypto import KEYRING
 from storage.facilitators import grant
 from storage.forgotten import forgotten_among
 from storage.models import AuditEntry, Base, CheckIn, FacilitatorGrant, ForgottenPerson
+from storage.polls import anonymous_ballot
 from storage.repositories import ensure_scope
 from tests.clock import FakeClock
 from tests.handlers.test_polls import option, press, start, tool
@@ -321,3 +322,32 @@ async def test_a_dump_of_every_table_links_no_anonymous_answer_and_no_forgotten_
             assert not ({"checkin_id"} & set(row)), name
     # The keyed forms need the server's key, which is not in the database.
     assert KEYRING.key().text() not in dump
+
+
+async def test_anonymous_ballots_keep_no_trace_of_the_order_they_were_cast(
+    own_ctx: Context,
+) -> None:
+    ctx = own_ctx
+    host = Actor(platform=Platform.SLACK, workspace="TORDER1", user="UHOSTORDER")
+    post = await start(ctx, host, 'poll "Which day?" "Tuesday" "Thursday" anonymous')
+    voters = [as_user(host, f"UVOTER{n}") for n in range(8)]
+    for n, voter in enumerate(voters):
+        await press(ctx, voter, option(post, "Tuesday" if n % 2 else "Thursday"))
+    async with ctx.database.transaction() as session:
+        salt = await session.scalar(text("SELECT salt FROM polls"))
+        if ctx.database.is_postgres:
+            rows = await session.execute(text("SELECT ballot, xmin::text FROM poll_votes"))
+            # Each ballot's transaction id would date it; written together, they share one.
+            assert len({xmin for _, xmin in rows}) == 1
+        # The physical order a file or a page dump shows.
+        physical = "ctid" if ctx.database.is_postgres else "rowid"
+        stored = list(
+            await session.scalars(text(f"SELECT ballot FROM poll_votes ORDER BY {physical}"))
+        )
+    assert salt is not None
+    cast = [
+        anonymous_ballot(salt=salt, workspace=host.workspace, user=voter.user) for voter in voters
+    ]
+    assert sorted(stored) == sorted(cast)
+    # In storage order a reader would otherwise see the voters in the order they first came.
+    assert stored != cast
