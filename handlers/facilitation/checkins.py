@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
 from handlers.core.forms import validate
@@ -38,7 +36,6 @@ from handlers.core.roles import audit
 from handlers.facilitation.participation import open_report, refresh_members
 from handlers.facilitation.quiet import SEND_CHECKINS
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
-from storage import Scope
 from storage.checkins import (
     CLOSED,
     PENDING,
@@ -246,18 +243,22 @@ CLOSED_MESSAGE = (
 )
 
 
-async def _open_checkin(
-    session: AsyncSession, *, ctx: Context, scope: Scope, checkin_id: int
-) -> CheckIn | None:
-    """The actor's own invitation, after closing any round whose time is up."""
-    await close_rounds(session, workspace_id=scope.workspace_id, now=ctx.clock())
-    return await checkin_of(session, scope=scope, checkin_id=checkin_id)
+async def _close_due_rounds(*, ctx: Context, actor: Actor) -> None:
+    """Close any round whose time is up, in a transaction of its own.
+
+    Closing touches other people's invitations (and perhaps the actor's own older
+    one); done beside a response, on PostgreSQL they would share its transaction
+    id and so hint at who had just responded.
+    """
+    async with ctx.acting(actor) as (session, scope):
+        await close_rounds(session, workspace_id=scope.workspace_id, now=ctx.clock())
 
 
 async def _mine(*, ctx: Context, actor: Actor, checkin_id: int) -> CheckIn:
     """The actor's own invitation, still waiting for an answer."""
+    await _close_due_rounds(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
-        return _pending(await _open_checkin(session, ctx=ctx, scope=scope, checkin_id=checkin_id))
+        return _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
 
 
 def _view_field(*, kept: str = "") -> Field:
@@ -304,8 +305,9 @@ async def share(
     anonymous = payload.sharing is Sharing.ANONYMOUS
     submitted = validate(form=VIEW_CHECKS, values=values, today=ctx.clock().date())
     view = submitted.text("view")
+    await _close_due_rounds(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
-        row = await _open_checkin(session, ctx=ctx, scope=scope, checkin_id=payload.checkin_id)
+        row = await checkin_of(session, scope=scope, checkin_id=payload.checkin_id)
         answered = row is not None and await mark_checkin_answered(
             session, scope=scope, checkin_id=row.id
         )
@@ -328,8 +330,9 @@ async def share(
 
 
 async def _close(*, ctx: Context, actor: Actor, checkin_id: int, stop: bool) -> Reply:
+    await _close_due_rounds(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
-        _pending(await _open_checkin(session, ctx=ctx, scope=scope, checkin_id=checkin_id))
+        _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
         settle = decline_checkin if stop else mark_checkin_not_now
         await settle(session, scope=scope, checkin_id=checkin_id)
     if stop:

@@ -351,3 +351,31 @@ async def test_anonymous_ballots_keep_no_trace_of_the_order_they_were_cast(
     assert sorted(stored) == sorted(cast)
     # In storage order a reader would otherwise see the voters in the order they first came.
     assert stored != cast
+
+
+async def test_closing_old_rounds_never_shares_a_transaction_with_a_response(
+    ctx: Context, actor: Actor, database: Database, clock: FakeClock
+) -> None:
+    if not database.is_postgres:
+        pytest.skip("transaction ids (xmin) are PostgreSQL's")
+    alone = as_user(actor, "UALONE")
+    old = await invite(ctx, alone)  # a round of one: closing it names them
+    clock.advance(timedelta(days=8))
+    new = await invite(ctx, as_user(actor, "UALONE"))
+    await share(ctx, alone, new, anonymous=True)
+    async with database.transaction() as session:
+        closed = (
+            await session.execute(
+                text("SELECT status, xmin::text FROM checkins WHERE id = :id"), {"id": old}
+            )
+        ).one()
+        tokens = list(
+            await session.scalars(
+                text(
+                    "SELECT r.xmin::text FROM checkin_responses r JOIN workspaces w "
+                    "ON w.id = r.workspace_id WHERE w.external_id = :ws"
+                ),
+                {"ws": actor.workspace},
+            )
+        )
+    assert closed[0] == "closed" and len(tokens) == 1 and closed[1] not in tokens
