@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
 from storage.repositories import Scope
+
+FORGOTTEN = "a forgotten person"
 
 
 def record_audit(
@@ -45,3 +48,29 @@ async def recent_audit(
     return [
         AuditRecord(id=e.id, actor=e.actor, action=e.action, detail=e.detail, at=e.at) for e in rows
     ]
+
+
+async def forget_in_audit(session: AsyncSession, *, workspace_id: int, user: str) -> None:
+    """Replace a forgotten person's id, as actor and inside details, with `FORGOTTEN`.
+
+    The entries stay, so admins still see what was done; only who is erased.
+    The id is matched whole, so another person whose id merely contains it is kept.
+    """
+    await session.execute(
+        update(AuditEntry)
+        .where(AuditEntry.workspace_id == workspace_id, AuditEntry.actor == user)
+        .values(actor=FORGOTTEN)
+    )
+    whole = re.compile(rf"(?<![\w-]){re.escape(user)}(?![\w-])")
+    rows = await session.execute(
+        select(AuditEntry.id, AuditEntry.detail).where(
+            AuditEntry.workspace_id == workspace_id,
+            AuditEntry.detail.contains(user, autoescape=True),
+        )
+    )
+    for entry_id, detail in rows.all():
+        await session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id == entry_id)
+            .values(detail=whole.sub(FORGOTTEN, detail)[:200])
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry, FacilitatorGrant, Member
@@ -49,10 +49,20 @@ async def revoke(session: AsyncSession, *, scope: Scope) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def forget_grantor(session: AsyncSession, *, workspace_id: int, user: str) -> None:
+    """Clear a forgotten person's id from the grants they made; the grants themselves stand."""
+    await session.execute(
+        update(FacilitatorGrant)
+        .where(FacilitatorGrant.workspace_id == workspace_id, FacilitatorGrant.added_by == user)
+        .values(added_by=None)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Granted:
     user: str
-    added_by: str
+    # None once the person who granted it asked to be forgotten.
+    added_by: str | None
     added_at: datetime
 
 

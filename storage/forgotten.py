@@ -1,8 +1,13 @@
 """Who asked to be forgotten, so passive sources (member lists, events) leave them out.
 
-Only a SHA-256 digest of workspace and user id is kept (`person_digest`). It
-says "this person asked", and nothing else; `ensure_scope` removes it when
-they use the bot again.
+Only a digest of workspace and user id is kept (`person_digest`), an HMAC under
+the server's data key: it says "this person asked" to the running server, and
+nothing to someone holding a dump and the person's id. `ensure_scope` removes
+it when they use the bot again.
+
+Rows written before digests were keyed (plain SHA-256), or under a key being
+rotated out, are still recognised, and re-written in the current form the first
+time the person is seen (in a member list or an event).
 """
 
 from __future__ import annotations
@@ -10,11 +15,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ForgottenPerson, Workspace
-from storage.repositories import Scope, ensure_scope, person_digest, upsert_insert
+from storage.repositories import (
+    Scope,
+    ensure_scope,
+    person_digest,
+    person_digests,
+    upsert_insert,
+)
 
 
 async def remember_forgotten(session: AsyncSession, *, workspace_id: int, user: str) -> None:
@@ -31,16 +42,28 @@ async def remember_forgotten(session: AsyncSession, *, workspace_id: int, user: 
 async def forgotten_among(
     session: AsyncSession, *, workspace_id: int, users: Collection[str]
 ) -> set[str]:
-    """Which of these users asked to be forgotten."""
+    """Which of these users asked to be forgotten; old-form digests found are re-keyed."""
     if not users:
         return set()
-    by_digest = {person_digest(workspace_id=workspace_id, user=u): u for u in users}
-    found = await session.scalars(
-        select(ForgottenPerson.digest).where(
-            ForgottenPerson.workspace_id == workspace_id,
-            ForgottenPerson.digest.in_(list(by_digest)),
+    current = {u: person_digest(workspace_id=workspace_id, user=u) for u in users}
+    by_digest = {d: u for u in users for d in person_digests(workspace_id=workspace_id, user=u)}
+    found = list(
+        await session.scalars(
+            select(ForgottenPerson.digest).where(
+                ForgottenPerson.workspace_id == workspace_id,
+                ForgottenPerson.digest.in_(list(by_digest)),
+            )
         )
     )
+    old = [d for d in found if d != current[by_digest[d]]]
+    if old:
+        await session.execute(
+            delete(ForgottenPerson).where(
+                ForgottenPerson.workspace_id == workspace_id, ForgottenPerson.digest.in_(old)
+            )
+        )
+        for digest in old:
+            await remember_forgotten(session, workspace_id=workspace_id, user=by_digest[digest])
     return {by_digest[d] for d in found}
 
 

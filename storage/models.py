@@ -255,7 +255,8 @@ class FacilitatorGrant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    added_by: Mapped[str] = mapped_column(String(64))
+    # The granting person's user id; cleared when they ask to be forgotten.
+    added_by: Mapped[str | None] = mapped_column(String(64))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -318,8 +319,19 @@ class CheckIn(Base):
     thread: Mapped[str | None] = mapped_column(String(32))
     prompt: Mapped[str] = mapped_column(String(500))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # pending, answered (named or anonymous alike), not_now or declined.
+    # pending until its round closes, then closed: answered or not, every invitation
+    # reads alike (see storage.checkins).
     status: Mapped[str] = mapped_column(String(16))
+
+
+class CheckInResponse(Base):
+    """That some open invitation has had its one response, under a token keyed with the
+    server's data key: a dump alone cannot tell which invitation, or whose."""
+
+    __tablename__ = "checkin_responses"
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
 
 
 class Poll(Base):

@@ -9,8 +9,11 @@ from typing import Any
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.audit import forget_in_audit
+from storage.facilitators import forget_grantor
 from storage.forgotten import remember_forgotten
 from storage.models import Base, Member, Workspace
+from storage.polls import forget_ballots
 from storage.repositories import Scope
 
 
@@ -126,13 +129,22 @@ async def member_data(session: AsyncSession, *, scope: Scope) -> dict[str, Any]:
 async def forget_member(session: AsyncSession, *, scope: Scope) -> int:
     """Erase the member from every table; returns how many rows went.
 
-    A digest of their id is kept so member lists do not bring them back.
+    Rows naming them by platform id rather than member id (the audit log, the
+    grants they made) keep what happened and lose who. A keyed digest of their
+    id is kept so member lists do not bring them back.
     """
     user = await session.scalar(
         select(Member.external_id).where(
             Member.id == scope.member_id, Member.workspace_id == scope.workspace_id
         )
     )
+    workspace = await session.scalar(
+        select(Workspace.external_id).where(Workspace.id == scope.workspace_id)
+    )
+    if user is not None and workspace is not None:
+        await forget_ballots(
+            session, workspace_id=scope.workspace_id, workspace=workspace, user=user
+        )
     removed = 0
     for table in _member_tables():
         result = await session.execute(
@@ -148,5 +160,7 @@ async def forget_member(session: AsyncSession, *, scope: Scope) -> int:
     )
     removed += int(result.rowcount)  # type: ignore[attr-defined]
     if user is not None:
+        await forget_in_audit(session, workspace_id=scope.workspace_id, user=user)
+        await forget_grantor(session, workspace_id=scope.workspace_id, user=user)
         await remember_forgotten(session, workspace_id=scope.workspace_id, user=user)
     return removed

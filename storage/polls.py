@@ -1,16 +1,21 @@
 """Polls and their ballots, always within one workspace.
 
 A named poll's ballot is `member:<id>`. An anonymous poll's ballot is an
-HMAC of the voter's platform ids keyed by the poll's own salt: enough to
-refuse a second vote, and no more. Closing erases the salt and re-keys the
-ballots at random, so afterwards nobody can tell whose ballot is whose.
+HMAC, under the server's data key (kept outside the database), of the poll's
+own salt and the voter's platform ids: enough to refuse a second vote, and no
+more. A dump alone links nothing, since the salt without the key recomputes no
+ballot; the running server could, while the poll is open. Closing erases the
+salt and re-keys the ballots at random, so afterwards nobody can tell whose
+ballot is whose.
+
+A ballot is never written in the same transaction as a write naming the voter
+(on PostgreSQL rows written together share a transaction id, `xmin`); the
+handler creates a first-time voter's member row in a transaction of its own.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +23,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.crypto import KEYRING
 from storage.models import Member, PollVote
 from storage.models import Poll as PollRow
 from storage.repositories import Scope
@@ -101,9 +107,12 @@ def named_ballot(*, member_id: int) -> str:
 
 
 def anonymous_ballot(*, salt: str, workspace: str, user: str) -> str:
-    """A one-way token for this voter in this poll, with no member id in it."""
-    message = f"{workspace}:{user}".encode()
-    return hmac.new(salt.encode(), message, hashlib.sha256).hexdigest()
+    """A one-way token for this voter in this poll, with no member id in it.
+
+    Keyed with the server's key, so the salt in a dump and a person's ids are
+    not enough to find their ballot.
+    """
+    return KEYRING.digest(f"{salt}:{workspace}:{user}", purpose="poll-ballot")
 
 
 async def ballot_choice(session: AsyncSession, *, poll: Poll, ballot: str) -> int | None:
@@ -128,6 +137,10 @@ async def cast_vote(
             PollVote.ballot == ballot,
         )
     )
+    before = None if found is None else found.choice
+    if poll.anonymous:
+        await _rewrite_anonymous(session, poll=poll, change=(ballot, choice))
+        return before
     if found is None:
         session.add(
             PollVote(
@@ -138,12 +151,49 @@ async def cast_vote(
                 choice=choice,
             )
         )
-        await session.flush()
-        return None
-    before = found.choice
-    found.choice = choice
+    else:
+        found.choice = choice
     await session.flush()
     return before
+
+
+async def _rewrite_anonymous(
+    session: AsyncSession, *, poll: Poll, change: tuple[str, int] | None = None, fresh: bool = False
+) -> None:
+    """Write all of an anonymous poll's ballots again, in shuffled order, with `change` applied.
+
+    Rows keep traces of when they were written: SQLite's hidden rowid follows
+    insertion order, PostgreSQL's `xmin` names the writing transaction. Matched
+    with the order in which members first appeared, either could point at whose
+    ballot is whose; written again together, every ballot carries the same
+    transaction and a random place. `fresh` also replaces every token at random.
+    """
+    where = (PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
+    found = await session.execute(select(PollVote.ballot, PollVote.choice).where(*where))
+    ballots = {ballot: choice for ballot, choice in found}
+    if change is not None:
+        ballots[change[0]] = change[1]
+    rows = [
+        (secrets.token_hex(SALT_BYTES) if fresh else ballot, choice)
+        for ballot, choice in ballots.items()
+    ]
+    secrets.SystemRandom().shuffle(rows)
+    await session.execute(delete(PollVote).where(*where))
+    if rows:
+        await session.execute(
+            insert(PollVote),
+            [
+                {
+                    "poll_id": poll.id,
+                    "ballot": ballot,
+                    "workspace_id": poll.workspace_id,
+                    "member_id": None,
+                    "choice": choice,
+                }
+                for ballot, choice in rows
+            ],
+        )
+    await session.flush()
 
 
 async def vote_counts(session: AsyncSession, *, poll: Poll) -> list[int]:
@@ -174,24 +224,7 @@ async def close_poll(session: AsyncSession, *, scope: Scope, poll: Poll) -> Poll
         .values(closed=True, salt=None)
     )
     if poll.anonymous:
-        where = (PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
-        choices = list(await session.scalars(select(PollVote.choice).where(*where)))
-        await session.execute(delete(PollVote).where(*where))
-        secrets.SystemRandom().shuffle(choices)
-        if choices:
-            await session.execute(
-                insert(PollVote),
-                [
-                    {
-                        "poll_id": poll.id,
-                        "ballot": secrets.token_hex(SALT_BYTES),
-                        "workspace_id": poll.workspace_id,
-                        "member_id": None,
-                        "choice": choice,
-                    }
-                    for choice in choices
-                ],
-            )
+        await _rewrite_anonymous(session, poll=poll, fresh=True)
     await session.flush()
     return dataclasses.replace(poll, closed=True, salt=None)
 
@@ -205,3 +238,30 @@ async def named_votes(session: AsyncSession, *, poll: Poll) -> list[tuple[str, i
         .order_by(PollVote.choice, Member.external_id)
     )
     return [(user, choice) for user, choice in rows.all()]
+
+
+async def forget_ballots(
+    session: AsyncSession, *, workspace_id: int, workspace: str, user: str
+) -> None:
+    """Remove a forgotten person's ballots from open anonymous polls.
+
+    Their named ballots go with their member id; these carry none, but while a
+    poll is open the server could still recompute them from the person's ids.
+    """
+    open_polls = await session.execute(
+        select(PollRow.id, PollRow.salt).where(
+            PollRow.workspace_id == workspace_id,
+            PollRow.anonymous.is_(True),
+            PollRow.salt.is_not(None),
+        )
+    )
+    for poll_id, salt in open_polls.all():
+        if salt is None:
+            continue
+        await session.execute(
+            delete(PollVote).where(
+                PollVote.workspace_id == workspace_id,
+                PollVote.poll_id == poll_id,
+                PollVote.ballot == anonymous_ballot(salt=salt, workspace=workspace, user=user),
+            )
+        )

@@ -17,12 +17,30 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.crypto import KEYRING
 from storage.models import ForgottenPerson, Member, ProcessedEvent, TipShown, Workspace
 
 
 def person_digest(*, workspace_id: int, user: str) -> str:
-    """The one-way form in which someone who asked to be forgotten is remembered."""
-    return hashlib.sha256(f"{workspace_id}:{user}".encode()).hexdigest()
+    """The one-way form in which someone who asked to be forgotten is remembered.
+
+    Keyed with the server's data key, so holding a person's id and a dump of the
+    database is not enough to tell whether they asked.
+    """
+    return KEYRING.digest(f"{workspace_id}:{user}", purpose="forgotten")
+
+
+def person_digests(*, workspace_id: int, user: str) -> list[str]:
+    """Every form a person's digest may still be stored in, the current one first.
+
+    Older keys (during a rotation) and the plain SHA-256 written before digests
+    were keyed: a digest cannot be re-keyed without the id, so old rows are
+    recognised here and replaced by the current form when the person is next seen.
+    """
+    message = f"{workspace_id}:{user}"
+    older = [key.digest(message, purpose="forgotten") for key in KEYRING.older]
+    legacy = hashlib.sha256(message.encode()).hexdigest()
+    return [person_digest(workspace_id=workspace_id, user=user), *older, legacy]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +111,7 @@ async def ensure_scope(
     await session.execute(
         delete(ForgottenPerson).where(
             ForgottenPerson.workspace_id == workspace_id,
-            ForgottenPerson.digest == person_digest(workspace_id=workspace_id, user=user),
+            ForgottenPerson.digest.in_(person_digests(workspace_id=workspace_id, user=user)),
         )
     )
     return Scope(workspace_id=workspace_id, member_id=member_id)

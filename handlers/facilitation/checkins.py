@@ -2,8 +2,9 @@
 
 The invitation names no facilitator and no statistic. The answer goes
 straight to the forum thread and is never stored; an anonymous one carries
-no name there, and the check-in row records only "answered", the same for
-named and anonymous answers, so storage cannot say who wrote what.
+no name there. Answering changes nothing on the invitation itself until its
+round closes, when every invitation of the round is closed alike (see
+storage.checkins), so storage cannot say who wrote what.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ from handlers.facilitation.participation import open_report, refresh_members
 from handlers.facilitation.quiet import SEND_CHECKINS
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
 from storage.checkins import (
+    CLOSED,
     PENDING,
     CheckIn,
     add_checkin,
     checkin_of,
+    close_rounds,
     decline_checkin,
     eligible,
     get_checkin,
@@ -100,6 +103,7 @@ async def check_in(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Repl
 async def send_checkins(*, ctx: Context, actor: Actor, channel: str, days: int = 30) -> Reply:
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
+        await close_rounds(session, workspace_id=scope.workspace_id, now=now)
         quiet = await quiet_members(
             session,
             workspace_id=scope.workspace_id,
@@ -215,6 +219,7 @@ def invitation(*, checkin: CheckIn) -> Reply:
 async def compose_invitation(*, ctx: Context, workspace_id: int, checkin_id: int) -> Reply | None:
     """Composed when sent, so an invitation answered or withdrawn meanwhile is dropped."""
     async with ctx.database.transaction() as session:
+        await close_rounds(session, workspace_id=workspace_id, now=ctx.clock())
         row = await get_checkin(session, workspace_id=workspace_id, checkin_id=checkin_id)
         if row is None or row.status != PENDING:
             return None
@@ -225,13 +230,33 @@ def _pending(row: CheckIn | None) -> CheckIn:
     """The invitation, if it still waits for an answer; otherwise say kindly why not."""
     if row is None:
         raise NotFound("I can't find that invitation.")
+    if row.status == CLOSED:
+        raise NotFound(CLOSED_MESSAGE)
     if row.status != PENDING:
         raise NotFound("You've already answered this invitation. Thank you.")
     return row
 
 
+CLOSED_MESSAGE = (
+    "This check-in has closed, so it takes no more views. Thank you for reading; "
+    "you are always welcome to post in the channel yourself."
+)
+
+
+async def _close_due_rounds(*, ctx: Context, actor: Actor) -> None:
+    """Close any round whose time is up, in a transaction of its own.
+
+    Closing touches other people's invitations (and perhaps the actor's own older
+    one); done beside a response, on PostgreSQL they would share its transaction
+    id and so hint at who had just responded.
+    """
+    async with ctx.acting(actor) as (session, scope):
+        await close_rounds(session, workspace_id=scope.workspace_id, now=ctx.clock())
+
+
 async def _mine(*, ctx: Context, actor: Actor, checkin_id: int) -> CheckIn:
     """The actor's own invitation, still waiting for an answer."""
+    await _close_due_rounds(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
         return _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
 
@@ -280,11 +305,14 @@ async def share(
     anonymous = payload.sharing is Sharing.ANONYMOUS
     submitted = validate(form=VIEW_CHECKS, values=values, today=ctx.clock().date())
     view = submitted.text("view")
+    await _close_due_rounds(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
         row = await checkin_of(session, scope=scope, checkin_id=payload.checkin_id)
         answered = row is not None and await mark_checkin_answered(
             session, scope=scope, checkin_id=row.id
         )
+    if row is not None and row.status == CLOSED:
+        raise Invalid(CLOSED_MESSAGE, field="view")
     if row is None or not answered:
         raise Invalid("This invitation has already been answered. Thank you.", field="view")
     channel, thread = row.channel, row.thread
@@ -302,6 +330,7 @@ async def share(
 
 
 async def _close(*, ctx: Context, actor: Actor, checkin_id: int, stop: bool) -> Reply:
+    await _close_due_rounds(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
         _pending(await checkin_of(session, scope=scope, checkin_id=checkin_id))
         settle = decline_checkin if stop else mark_checkin_not_now

@@ -12,7 +12,7 @@ from handlers.core.payloads import ID
 from handlers.core.registry import Role, action, command
 from handlers.core.roles import audit
 from storage import ensure_scope
-from storage.audit import recent_audit
+from storage.audit import FORGOTTEN, recent_audit
 from storage.facilitators import grant, granted, revoke
 
 # A Slack mention (<@U123|ann>) or id, or a Teams user's Entra object id (a GUID): the
@@ -114,14 +114,14 @@ async def _listing(*, ctx: Context, actor: Actor) -> Reply:
             ),
         )
     lines = "\n".join(
-        f"• <@{r.user}>, added by <@{r.added_by}> on "
-        f"{r.added_at.astimezone(ctx.timezone):%-d %b %Y}"
+        f"• <@{r.user}>, added by {f'<@{r.added_by}>' if r.added_by else 'a forgotten person'} "
+        f"on {r.added_at.astimezone(ctx.timezone):%-d %b %Y}"
         for r in rows
     )
     return Reply(
         text=f"{len(rows)} facilitator(s) added here.",
         sections=(Section(heading="Facilitators added here", text=lines, note=always),),
-        mentions=tuple({u for r in rows for u in (r.user, r.added_by)}),
+        mentions=tuple({u for r in rows for u in (r.user, r.added_by) if u}),
     )
 
 
@@ -152,6 +152,11 @@ async def audit_more(
     return await _audit_page(ctx=ctx, actor=actor, before=payload)
 
 
+def _who(user: str) -> str:
+    """A user id as a mention; someone who asked to be forgotten as plain words."""
+    return user if user == FORGOTTEN else f"<@{user}>"
+
+
 async def _audit_page(*, ctx: Context, actor: Actor, before: int | None) -> Reply:
     # The dispatcher has already refused anyone who is not an admin, for both ways in.
     async with ctx.acting(actor) as (session, scope):
@@ -160,7 +165,7 @@ async def _audit_page(*, ctx: Context, actor: Actor, before: int | None) -> Repl
         return Reply(text="The audit log is empty: no facilitator actions yet.")
     shown = entries[:AUDIT_PAGE]
     lines = "\n".join(
-        f"• {e.at.astimezone(ctx.timezone):%-d %b %Y %H:%M} <@{e.actor}> `{e.action}` {e.detail}"
+        f"• {e.at.astimezone(ctx.timezone):%-d %b %Y %H:%M} {_who(e.actor)} `{e.action}` {e.detail}"
         for e in shown
     )
     buttons: tuple[Button, ...] = ()
@@ -171,5 +176,5 @@ async def _audit_page(*, ctx: Context, actor: Actor, before: int | None) -> Repl
     return Reply(
         text=f"The last {len(shown)} facilitator actions.",
         sections=(Section(heading="Audit log", text=lines, buttons=buttons),),
-        mentions=tuple({e.actor for e in shown}),
+        mentions=tuple({e.actor for e in shown if e.actor != FORGOTTEN}),
     )

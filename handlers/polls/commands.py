@@ -250,6 +250,10 @@ async def vote(
 ) -> Reply:
     """Record or change one person's vote and refresh the counts on the post."""
     index = payload.choice
+    # A first-time voter's member row is created and committed here, on its own: an
+    # anonymous ballot written beside it would share its transaction id on PostgreSQL.
+    async with ctx.acting(actor):
+        pass
     await _require_member(ctx=ctx, actor=actor, poll_id=payload.poll_id)
     async with ctx.acting(actor) as (session, scope):
         found = await _poll(session, scope=scope, poll_id=payload.poll_id, lock=True)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from content import ContentPack
 from handlers import Context
 from storage import Database
-from storage.models import CheckIn
+from storage.models import CheckIn, CheckInResponse
 from tests.bot.teams_harness import APP_ID, FACILITATOR, TeamsHarness, running_teams
 from tests.bot.test_slack_facilitation import dump
 from tests.bot.test_teams_schedules import personal, tick
@@ -213,7 +213,9 @@ async def test_check_ins_reach_quiet_members_and_anonymous_views_carry_no_name(
     assert view not in stored and shared.id not in stored
     async with sctx.database.transaction() as session:
         statuses = (await session.execute(select(CheckIn.status))).scalars().all()
-    assert statuses == ["answered"]
+        responses = (await session.execute(select(CheckInResponse.token))).scalars().all()
+    # The invitation reads like one never answered; the one response is a keyed token.
+    assert statuses == ["pending"] and len(responses) == 1
 
 
 async def test_facilitators_are_added_by_mention_and_only_admins_read_the_audit(
