@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.render.markup import to_teams
 from handlers import Button, Field, FieldKind, FieldValue, Form, Option, Reply, Section
+from handlers.core.text import typed
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -44,6 +45,12 @@ def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": _clip(to_teams(text), TEXT_LIMIT), "wrap": True, **style}
 
 
+def _plain(text: str, **style: Any) -> dict[str, Any]:
+    """Headings and titles are plain text on every platform (Slack's header block is),
+    and may be what a person typed, such as a reflection's title."""
+    return _text(typed(text), **style)
+
+
 def _submit(button: Button) -> dict[str, Any]:
     action: dict[str, Any] = {
         "type": "Action.Submit",
@@ -68,7 +75,7 @@ def _button_rows(buttons: Sequence[Button]) -> list[dict[str, Any]]:
 def _section(section: Section) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if section.heading:
-        items.append(_text(_clip(section.heading, 200), weight="Bolder", size="Medium"))
+        items.append(_plain(_clip(section.heading, 200), weight="Bolder", size="Medium"))
     if section.text.strip():
         items.append(_text(section.text, spacing="Small"))
     if section.note:
@@ -208,7 +215,7 @@ def render_form(
     """A form as a card. With `values` and `errors` it is the same form shown again:
     what was typed is kept and each problem sits under its field."""
     problems = dict(errors or {})
-    body: list[dict[str, Any]] = [_text(form.title, weight="Bolder", size="Large")]
+    body: list[dict[str, Any]] = [_plain(form.title, weight="Bolder", size="Large")]
     if form.intro:
         body.append(_text(form.intro))
     if problems:
@@ -218,7 +225,7 @@ def render_form(
     for field in form.fields:
         body.append(_input(field, _initial(field, values), channels))
         if field.hint:
-            body.append(_text(field.hint, isSubtle=True, size="Small", spacing="None"))
+            body.append(_plain(field.hint, isSubtle=True, size="Small", spacing="None"))
         if field.id in problems:
             body.append(_text(problems.pop(field.id), color="Attention", spacing="None"))
     for message in problems.values():  # a problem with no field of its own

@@ -36,7 +36,7 @@ def render_console(reply: Reply) -> tuple[str, list[Button]]:
         parts.append(_wrap(reply.text))
     for section in reply.sections:
         if section.heading:
-            heading = to_plain(section.heading)
+            heading = section.heading  # plain text on every platform, perhaps typed by someone
             parts.append(f"{heading}\n{'-' * min(len(heading), WIDTH)}")
         parts.append(_wrap(section.text))
         if section.note:

@@ -2,7 +2,11 @@
 
 Handlers take an `Actor` and a `Command` or `Action` and return a `Reply`.
 Text uses a small Markdown subset (`**bold**`, `_italic_`, `[label](url)`,
-bullet lines) that each renderer turns into its platform's idiom.
+bullet lines) that each renderer turns into its platform's idiom. Anything a
+person typed goes into that text through `handlers.core.text.typed`, which marks
+it so every renderer shows exactly the characters typed: never a link, mention
+or format. Headings, button labels, form titles and hints are plain text, shown
+as they are.
 """
 
 from __future__ import annotations
@@ -75,7 +79,11 @@ class Button:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Section:
-    """One block of the reply: an optional heading, body text and a quiet note."""
+    """One block of the reply: an optional heading, body text and a quiet note.
+
+    `text` and `note` are our Markdown subset (a person's words inside through
+    `typed`); `heading` is plain text.
+    """
 
     text: str
     heading: str | None = None

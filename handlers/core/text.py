@@ -3,6 +3,7 @@ that leaves the bot in files people open elsewhere, made safe there."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
@@ -17,3 +18,27 @@ def defuse_formula(cell: str) -> str:
 def local(when: datetime) -> str:
     """How a time reads to people: 'Tue 3 Nov 2026, 12:30 GMT'."""
     return when.strftime("%a %-d %b %Y, %H:%M %Z")
+
+
+# What our Markdown subset, Slack's mrkdwn or Adaptive Cards' markdown could read as a
+# link, a mention, a format or a command in text a person typed. An `_` between two
+# letters or digits formats nowhere, so URLs and snake_case keep theirs as they are.
+_SPECIAL = re.compile(r"[\\*\[\]<>`~]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;)|/(?=ccpl)")
+# What starts a list, heading or rule at the start of a line in CommonMark.
+_LINE_START = re.compile(r"^([ \t]*)([-+=#])|^([ \t]*\d+)([.)])(?=[ \t]|$)", re.MULTILINE)
+
+
+def typed(text: str) -> str:
+    """Text a person typed, escaped so every renderer shows exactly those characters.
+
+    Member text goes into posts others read; unescaped, `[https://nhs.uk](https://evil)`
+    would be a link showing one address and opening another. Headings and button labels
+    are shown as plain text already and need no escaping.
+    """
+    escaped = _SPECIAL.sub(lambda m: "\\" + m.group(0), text)
+    return _LINE_START.sub(_line_start, escaped)
+
+
+def _line_start(match: re.Match[str]) -> str:
+    lead, marker = (match[1], match[2]) if match[2] else (match[3], match[4])
+    return f"{lead}\\{marker}"

@@ -33,6 +33,7 @@ from handlers.core.outbox import OutboxKind
 from handlers.core.payloads import CHANNEL, ID, Codec, record
 from handlers.core.registry import Role, action, command
 from handlers.core.roles import audit
+from handlers.core.text import typed
 from handlers.facilitation.participation import open_report, refresh_members
 from handlers.facilitation.quiet import SEND_CHECKINS
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
@@ -316,7 +317,7 @@ async def share(
     if row is None or not answered:
         raise Invalid("This invitation has already been answered. Thank you.", field="view")
     channel, thread = row.channel, row.thread
-    quoted = "\n".join(f"> {line}" for line in view.splitlines())
+    quoted = "\n".join(f"> {typed(line)}" for line in view.splitlines())
     if anonymous:
         post = Reply(text=f"A member shared this view anonymously:\n{quoted}")
     else:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import Context
 from handlers.core.model import Actor, Button, Reply, Section
 from handlers.core.roles import is_facilitator
-from handlers.core.text import local
+from handlers.core.text import local, typed
 from handlers.facilitation.checkins import NOT_NOW_ACTION, SHARE, SHARE_ANONYMOUSLY
 from handlers.library.citations import cite
 from handlers.library.tips import ANOTHER
@@ -76,7 +76,7 @@ async def _sessions(session: AsyncSession, *, scope: Scope, now: datetime) -> Se
         answer = await rsvp_of(session, lunch=lunch, member_id=scope.member_id)
         when = local(lunch.starts_at.astimezone(ZoneInfo(lunch.timezone)))
         yours = f" (you: {ANSWER_LABELS.get(answer or '', answer)})" if answer else ""
-        lines.append(f"• **{lunch.title}**, {when}{yours}")
+        lines.append(f"• **{typed(lunch.title)}**, {when}{yours}")
         if answer != "going":
             buttons.append(
                 Button(action_id=RSVP, label=f"Going: {lunch.title}", value=f"{lunch.id}:going")

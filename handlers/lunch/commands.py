@@ -33,6 +33,7 @@ from handlers.core.outbox import OutboxKind
 from handlers.core.payloads import CHANNEL
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit
+from handlers.core.text import typed
 from handlers.lunch.payloads import (
     ATTENDANCE,
     REFLECT_ON,
@@ -244,7 +245,7 @@ async def save(
             detail=f"session {lunch.id} in {lunch.channel}",
         )
     await ctx.schedules_changed()
-    return Reply(text=f"Announcing {lunch.title} in the channel now.")
+    return Reply(text=f"Announcing {typed(lunch.title)} in the channel now.")
 
 
 @action(RSVP, codec=RSVP_PRESS)
@@ -261,7 +262,7 @@ async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer)
     async with ctx.acting(actor) as (session, scope):
         lunch = await _lunch(session, scope=scope, session_id=session_id)
         if lunch.cancelled:
-            raise NotFound(f"{lunch.title} has been cancelled.")
+            raise NotFound(f"{typed(lunch.title)} has been cancelled.")
         answers = await rsvps(session, lunch=lunch)
         going = sum(1 for r, _ in answers if r.status == GOING and r.member_id != scope.member_id)
         was = next((r.status for r, _ in answers if r.member_id == scope.member_id), None)
@@ -279,7 +280,7 @@ async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer)
                     ChannelPost(
                         channel=promoted,
                         reply=Reply(
-                            text=f"A place opened up: you're now going to {lunch.title}.",
+                            text=f"A place opened up: you're now going to {typed(lunch.title)}.",
                             attachments=(invite(lunch, now=now),),
                             delivery=Delivery.DM,
                         ),
@@ -297,7 +298,7 @@ async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer)
         )
     if wanted == GOING:
         return Reply(
-            text=f"You're going to {lunch.title}. Your calendar invite is attached.",
+            text=f"You're going to {typed(lunch.title)}. Your calendar invite is attached.",
             attachments=(invite(lunch, now=now),),
             delivery=Delivery.DM,
             also_post=tuple(posts),
@@ -305,12 +306,12 @@ async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer)
     if wanted == WAITLIST:
         place = sum(1 for r, _ in answers if r.status == WAITLIST)
         text = (
-            f"{lunch.title} is full, so you're on the waitlist (number {place}). "
+            f"{typed(lunch.title)} is full, so you're on the waitlist (number {place}). "
             "I'll tell you if a place opens up."
         )
         return Reply(text=text, also_post=tuple(posts))
     return Reply(
-        text=f"Thanks: you've answered “{ANSWERS[wanted]}” for {lunch.title}.",
+        text=f"Thanks: you've answered “{ANSWERS[wanted]}” for {typed(lunch.title)}.",
         also_post=tuple(posts),
     )
 
@@ -394,7 +395,8 @@ async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Repl
     )
     told = sum(1 for r, _ in answers if r.status in (GOING, WAITLIST, MAYBE))
     return Reply(
-        text=f"Cancelled {lunch.title}; telling the {told} people who answered.", also_post=posts
+        text=f"Cancelled {typed(lunch.title)}; telling the {told} people who answered.",
+        also_post=posts,
     )
 
 
@@ -423,7 +425,7 @@ async def attended(
         text="Thanks: your attendance is recorded.",
         sections=(
             Section(
-                text=f"Thanks: your attendance at **{lunch.title}** is recorded. Log a "
+                text=f"Thanks: your attendance at **{typed(lunch.title)}** is recorded. Log a "
                 f"reflection while it's fresh? Its {lunch.duration_minutes} minutes of "
                 "CPD are filled in for you.",
                 buttons=buttons,

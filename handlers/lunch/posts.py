@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.core.model import Attachment, Button, Delivery, Reply, Section
-from handlers.core.text import local
+from handlers.core.text import local, typed
 from handlers.lunch.invites import session_invite
 from storage.lunch import CANT, GOING, MAYBE, WAITLIST, LunchSession, Rsvp
 
@@ -25,12 +25,12 @@ def announcement(*, lunch: LunchSession, answers: list[tuple[Rsvp, str]]) -> Rep
         tally += f" · Waitlist: {waiting}"
     when = local(lunch.starts_at.astimezone(ZoneInfo(lunch.timezone)))
     details = (
-        f"**Topic:** {lunch.topic}\n**When:** {when} ({lunch.duration_minutes} minutes)\n"
-        f"**Where:** {lunch.location}\n**Host:** {lunch.host}"
+        f"**Topic:** {typed(lunch.topic)}\n**When:** {when} ({lunch.duration_minutes} minutes)\n"
+        f"**Where:** {typed(lunch.location)}\n**Host:** {typed(lunch.host)}"
     )
     if lunch.cancelled:
         return Reply(
-            text=f"Cancelled: {lunch.title}",
+            text=f"Cancelled: {typed(lunch.title)}",
             sections=(Section(heading=f"Cancelled: {lunch.title}", text=details),),
             delivery=Delivery.CHANNEL,
         )
@@ -44,7 +44,7 @@ def announcement(*, lunch: LunchSession, answers: list[tuple[Rsvp, str]]) -> Rep
         for status, label in ANSWERS.items()
     )
     return Reply(
-        text=f"Lunch and learn: {lunch.title}",
+        text=f"Lunch and learn: {typed(lunch.title)}",
         sections=(
             Section(
                 heading=f"Lunch and learn: {lunch.title}", text=details, note=tally, buttons=buttons
@@ -73,7 +73,7 @@ def when_text(lunch: LunchSession) -> str:
 
 
 def attendance_question(lunch: LunchSession) -> Reply:
-    question = f"Did you attend **{lunch.title}** ({when_text(lunch)})?"
+    question = f"Did you attend **{typed(lunch.title)}** ({when_text(lunch)})?"
     return Reply(
         text=question.replace("**", ""),
         sections=(

@@ -25,7 +25,7 @@ from handlers.core.outbox import OutboxKind
 from handlers.core.payloads import ID, STALE_MESSAGE, Codec, record
 from handlers.core.registry import action, command
 from handlers.core.roles import audit, is_facilitator
-from handlers.core.text import defuse_formula
+from handlers.core.text import defuse_formula, typed
 from handlers.polls.posts import (
     CLOSE,
     EXPORT,
@@ -278,7 +278,7 @@ async def vote(
             member_id=None if found.anonymous else scope.member_id,
             choice=index,
         )
-        chosen = found.options[index]
+        chosen = typed(found.options[index])
         if before == index:
             return Reply(
                 text=f"You have already voted for “{chosen}”. "

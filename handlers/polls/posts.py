@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from handlers.core.model import Button, Delivery, Reply, Section
+from handlers.core.text import typed
 from storage.polls import Poll
 
 VOTE = "poll.vote"
@@ -35,7 +36,7 @@ def tally(*, poll: Poll, counts: Sequence[int]) -> str:
     lines = []
     for option, count in zip(poll.options, counts, strict=True):
         share = round(100 * count / total) if total else 0
-        lines.append(f"**{option}**\n{_bar(count, total)}  {votes(count=count)} · {share}%")
+        lines.append(f"**{typed(option)}**\n{_bar(count, total)}  {votes(count=count)} · {share}%")
     return "\n".join(lines)
 
 
@@ -52,7 +53,7 @@ def _heading_and_text(poll: Poll, body: str) -> tuple[str, str]:
     prefix = "Closed: " if poll.closed else ""
     if len(prefix + poll.question) <= HEADING_LIMIT:
         return prefix + poll.question, body
-    return f"{prefix}Poll", f"**{poll.question}**\n\n{body}"
+    return f"{prefix}Poll", f"**{typed(poll.question)}**\n\n{body}"
 
 
 def poll_message(*, poll: Poll, counts: Sequence[int]) -> Reply:
@@ -75,7 +76,9 @@ def poll_message(*, poll: Poll, counts: Sequence[int]) -> Reply:
     if not poll.anonymous:
         tools.append(Button(action_id=EXPORT, label="Export CSV", value=str(poll.id)))
     return Reply(
-        text=f"Poll closed: {poll.question}" if poll.closed else f"Poll: {poll.question}",
+        text=f"Poll closed: {typed(poll.question)}"
+        if poll.closed
+        else f"Poll: {typed(poll.question)}",
         sections=(
             Section(
                 heading=heading,
@@ -94,10 +97,10 @@ def results(*, poll: Poll, counts: Sequence[int], yours: int | None) -> Reply:
     heading, text = _heading_and_text(poll, tally(poll=poll, counts=counts))
     note = _note(poll=poll, counts=counts)
     if yours is not None and 0 <= yours < len(poll.options):
-        note = f"You voted for “{poll.options[yours]}” · {note}"
+        note = f"You voted for “{typed(poll.options[yours])}” · {note}"
     return Reply(
-        text=f"Final results: {poll.question}"
+        text=f"Final results: {typed(poll.question)}"
         if poll.closed
-        else f"Results so far: {poll.question}",
+        else f"Results so far: {typed(poll.question)}",
         sections=(Section(heading=heading, text=text, note=note),),
     )

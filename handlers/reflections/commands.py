@@ -26,6 +26,7 @@ from handlers.core.model import (
 )
 from handlers.core.payloads import Codec
 from handlers.core.registry import action, command
+from handlers.core.text import typed
 from handlers.reflections.form import (
     FORM_STATE,
     SAVE,
@@ -176,10 +177,12 @@ async def _quick_note(*, ctx: Context, actor: Actor, text: str) -> Reply:
 def _shared_post(*, record: ReflectionRecord) -> Reply:
     template = TEMPLATES[record.template_id or "what"]
     body = "\n\n".join(
-        f"**{p.heading}**\n{record.answers[p.id]}" for p in template.prompts if record.answers[p.id]
+        f"**{p.heading}**\n{typed(record.answers[p.id])}"
+        for p in template.prompts
+        if record.answers[p.id]
     )
     return Reply(
-        text=f"A member shared a reflection: {record.title}",
+        text=f"A member shared a reflection: {typed(record.title)}",
         sections=(
             Section(
                 heading=record.title,
@@ -236,10 +239,10 @@ async def save(
         where = "and shared anonymously with the forum"
     hours = f" ({record.cpd_minutes} minutes of CPD)" if record.cpd_minutes else ""
     return Reply(
-        text=f"Saved your reflection “{record.title}”{hours}, {where}.",
+        text=f"Saved your reflection “{typed(record.title)}”{hours}, {where}.",
         sections=(
             Section(
-                text=f"Saved your reflection **{record.title}**{hours}, {where}.",
+                text=f"Saved your reflection **{typed(record.title)}**{hours}, {where}.",
                 buttons=(
                     Button(action_id=PAGE, label="My reflections", value=payloads.ID.encode(1)),
                 ),
@@ -288,7 +291,7 @@ async def _page(*, ctx: Context, actor: Actor, page: int) -> Reply:
         shared = " · shared anonymously" if record.shared else ""
         sections.append(
             Section(
-                text=f"**{record.title}**\n{_local_day(ctx, record.created_at)} · {kind}"
+                text=f"**{typed(record.title)}**\n{_local_day(ctx, record.created_at)} · {kind}"
                 f"{minutes}{shared}",
                 buttons=(
                     Button(action_id=VIEW, label="View", value=payloads.ID.encode(record.id)),
@@ -328,10 +331,10 @@ async def _owned_record(*, ctx: Context, actor: Actor, reflection_id: int) -> Re
 
 def _full_text(ctx: Context, record: ReflectionRecord) -> str:
     if record.is_quick_note:
-        return record.answers.get(QUICK_NOTE, "")
+        return typed(record.answers.get(QUICK_NOTE, ""))
     template = TEMPLATES[record.template_id or ""]
     parts = [
-        f"**{p.heading}**\n{record.answers.get(p.id) or '_(not answered)_'}"
+        f"**{p.heading}**\n{typed(record.answers.get(p.id) or '') or '_(not answered)_'}"
         for p in template.prompts
     ]
     details = [
@@ -343,7 +346,7 @@ def _full_text(ctx: Context, record: ReflectionRecord) -> str:
         labels = dict(NMC_CODE_THEMES)
         details.append("Code: " + ", ".join(labels[t] for t in record.code_themes if t in labels))
     if record.session:
-        details.append(f"Session: {record.session}")
+        details.append(f"Session: {typed(record.session)}")
     return "\n\n".join(parts) + "\n\n" + " · ".join(details)
 
 
@@ -364,7 +367,7 @@ async def view(*, ctx: Context, actor: Actor, reflection_id: int) -> Reply:
         else (Button(action_id=EDIT, label="Edit", value=payloads.ID.encode(record.id)),)
     )
     return Reply(
-        text=record.title,
+        text=typed(record.title),
         sections=(
             Section(
                 heading=record.title,
@@ -434,10 +437,10 @@ async def delete(*, ctx: Context, actor: Actor, reflection_id: int, confirmed: b
     record = await _owned_record(ctx=ctx, actor=actor, reflection_id=reflection_id)
     if not confirmed:
         return Reply(
-            text=f"Delete “{record.title}”? This cannot be undone.",
+            text=f"Delete “{typed(record.title)}”? This cannot be undone.",
             sections=(
                 Section(
-                    text=f"Delete **{record.title}**? This cannot be undone.",
+                    text=f"Delete **{typed(record.title)}**? This cannot be undone.",
                     buttons=(
                         Button(
                             action_id=DELETE_CONFIRMED,
@@ -451,7 +454,7 @@ async def delete(*, ctx: Context, actor: Actor, reflection_id: int, confirmed: b
         )
     async with ctx.acting(actor) as (session, scope):
         await delete_reflection(session, scope=scope, reflection_id=record.id)
-    return Reply(text=f"Deleted “{record.title}”.")
+    return Reply(text=f"Deleted “{typed(record.title)}”.")
 
 
 async def choose(

@@ -29,7 +29,7 @@ from handlers.core.model import (
 from handlers.core.payloads import ID
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit, is_facilitator, require_facilitator
-from handlers.core.text import local
+from handlers.core.text import local, typed
 from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
 from handlers.scheduling.recurrence import EXAMPLES as RECURRENCE_EXAMPLES
 from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
@@ -266,7 +266,7 @@ async def save(
         row = await create_schedule(session, scope=scope, new=new, now=now)
     listing = "\n".join(f"• {local(d)}" for d in dates)
     return Reply(
-        text=f"Check the dates for {row.name}",
+        text=f"Check the dates for {typed(row.name)}",
         sections=(
             Section(
                 heading=f"{row.name}: {recurrence.description}",
@@ -306,7 +306,7 @@ async def _decide(*, ctx: Context, actor: Actor, schedule_id: int, keep: bool) -
             await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
         if not keep:
             await remove_schedule(session, scope=scope, schedule_id=row.id)
-            return Reply(text=f"Discarded {row.name}; nothing was scheduled.")
+            return Reply(text=f"Discarded {typed(row.name)}; nothing was scheduled.")
         await confirm_schedule(session, scope=scope, schedule_id=row.id)
         if row.kind != MEETING:
             audit(
@@ -320,7 +320,7 @@ async def _decide(*, ctx: Context, actor: Actor, schedule_id: int, keep: bool) -
         first = next_dates(schedule=row, after=ctx.clock(), count=1)
     await ctx.schedules_changed()
     when = local(first[0]) if first else "no future date"
-    return Reply(text=f"{row.name} is scheduled: {row.description}. First post {when}.")
+    return Reply(text=f"{typed(row.name)} is scheduled: {row.description}. First post {when}.")
 
 
 async def _listing(*, ctx: Context, actor: Actor, kinds: tuple[str, ...], heading: str) -> Reply:
@@ -337,7 +337,7 @@ async def _listing(*, ctx: Context, actor: Actor, kinds: tuple[str, ...], headin
         kind = FORUM_KINDS.get(row.kind, "Meeting")
         sections.append(
             Section(
-                text=f"**{number}. {row.name}** ({kind}) in <#{row.channel}>\n"
+                text=f"**{number}. {typed(row.name)}** ({kind}) in <#{row.channel}>\n"
                 f"{row.description}; {state}"
             )
         )
@@ -383,4 +383,4 @@ async def _change(
             )
     await ctx.schedules_changed()
     done = {"pause": "paused", "resume": "resumed", "remove": "removed"}[verb]
-    return Reply(text=f"{row.name} is {done}.")
+    return Reply(text=f"{typed(row.name)} is {done}.")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import Context
 from handlers.core.model import Button, Delivery, Reply, Section
 from handlers.core.outbox import Due, OutboxKind, Outgoing, Window, composes, plans
-from handlers.core.text import local
+from handlers.core.text import local, typed
 from handlers.scheduling.forums import FORUM_KINDS, MEETING, recurrence_of
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
 from storage.outbox import OutboxRow
@@ -131,10 +131,10 @@ async def compose_forum_prompt(*, ctx: Context, row: OutboxRow) -> Outgoing | No
     else:
         sections = [_discussion(ctx=ctx, found=found)]
     if first and schedule.ground_rules:
-        sections.append(Section(heading="Ground rules", text=schedule.ground_rules))
+        sections.append(Section(heading="Ground rules", text=typed(schedule.ground_rules)))
     return Outgoing(
         reply=Reply(
-            text=f"{schedule.name}: this month's discussion",
+            text=f"{typed(schedule.name)}: this month's discussion",
             sections=tuple(sections),
             delivery=Delivery.CHANNEL,
         ),
@@ -198,12 +198,12 @@ async def compose_meeting_agree(*, ctx: Context, row: OutboxRow) -> Outgoing | N
 
 def _purpose(*, name: str, when: datetime, agreed: list[str]) -> Reply:
     last = (
-        "Last time you agreed:\n" + "\n".join(f"• {a}" for a in agreed)
+        "Last time you agreed:\n" + "\n".join(f"• {typed(a)}" for a in agreed)
         if agreed
         else "Nothing was recorded from last time."
     )
     return Reply(
-        text=f"{name} starts at {when:%H:%M}: why are we meeting?",
+        text=f"{typed(name)} starts at {when:%H:%M}: why are we meeting?",
         sections=(
             Section(
                 heading=f"{name} at {when:%H:%M}: why are we meeting?",
@@ -217,7 +217,7 @@ def _purpose(*, name: str, when: datetime, agreed: list[str]) -> Reply:
 
 def _agree(*, name: str, schedule_id: int, when: datetime) -> Reply:
     return Reply(
-        text=f"{name}: what did we agree?",
+        text=f"{typed(name)}: what did we agree?",
         sections=(
             Section(
                 heading=f"{name}: what did we agree?",
