@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import Context
 from handlers.core.model import Delivery, Reply, Section
 from handlers.core.outbox import Due, OutboxKind, Outgoing, Window, composes, plans
+from handlers.core.text import typed
 from handlers.lunch.posts import announcement, attendance_question, invite, when_text
 from storage.lunch import (
     GOING,
@@ -127,7 +128,7 @@ async def compose_cancelled(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     lunch, _ = await _with_answer(ctx=ctx, row=row)
     if lunch is None:
         return None
-    text = f"**{lunch.title}** ({when_text(lunch)}) is cancelled. Sorry for any trouble."
+    text = f"**{typed(lunch.title)}** ({when_text(lunch)}) is cancelled. Sorry for any trouble."
     return Outgoing(
         reply=Reply(
             text=text.replace("**", ""),
@@ -144,7 +145,10 @@ async def compose_reminder(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     if lunch is None:
         return None
     soon = _how_soon(lunch.starts_at, now=ctx.clock(), zone=ZoneInfo(lunch.timezone))
-    text = f"Reminder: **{lunch.title}** starts {soon}: {when_text(lunch)}. Where: {lunch.location}"
+    text = (
+        f"Reminder: **{typed(lunch.title)}** starts {soon}: {when_text(lunch)}. "
+        f"Where: {typed(lunch.location)}"
+    )
     return Outgoing(
         reply=Reply(
             text=text.replace("**", ""), sections=(Section(text=text),), delivery=Delivery.DM

@@ -363,7 +363,7 @@ async def _change(
         owner = set_up_by(schedule=row, scope=scope)
         if not owner and not facilitator:
             raise NotAllowed(
-                f"Only the person who set it up, or a facilitator, can {verb} {row.name}. "
+                f"Only the person who set it up, or a facilitator, can {verb} {typed(row.name)}. "
                 "If it needs changing, ask them."
             )
         if verb == "remove":
