@@ -88,6 +88,25 @@ async def get_session(
     return found
 
 
+async def lock_session(
+    session: AsyncSession, *, scope: Scope, session_id: int
+) -> LunchSession | None:
+    """The session, locked until the transaction ends: its places are counted under this lock.
+
+    Two answers counting places at once would both see the last place free. The row lock
+    (`FOR UPDATE` on PostgreSQL) makes every answer to one session take its turn; SQLite
+    has one writer at a time already and ignores the clause.
+    """
+    found: LunchSession | None = await session.scalar(
+        select(LunchSession)
+        .where(LunchSession.workspace_id == scope.workspace_id, LunchSession.id == session_id)
+        .with_for_update()
+        # Another transaction's change must be seen, not the copy this session loaded.
+        .execution_options(populate_existing=True)
+    )
+    return found
+
+
 async def session_with_answer(
     session: AsyncSession, *, workspace_id: int, session_id: int, member_id: int
 ) -> tuple[LunchSession | None, str | None]:
@@ -168,10 +187,19 @@ async def record_attendance(
     row.attended = attended
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Promoted:
+    """Who was given an open place, and since when they had waited (names the promotion)."""
+
+    member_id: int
+    user: str
+    waiting_since: datetime
+
+
 async def promote_from_waitlist(
     session: AsyncSession, *, scope: Scope, session_id: int
-) -> str | None:
-    """Give the first person waiting the open place; their platform user id, if anyone."""
+) -> Promoted | None:
+    """Give the first person waiting the open place; call it under `lock_session`."""
     query = (
         select(Rsvp, Member.external_id)
         .join(Member, Member.id == Rsvp.member_id)
@@ -189,7 +217,7 @@ async def promote_from_waitlist(
     row, user = first
     row.status = GOING
     await session.flush()
-    return str(user)
+    return Promoted(member_id=row.member_id, user=str(user), waiting_since=row.answered_at)
 
 
 async def _answer(

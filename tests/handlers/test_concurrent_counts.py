@@ -1,0 +1,143 @@
+"""Exact counts under concurrency on PostgreSQL: lunch places, waitlist promotions, tip rounds.
+
+Every request here runs at once through its own connection (and, for tips, from several
+OS processes), the way several `serve` processes share one database in production.
+SQLite serialises writers, so only PostgreSQL shows these races; the lunch tests run on
+SQLite as well, so both backends keep the same counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import uuid
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.outbox_sender import OutboxSender
+from content import ContentPack
+from handlers import Actor, Context, Platform, Reply
+from handlers.lunch.commands import answer
+from handlers.lunch.payloads import Answer
+from storage import Database
+from storage.lunch import NewSession, create_session
+from storage.models import Member, Rsvp
+from tests.clock import FakeClock
+from tests.fakes.poster import RecordingPoster
+
+OPENED = "A place opened up"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def own_ctx(pack: ContentPack, own_database: Database) -> Context:
+    """A database of this test's own, on each backend: the sender drains every due row."""
+    return Context(pack=pack, database=own_database, clock=FakeClock(), rng=random.Random())
+
+
+def _people(team: str, count: int, *, prefix: str = "U") -> list[Actor]:
+    return [
+        Actor(platform=Platform.SLACK, workspace=team, user=f"{prefix}{n:03}") for n in range(count)
+    ]
+
+
+async def _lunch(ctx: Context, *, team: str, capacity: int) -> int:
+    host = Actor(platform=Platform.SLACK, workspace=team, user="UHOST")
+    async with ctx.acting(host) as (session, scope):
+        lunch = await create_session(
+            session,
+            scope=scope,
+            new=NewSession(
+                title="Leading across boundaries",
+                topic="Boundaries",
+                starts_at=ctx.clock() + timedelta(days=7),
+                timezone="Europe/London",
+                duration_minutes=45,
+                location="Room 2",
+                host="Sam",
+                channel="CLUNCH",
+                capacity=capacity,
+            ),
+            now=ctx.clock(),
+        )
+        return lunch.id
+
+
+async def _statuses(ctx: Context, *, lunch_id: int) -> dict[str, str]:
+    async with ctx.database.transaction() as session:
+        rows = await session.execute(
+            select(Member.external_id, Rsvp.status)
+            .join(Member, Member.id == Rsvp.member_id)
+            .where(Rsvp.session_id == lunch_id)
+        )
+        return {user: status for user, status in rows.all()}
+
+
+async def _press_all(
+    ctx: Context, *, people: list[Actor], lunch_id: int, status: Answer
+) -> list[Reply]:
+    return list(
+        await asyncio.gather(
+            *(answer(ctx=ctx, actor=p, session_id=lunch_id, status=status) for p in people)
+        )
+    )
+
+
+def _told(replies: list[Reply], poster: RecordingPoster) -> Counter[str]:
+    """Who was told a place opened, however it reached them: a follow-up or the outbox."""
+    told: Counter[str] = Counter()
+    for reply in replies:
+        for post in reply.also_post:
+            if OPENED in post.reply.text:
+                assert post.reply.attachments, "a promotion carries its calendar invite"
+                told[post.channel] += 1
+    for posted in poster.posts:
+        if OPENED in posted.reply.text:
+            assert posted.reply.attachments, "a promotion carries its calendar invite"
+            told[posted.target] += 1
+    return told
+
+
+async def test_a_hundred_pressing_going_at_once_fill_twenty_places_exactly(
+    own_ctx: Context,
+) -> None:
+    team = "T" + uuid.uuid4().hex[:10].upper()
+    lunch_id = await _lunch(own_ctx, team=team, capacity=20)
+    people = _people(team, 100)
+
+    replies = await _press_all(own_ctx, people=people, lunch_id=lunch_id, status=Answer.GOING)
+
+    statuses = await _statuses(own_ctx, lunch_id=lunch_id)
+    assert Counter(statuses.values()) == {"going": 20, "waitlist": 80}
+    invited = {p.user for p, r in zip(people, replies, strict=True) if r.attachments}
+    assert len(invited) == 20
+    assert invited == {user for user, status in statuses.items() if status == "going"}
+    numbers = sorted(
+        int(m.group(1)) for r in replies if (m := re.search(r"number (\d+)", r.text)) is not None
+    )
+    assert numbers == list(range(1, 81))
+
+
+async def test_ten_leaving_at_once_promote_ten_people_each_told_once(own_ctx: Context) -> None:
+    team = "T" + uuid.uuid4().hex[:10].upper()
+    lunch_id = await _lunch(own_ctx, team=team, capacity=20)
+    going, waiting = _people(team, 20, prefix="UG"), _people(team, 15, prefix="UW")
+    for person in [*going, *waiting]:
+        await answer(ctx=own_ctx, actor=person, session_id=lunch_id, status=Answer.GOING)
+
+    replies = await _press_all(own_ctx, people=going[:10], lunch_id=lunch_id, status=Answer.CANT)
+    poster = RecordingPoster()
+    await OutboxSender(ctx=own_ctx, poster=poster).drain()
+
+    statuses = await _statuses(own_ctx, lunch_id=lunch_id)
+    assert Counter(statuses.values()) == {"going": 20, "waitlist": 5, "cant": 10}
+    promoted = {p.user for p in waiting if statuses[p.user] == "going"}
+    assert promoted == {p.user for p in waiting[:10]}  # in the order they joined the queue
+    told = _told(replies, poster)
+    assert set(told) == promoted
+    assert set(told.values()) == {1}
