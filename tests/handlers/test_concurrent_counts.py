@@ -9,10 +9,13 @@ SQLite as well, so both backends keep the same counts.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import re
+import sys
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,20 +27,43 @@ from content import ContentPack
 from handlers import Actor, Context, Platform, Reply
 from handlers.lunch.commands import answer
 from handlers.lunch.payloads import Answer
-from storage import Database
+from storage import Database, upgrade
+from storage.crypto import KEYRING
 from storage.lunch import NewSession, create_session
-from storage.models import Member, Rsvp
+from storage.models import Member, Rsvp, TipShown
 from tests.clock import FakeClock
 from tests.fakes.poster import RecordingPoster
+from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
 
 OPENED = "A place opened up"
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    url = await fresh_database(postgres_url_or_skip())
+    db = Database(url=url)
+    await upgrade(database=db)
+    await db.dispose()
+    try:
+        yield url
+    finally:
+        await drop_database(url)
+
+
+@pytest.fixture
 def own_ctx(pack: ContentPack, own_database: Database) -> Context:
     """A database of this test's own, on each backend: the sender drains every due row."""
     return Context(pack=pack, database=own_database, clock=FakeClock(), rng=random.Random())
+
+
+@pytest.fixture
+async def pg(pg_url: str, pack: ContentPack) -> AsyncIterator[Context]:
+    db = Database(url=pg_url)
+    try:
+        yield Context(pack=pack, database=db, clock=FakeClock(), rng=random.Random())
+    finally:
+        await db.dispose()
 
 
 def _people(team: str, count: int, *, prefix: str = "U") -> list[Actor]:
@@ -141,3 +167,76 @@ async def test_ten_leaving_at_once_promote_ten_people_each_told_once(own_ctx: Co
     told = _told(replies, poster)
     assert set(told) == promoted
     assert set(told.values()) == {1}
+
+
+# A worker process: imports and connects first, says it is ready, then on "go" asks for
+# tips all at once, so the four processes really overlap.
+WORKER = """
+import asyncio, os, random, sys
+from sqlalchemy import text
+from content import load_pack
+from handlers import Actor, Context, Platform, handle_text
+from storage import Database
+from storage.crypto import KEYRING, DataKey
+
+async def main(url, team, user, count):
+    db = Database(url=url)
+    ctx = Context(pack=load_pack(), database=db, rng=random.Random())
+    actor = Actor(platform=Platform.SLACK, workspace=team, user=user)
+    async with db.engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+    print("ready", flush=True)
+    await asyncio.to_thread(sys.stdin.readline)
+    replies = await asyncio.gather(
+        *(handle_text(ctx=ctx, actor=actor, text="tip") for _ in range(count))
+    )
+    await db.dispose()
+    assert all(r.text.startswith("Top tip: ") for r in replies), [r.text for r in replies]
+
+KEYRING.use(DataKey.from_text(os.environ["CCPL_TEST_WORKER_KEY"]))
+asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])))
+"""
+
+
+@pytest.mark.postgres
+async def test_a_hundred_tips_at_once_from_four_processes_never_repeat_within_a_round(
+    pg: Context, pg_url: str
+) -> None:
+    team, user = "T" + uuid.uuid4().hex[:10].upper(), "UTIPS"
+    env = {**os.environ, "CCPL_TEST_WORKER_KEY": KEYRING.key().text()}
+    workers = [
+        await asyncio.create_subprocess_exec(
+            *(sys.executable, "-c", WORKER, pg_url, team, user, "25"),
+            cwd=ROOT,
+            env=env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
+    for worker in workers:
+        assert worker.stdout is not None
+        assert await worker.stdout.readline() == b"ready\n"
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write(b"go\n")
+        await worker.stdin.drain()
+    codes = await asyncio.gather(*(w.wait() for w in workers))
+    assert codes == [0, 0, 0, 0]
+
+    async with pg.database.transaction() as session:
+        rows = (
+            await session.execute(
+                select(TipShown.cycle, TipShown.tip_id)
+                .join(Member, Member.id == TipShown.member_id)
+                .where(Member.external_id == user)
+                .order_by(TipShown.id)
+            )
+        ).all()
+    assert len(rows) == 100
+    rounds: dict[int, list[str]] = {}
+    for cycle, tip_id in rows:
+        rounds.setdefault(cycle, []).append(tip_id)
+    repeats = {cycle: tips for cycle, tips in rounds.items() if len(set(tips)) != len(tips)}
+    assert repeats == {}
+    assert len(rounds) == 100 // len(pg.pack.tips)
