@@ -9,6 +9,7 @@ SQLite as well, so both backends keep the same counts.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import random
 import re
@@ -24,13 +25,13 @@ from sqlalchemy import select
 
 from bot.outbox_sender import OutboxSender
 from content import ContentPack
-from handlers import Actor, Context, Platform, Reply
+from handlers import Actor, Context, Platform, Reply, handle_text
 from handlers.lunch.commands import answer
 from handlers.lunch.payloads import Answer
 from storage import Database, upgrade
 from storage.crypto import KEYRING
 from storage.lunch import NewSession, create_session
-from storage.models import Member, Rsvp, TipShown
+from storage.models import AuditEntry, Member, Rsvp, TipShown, Workspace
 from tests.clock import FakeClock
 from tests.fakes.poster import RecordingPoster
 from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
@@ -240,3 +241,33 @@ async def test_a_hundred_tips_at_once_from_four_processes_never_repeat_within_a_
     repeats = {cycle: tips for cycle, tips in rounds.items() if len(set(tips)) != len(tips)}
     assert repeats == {}
     assert len(rounds) == 100 // len(pg.pack.tips)
+
+
+async def test_fifty_facilitators_adding_one_person_at_once_grant_and_audit_once(
+    own_ctx: Context,
+) -> None:
+    team = "T" + uuid.uuid4().hex[:10].upper()
+    granters = [
+        dataclasses.replace(p, roles=frozenset({"facilitator"}))
+        for p in _people(team, 50, prefix="UF")
+    ]
+    added = await asyncio.gather(
+        *(handle_text(ctx=own_ctx, actor=g, text="facilitators add <@UNEW>") for g in granters)
+    )
+    removed = await asyncio.gather(
+        *(handle_text(ctx=own_ctx, actor=g, text="facilitators remove <@UNEW>") for g in granters)
+    )
+
+    assert sum("can now run" in r.text for r in added) == 1
+    assert sum("no longer facilitators" in r.text for r in removed) == 1
+    async with own_ctx.database.transaction() as session:
+        actions = Counter(
+            (
+                await session.scalars(
+                    select(AuditEntry.action)
+                    .join(Workspace, Workspace.id == AuditEntry.workspace_id)
+                    .where(Workspace.external_id == team)
+                )
+            ).all()
+        )
+    assert actions == {"facilitators.add": 1, "facilitators.remove": 1}
