@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LunchSession as LunchSession
-from storage.models import Member
+from storage.models import Member, Schedule
 from storage.models import Rsvp as Rsvp
 from storage.repositories import Scope
 
@@ -75,6 +75,25 @@ async def session_starting(
         session, workspace_id=scope.workspace_id, after=starts_at - timedelta(seconds=1)
     )
     return next((s for s in near if s.starts_at == starts_at and s.channel == channel), None)
+
+
+async def book_occurrence(
+    session: AsyncSession, *, scope: Scope, schedule_id: int, new: NewSession, now: datetime
+) -> LunchSession:
+    """The session for one meeting of a schedule, created by the first to book it.
+
+    The schedule's row is locked first, so people booking the same meeting at once
+    share one session instead of each finding none and creating their own.
+    """
+    await session.execute(
+        select(Schedule.id)
+        .where(Schedule.workspace_id == scope.workspace_id, Schedule.id == schedule_id)
+        .with_for_update()
+    )
+    found = await session_starting(
+        session, scope=scope, channel=new.channel, starts_at=new.starts_at
+    )
+    return found or await create_session(session, scope=scope, new=new, now=now)
 
 
 async def get_session(

@@ -56,6 +56,7 @@ from storage.lunch import (
     LunchSession,
     NewSession,
     Rsvp,
+    book_occurrence,
     cancel_session,
     create_session,
     get_session,
@@ -64,7 +65,6 @@ from storage.lunch import (
     record_attendance,
     record_rsvp,
     rsvps,
-    session_starting,
     upcoming_sessions,
 )
 from storage.outbox import enqueue, sent_ref
@@ -524,11 +524,10 @@ async def book_journal_club(
         )
         if schedule is None:
             raise NotFound("That journal club no longer runs.")
-        lunch = await session_starting(
-            session, scope=scope, channel=schedule.channel, starts_at=when
-        ) or await create_session(
+        lunch = await book_occurrence(
             session,
             scope=scope,
+            schedule_id=schedule.id,
             new=NewSession(
                 title=schedule.name,
                 topic="Journal club",

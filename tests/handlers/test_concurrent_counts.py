@@ -17,21 +17,22 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.outbox_sender import OutboxSender
 from content import ContentPack
-from handlers import Actor, Context, Platform, Reply, handle_text
+from handlers import Action, Actor, Context, Platform, Reply, handle_action, handle_text
 from handlers.lunch.commands import answer
 from handlers.lunch.payloads import Answer
 from storage import Database, upgrade
 from storage.crypto import KEYRING
 from storage.lunch import NewSession, create_session
-from storage.models import AuditEntry, Member, Rsvp, TipShown, Workspace
+from storage.models import AuditEntry, LunchSession, Member, Rsvp, TipShown, Workspace
+from storage.schedules import NewSchedule, create_schedule
 from tests.clock import FakeClock
 from tests.fakes.poster import RecordingPoster
 from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
@@ -65,6 +66,20 @@ async def pg(pg_url: str, pack: ContentPack) -> AsyncIterator[Context]:
         yield Context(pack=pack, database=db, clock=FakeClock(), rng=random.Random())
     finally:
         await db.dispose()
+
+
+async def _warm(ctx: Context, *, connections: int) -> None:
+    """Open the pool's connections first, so the presses overlap instead of queueing on connects."""
+    if not ctx.database.is_postgres:
+        return  # SQLite keeps one connection
+    gate = asyncio.Barrier(connections)
+
+    async def hold() -> None:
+        async with ctx.database.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            await gate.wait()
+
+    await asyncio.gather(*(hold() for _ in range(connections)))
 
 
 def _people(team: str, count: int, *, prefix: str = "U") -> list[Actor]:
@@ -271,3 +286,45 @@ async def test_fifty_facilitators_adding_one_person_at_once_grant_and_audit_once
             ).all()
         )
     assert actions == {"facilitators.add": 1, "facilitators.remove": 1}
+
+
+async def test_thirty_booking_a_journal_club_at_once_share_one_session(own_ctx: Context) -> None:
+    team = "T" + uuid.uuid4().hex[:10].upper()
+    host = Actor(platform=Platform.SLACK, workspace=team, user="UHOST")
+    async with own_ctx.acting(host) as (session, scope):
+        club = await create_schedule(
+            session,
+            scope=scope,
+            now=own_ctx.clock(),
+            new=NewSchedule(
+                kind="journal_club",
+                name="Journal club",
+                channel="CJOURNAL",
+                rrule="FREQ=MONTHLY;BYDAY=2TH;BYHOUR=12;BYMINUTE=30",
+                description="second Thursday of the month at 12:30",
+                starts_on=date(2026, 11, 1),
+                timezone="Europe/London",
+                duration_minutes=60,
+            ),
+        )
+    when = datetime(2026, 11, 12, 12, 30, tzinfo=UTC)
+    press = Action(action_id="journal.book", value=f"{club.id}|{when.isoformat()}")
+    people = _people(team, 30)
+    for person in people:
+        async with own_ctx.acting(person):
+            pass  # known members, so the presses differ only in the booking
+    await _warm(own_ctx, connections=30)
+
+    await asyncio.gather(*(handle_action(ctx=own_ctx, actor=p, action=press) for p in people))
+
+    async with own_ctx.database.transaction() as session:
+        sessions = (
+            await session.scalars(
+                select(LunchSession.id)
+                .join(Workspace, Workspace.id == LunchSession.workspace_id)
+                .where(Workspace.external_id == team)
+            )
+        ).all()
+    assert len(sessions) == 1
+    statuses = await _statuses(own_ctx, lunch_id=sessions[0])
+    assert Counter(statuses.values()) == {"going": 30}
