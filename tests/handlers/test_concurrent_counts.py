@@ -169,8 +169,10 @@ async def test_ten_leaving_at_once_promote_ten_people_each_told_once(own_ctx: Co
     team = "T" + uuid.uuid4().hex[:10].upper()
     lunch_id = await _lunch(own_ctx, team=team, capacity=20)
     going, waiting = _people(team, 20, prefix="UG"), _people(team, 15, prefix="UW")
+    invited: Counter[str] = Counter()
     for person in [*going, *waiting]:
-        await answer(ctx=own_ctx, actor=person, session_id=lunch_id, status=Answer.GOING)
+        first = await answer(ctx=own_ctx, actor=person, session_id=lunch_id, status=Answer.GOING)
+        invited[person.user] += len(first.attachments)
 
     replies = await _press_all(own_ctx, people=going[:10], lunch_id=lunch_id, status=Answer.CANT)
     poster = RecordingPoster()
@@ -183,6 +185,11 @@ async def test_ten_leaving_at_once_promote_ten_people_each_told_once(own_ctx: Co
     told = _told(replies, poster)
     assert set(told) == promoted
     assert set(told.values()) == {1}
+    # One calendar invite for each person who ended up going: on their press, or when promoted.
+    invited += told
+    assert {user: invited[user] for user, s in statuses.items() if s == "going"} == {
+        user: 1 for user, s in statuses.items() if s == "going"
+    }
 
 
 # A worker process: imports and connects first, says it is ready, then on "go" asks for
