@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LunchSession as LunchSession
-from storage.models import Member
+from storage.models import Member, Schedule
 from storage.models import Rsvp as Rsvp
 from storage.repositories import Scope
 
@@ -77,6 +77,25 @@ async def session_starting(
     return next((s for s in near if s.starts_at == starts_at and s.channel == channel), None)
 
 
+async def book_occurrence(
+    session: AsyncSession, *, scope: Scope, schedule_id: int, new: NewSession, now: datetime
+) -> LunchSession:
+    """The session for one meeting of a schedule, created by the first to book it.
+
+    The schedule's row is locked first, so people booking the same meeting at once
+    share one session instead of each finding none and creating their own.
+    """
+    await session.execute(
+        select(Schedule.id)
+        .where(Schedule.workspace_id == scope.workspace_id, Schedule.id == schedule_id)
+        .with_for_update()
+    )
+    found = await session_starting(
+        session, scope=scope, channel=new.channel, starts_at=new.starts_at
+    )
+    return found or await create_session(session, scope=scope, new=new, now=now)
+
+
 async def get_session(
     session: AsyncSession, *, workspace_id: int, session_id: int
 ) -> LunchSession | None:
@@ -84,6 +103,25 @@ async def get_session(
         select(LunchSession).where(
             LunchSession.workspace_id == workspace_id, LunchSession.id == session_id
         )
+    )
+    return found
+
+
+async def lock_session(
+    session: AsyncSession, *, scope: Scope, session_id: int
+) -> LunchSession | None:
+    """The session, locked until the transaction ends: its places are counted under this lock.
+
+    Two answers counting places at once would both see the last place free. The row lock
+    (`FOR UPDATE` on PostgreSQL) makes every answer to one session take its turn; SQLite
+    has one writer at a time already and ignores the clause.
+    """
+    found: LunchSession | None = await session.scalar(
+        select(LunchSession)
+        .where(LunchSession.workspace_id == scope.workspace_id, LunchSession.id == session_id)
+        .with_for_update()
+        # Another transaction's change must be seen, not the copy this session loaded.
+        .execution_options(populate_existing=True)
     )
     return found
 
@@ -168,10 +206,19 @@ async def record_attendance(
     row.attended = attended
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Promoted:
+    """Who was given an open place, and since when they had waited (names the promotion)."""
+
+    member_id: int
+    user: str
+    waiting_since: datetime
+
+
 async def promote_from_waitlist(
     session: AsyncSession, *, scope: Scope, session_id: int
-) -> str | None:
-    """Give the first person waiting the open place; their platform user id, if anyone."""
+) -> Promoted | None:
+    """Give the first person waiting the open place; call it under `lock_session`."""
     query = (
         select(Rsvp, Member.external_id)
         .join(Member, Member.id == Rsvp.member_id)
@@ -189,7 +236,7 @@ async def promote_from_waitlist(
     row, user = first
     row.status = GOING
     await session.flush()
-    return str(user)
+    return Promoted(member_id=row.member_id, user=str(user), waiting_since=row.answered_at)
 
 
 async def _answer(

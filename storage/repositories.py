@@ -127,7 +127,14 @@ class TipCycle:
 
 
 async def tip_cycle(session: AsyncSession, *, scope: Scope) -> TipCycle:
-    """The member's current cycle: which tips it has shown and the latest one (one query)."""
+    """The member's current cycle: which tips it has shown and the latest one.
+
+    It locks the member's row until the transaction ends, so the caller can choose and
+    record the next tip before anyone else reads the cycle: two `tip`s at once (a double
+    press, two processes) would otherwise both pick from the same unseen tips.
+    """
+    # A lock on the member, not on their history: an empty new round has no rows to lock.
+    await session.execute(select(Member.id).where(Member.id == scope.member_id).with_for_update())
     member = (TipShown.workspace_id == scope.workspace_id, TipShown.member_id == scope.member_id)
     latest_cycle = select(func.max(TipShown.cycle)).where(*member).scalar_subquery()
     rows = (

@@ -31,6 +31,7 @@ class OutboxKind(StrEnum):
     LUNCH_CANCELLED = "lunch_cancelled"
     LUNCH_REMINDER = "lunch_reminder"
     LUNCH_ATTENDANCE = "lunch_attendance"
+    LUNCH_PROMOTED = "lunch_promoted"
     CHECKIN = "checkin"
     POLL = "poll"
     DIGEST = "digest"

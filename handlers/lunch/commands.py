@@ -8,7 +8,7 @@ announcement's Slack timestamp is known for later updates.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,14 +56,16 @@ from storage.lunch import (
     WAITLIST,
     LunchSession,
     NewSession,
+    Rsvp,
+    book_occurrence,
     cancel_session,
     create_session,
     get_session,
+    lock_session,
     promote_from_waitlist,
     record_attendance,
     record_rsvp,
     rsvps,
-    session_starting,
     upcoming_sessions,
 )
 from storage.outbox import enqueue, sent_ref
@@ -260,48 +262,96 @@ async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer)
     """Record an answer, promote the waitlist if a place opened, refresh the count."""
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
-        lunch = await _lunch(session, scope=scope, session_id=session_id)
+        # Counting places and taking one happen under the session's row lock, so a
+        # hundred presses at once fill exactly its capacity and queue the rest in order.
+        lunch = await _lunch(session, scope=scope, session_id=session_id, lock=True)
         if lunch.cancelled:
             raise NotFound(f"{typed(lunch.title)} has been cancelled.")
         answers = await rsvps(session, lunch=lunch)
-        going = sum(1 for r, _ in answers if r.status == GOING and r.member_id != scope.member_id)
         was = next((r.status for r, _ in answers if r.member_id == scope.member_id), None)
-        wanted: str = status
-        if status == GOING and was != GOING and lunch.capacity and going >= lunch.capacity:
-            wanted = WAITLIST
-        if was == WAITLIST and status == GOING:
-            wanted = WAITLIST  # keep their place in the queue
+        wanted = _placed(lunch=lunch, answers=answers, scope=scope, was=was, status=status)
         await record_rsvp(session, scope=scope, session_id=lunch.id, status=wanted, now=now)
-        posts: list[ChannelPost] = []
-        if was == GOING and wanted != GOING:
-            promoted = await promote_from_waitlist(session, scope=scope, session_id=lunch.id)
-            if promoted is not None:
-                posts.append(
-                    ChannelPost(
-                        channel=promoted,
-                        reply=Reply(
-                            text=f"A place opened up: you're now going to {typed(lunch.title)}.",
-                            attachments=(invite(lunch, now=now),),
-                            delivery=Delivery.DM,
-                        ),
-                    )
-                )
+        promoted = (
+            was == GOING
+            and wanted != GOING
+            and await _promote(session, scope=scope, lunch=lunch, now=now)
+        )
         answers = await rsvps(session, lunch=lunch)
         ts = await sent_ref(session, key=f"lunch-announce:{lunch.id}")
-    if ts:
-        posts.append(
+    if promoted:
+        await ctx.schedules_changed()
+    posts = (
+        (
             ChannelPost(
                 channel=lunch.channel,
                 update=ts,
                 reply=announcement(lunch=lunch, answers=list(answers)),
-            )
+            ),
         )
+        if ts
+        else ()
+    )
+    return _answered(lunch=lunch, answers=answers, wanted=wanted, now=now, posts=posts)
+
+
+def _placed(
+    *,
+    lunch: LunchSession,
+    answers: Sequence[tuple[Rsvp, str]],
+    scope: Scope,
+    was: str | None,
+    status: Answer,
+) -> str:
+    """The answer as recorded: going while places last, else the waitlist."""
+    if was == WAITLIST and status == GOING:
+        return WAITLIST  # keep their place in the queue
+    going = sum(1 for r, _ in answers if r.status == GOING and r.member_id != scope.member_id)
+    if status == GOING and was != GOING and lunch.capacity and going >= lunch.capacity:
+        return WAITLIST
+    return str(status)
+
+
+async def _promote(
+    session: AsyncSession, *, scope: Scope, lunch: LunchSession, now: datetime
+) -> bool:
+    """Give the freed place to the first in line and tell them through the outbox.
+
+    The key names this promotion (the person and when they joined the queue), so a
+    retried send or a replayed request tells them once; if they leave and queue
+    again, a later promotion has a new key and is told again.
+    """
+    promoted = await promote_from_waitlist(session, scope=scope, session_id=lunch.id)
+    if promoted is None:
+        return False
+    since = int(promoted.waiting_since.timestamp() * 1_000_000)
+    await enqueue(
+        session,
+        workspace_id=lunch.workspace_id,
+        key=f"lunch-promoted:{lunch.id}:{promoted.member_id}:{since}",
+        kind=OutboxKind.LUNCH_PROMOTED,
+        target=promoted.user,
+        member_id=promoted.member_id,
+        payload={"session_id": lunch.id},
+        due_at=now,
+        now=now,
+    )
+    return True
+
+
+def _answered(
+    *,
+    lunch: LunchSession,
+    answers: Sequence[tuple[Rsvp, str]],
+    wanted: str,
+    now: datetime,
+    posts: tuple[ChannelPost, ...],
+) -> Reply:
     if wanted == GOING:
         return Reply(
             text=f"You're going to {typed(lunch.title)}. Your calendar invite is attached.",
             attachments=(invite(lunch, now=now),),
             delivery=Delivery.DM,
-            also_post=tuple(posts),
+            also_post=posts,
         )
     if wanted == WAITLIST:
         place = sum(1 for r, _ in answers if r.status == WAITLIST)
@@ -309,15 +359,21 @@ async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer)
             f"{typed(lunch.title)} is full, so you're on the waitlist (number {place}). "
             "I'll tell you if a place opens up."
         )
-        return Reply(text=text, also_post=tuple(posts))
+        return Reply(text=text, also_post=posts)
     return Reply(
         text=f"Thanks: you've answered “{ANSWERS[wanted]}” for {typed(lunch.title)}.",
-        also_post=tuple(posts),
+        also_post=posts,
     )
 
 
-async def _lunch(session: AsyncSession, *, scope: Scope, session_id: int) -> LunchSession:
-    found = await get_session(session, workspace_id=scope.workspace_id, session_id=session_id)
+async def _lunch(
+    session: AsyncSession, *, scope: Scope, session_id: int, lock: bool = False
+) -> LunchSession:
+    found = (
+        await lock_session(session, scope=scope, session_id=session_id)
+        if lock
+        else await get_session(session, workspace_id=scope.workspace_id, session_id=session_id)
+    )
     if found is None:
         raise NotFound("I can't find that session.")
     return found
@@ -407,7 +463,7 @@ async def attended(
     """The question after a session: a yes is offered a reflection with its CPD minutes."""
     yes = payload.answer is Attended.YES
     async with ctx.acting(actor) as (session, scope):
-        lunch = await _lunch(session, scope=scope, session_id=payload.session_id)
+        lunch = await _lunch(session, scope=scope, session_id=payload.session_id, lock=True)
         await record_attendance(
             session, scope=scope, session_id=lunch.id, attended=yes, now=ctx.clock()
         )
@@ -470,11 +526,10 @@ async def book_journal_club(
         )
         if schedule is None:
             raise NotFound("That journal club no longer runs.")
-        lunch = await session_starting(
-            session, scope=scope, channel=schedule.channel, starts_at=when
-        ) or await create_session(
+        lunch = await book_occurrence(
             session,
             scope=scope,
+            schedule_id=schedule.id,
             new=NewSession(
                 title=schedule.name,
                 topic="Journal club",

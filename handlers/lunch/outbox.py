@@ -1,6 +1,6 @@
 """The scheduled posts of a lunch-and-learn: reminders to those going and the
-attendance question after it, planned ahead; the announcement and the
-cancellation, queued when they happen; each composed when it is sent."""
+attendance question after it, planned ahead; the announcement, the cancellation
+and "a place opened up", queued when they happen; each composed when it is sent."""
 
 from __future__ import annotations
 
@@ -160,3 +160,18 @@ async def compose_reminder(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
 async def compose_attendance(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     lunch = await _still_going(ctx=ctx, row=row)
     return Outgoing(reply=attendance_question(lunch)) if lunch is not None else None
+
+
+@composes(OutboxKind.LUNCH_PROMOTED)
+async def compose_promoted(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
+    """Told at send time, and only while the place is still theirs and the session on."""
+    lunch = await _still_going(ctx=ctx, row=row)
+    if lunch is None:
+        return None
+    return Outgoing(
+        reply=Reply(
+            text=f"A place opened up: you're now going to {typed(lunch.title)}.",
+            attachments=(invite(lunch, now=ctx.clock()),),
+            delivery=Delivery.DM,
+        )
+    )

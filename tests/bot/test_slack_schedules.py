@@ -139,6 +139,7 @@ async def test_rsvp_waitlist_invite_reminders_and_attendance_by_click(
     cant = button(announcement, "Can't make it")
     await bot.click(action_id=cant["action_id"], value=cant["value"], team=TEAM, user="U1")
     await bot.fake.wait_for("chat.update", count=4)
+    await tick(sctx, bot)  # the promotion is told through the outbox
     assert any("A place opened up" in t for t in dms_to(bot, "U3"))
     assert "Going: 2 of 2" in texts(bot.fake.calls_to("chat.update")[-1].params)
     assert "Waitlist" not in texts(bot.fake.calls_to("chat.update")[-1].params)

@@ -27,6 +27,7 @@ STORED_KINDS = {
     "lunch_cancelled",
     "lunch_reminder",
     "lunch_attendance",
+    "lunch_promoted",
     "checkin",
     "poll",
     "digest",
