@@ -99,6 +99,15 @@ async def eligible(
     """Of these users, who may be invited: not opted out, not asked since `asked_since`."""
     if not users:
         return Eligibility(invite=[], recently_asked=0, opted_out=0)
+    # Two facilitators sending at once would both read "not asked lately" before either
+    # wrote. Locking the members first (in id order, so senders never deadlock) makes the
+    # second wait; its next statement then sees the first one's invitations.
+    await session.execute(
+        select(Member.id)
+        .where(Member.workspace_id == workspace_id, Member.external_id.in_(users))
+        .order_by(Member.id)
+        .with_for_update()
+    )
     recent = select(CheckInRow.member_id).where(
         CheckInRow.workspace_id == workspace_id, CheckInRow.sent_at >= asked_since
     )

@@ -26,12 +26,15 @@ from sqlalchemy import select, text
 from bot.outbox_sender import OutboxSender
 from content import ContentPack
 from handlers import Action, Actor, Context, Platform, Reply, handle_action, handle_text
+from handlers.facilitation.checkins import send_checkins
 from handlers.lunch.commands import answer
 from handlers.lunch.payloads import Answer
 from storage import Database, upgrade
 from storage.crypto import KEYRING
 from storage.lunch import NewSession, create_session
 from storage.models import AuditEntry, LunchSession, Member, Rsvp, TipShown, Workspace
+from storage.models import CheckIn as CheckInRow
+from storage.participation import sync_channel
 from storage.schedules import NewSchedule, create_schedule
 from tests.clock import FakeClock
 from tests.fakes.poster import RecordingPoster
@@ -335,3 +338,43 @@ async def test_thirty_booking_a_journal_club_at_once_share_one_session(own_ctx: 
     assert len(sessions) == 1
     statuses = await _statuses(own_ctx, lunch_id=sessions[0])
     assert Counter(statuses.values()) == {"going": 30}
+
+
+async def test_ten_facilitators_checking_in_at_once_invite_each_quiet_member_once(
+    own_ctx: Context,
+) -> None:
+    """Two sends read "not asked in 30 days" before either wrote: each member asked once."""
+    team = "T" + uuid.uuid4().hex[:10].upper()
+    quiet = _people(team, 12, prefix="Q")
+    facilitators = _people(team, 10, prefix="F")
+    channel = "CFORUM"
+    for person in (*quiet, *facilitators):
+        async with own_ctx.acting(person):
+            pass  # each person has a member row, as after using the bot
+    async with own_ctx.acting(facilitators[0]) as (session, scope):
+        await sync_channel(
+            session,
+            workspace_id=scope.workspace_id,
+            channel=channel,
+            users=[p.user for p in (*quiet, *facilitators)],
+            now=own_ctx.clock() - timedelta(days=90),
+        )
+    await _warm(own_ctx, connections=len(facilitators))
+
+    await asyncio.gather(
+        *(send_checkins(ctx=own_ctx, actor=f, channel=channel) for f in facilitators)
+    )
+
+    async with own_ctx.database.transaction() as session:
+        invited = Counter(
+            (
+                await session.execute(
+                    select(Member.external_id)
+                    .join(CheckInRow, CheckInRow.member_id == Member.id)
+                    .join(Workspace, Workspace.id == Member.workspace_id)
+                    .where(Workspace.external_id == team)
+                )
+            ).scalars()
+        )
+    assert set(invited) == {p.user for p in quiet} | {p.user for p in facilitators}
+    assert set(invited.values()) == {1}, invited.most_common(3)
