@@ -8,6 +8,8 @@ idempotent, so an extra or repeated wake-up does no harm.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -46,6 +48,8 @@ class Clock:
         self.leadership = leadership
         self.grace = grace
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._wanted = asyncio.Event()
+        self._following: asyncio.Task[None] | None = None
 
     async def tick(self) -> None:
         """Plan what fell due and send it, if this process leads."""
@@ -95,6 +99,7 @@ class Clock:
             )
 
     async def start(self) -> None:
+        self._following = asyncio.create_task(self._follow())
         self.scheduler.start()
         self.scheduler.add_job(
             self.tick,
@@ -110,7 +115,29 @@ class Clock:
         """A schedule or session changed in this process: send anything due and re-plan."""
         await self.tick()
 
+    def nudge(self) -> None:
+        """`changed` as a signal that returns at once, for a person's request; the
+        sender takes new rows even while a drain runs."""
+        self._wanted.set()
+        self.sender.wake()
+
+    async def _follow(self) -> None:
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("a scheduler tick failed; the next one tries again")
+
     async def stop(self) -> None:
+        if self._following is not None:
+            self._following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._following
+            self._following = None
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.leadership.release()

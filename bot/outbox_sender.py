@@ -80,6 +80,7 @@ class _Flight:
         self.wake = asyncio.Event()
         self.left = 0  # rows claimed and not yet recorded
         self.more = True  # the last claim was a full batch, so more may be due
+        self.poked = False  # something new was queued while we run
 
     async def run(self) -> None:
         try:
@@ -98,10 +99,17 @@ class _Flight:
             for task in list(self.flying):
                 task.cancel()
 
+    def poke(self) -> None:
+        """Something was queued: look again now, not after the slowest channel lands."""
+        self.poked = True
+        self.wake.set()
+
     def _wants_more(self) -> bool:
-        return not self.flying or (self.more and self.left <= self.batch // 2)
+        return not self.flying or self.poked or (self.more and self.left <= self.batch // 2)
 
     async def _launch(self) -> None:
+        # Reset before claiming, so a poke that lands during the claim is kept.
+        self.poked = False
         claimed = await self.claim()
         # A short batch means nothing else is due: finish, then look again.
         self.more = len(claimed) >= self.batch
@@ -163,6 +171,45 @@ class OutboxSender:
         self.backoff = backoff
         self._slots = asyncio.Semaphore(concurrency)
         self._running = asyncio.Lock()
+        self._wanted = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._flight: _Flight | None = None
+
+    def wake(self) -> None:
+        """Ask for a drain and return at once: a person's answer never waits on one.
+
+        A running drain claims the new rows beside its own (so one slow channel
+        delays nobody else); otherwise `run` drains as soon as it can.
+        """
+        self._wanted.set()
+        self._idle.clear()
+        if self._flight is not None:
+            self._flight.poke()
+
+    async def run(self) -> None:
+        """Drain whenever woken, until cancelled; a failed drain is logged and the
+        rows it held go out again once their lease ends."""
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("an outbox drain failed; its rows are retried after their lease")
+            if not self._wanted.is_set():
+                self._idle.set()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a drain is running in this process."""
+        return self._running.locked()
+
+    async def settled(self) -> None:
+        """Wait until `run` has drained all it was woken for (tests, a graceful stop)."""
+        await self._idle.wait()
 
     async def drain(self) -> DrainReport:
         """Send everything due now; safe to call from several tasks or processes.
@@ -182,7 +229,11 @@ class OutboxSender:
                 await self._record(result, report)
 
         async with self._running:
-            await _Flight(claim=self._claim, deliver=deliver, batch=self.batch).run()
+            self._flight = _Flight(claim=self._claim, deliver=deliver, batch=self.batch)
+            try:
+                await self._flight.run()
+            finally:
+                self._flight = None
         return report
 
     async def _claim(self) -> list[_Claimed]:
