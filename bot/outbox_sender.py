@@ -32,6 +32,7 @@ from storage.outbox import (
     mark_skipped,
     members_of,
     release,
+    renew_leases,
 )
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,11 @@ class _Flight:
 
 class OutboxSender:
     """Batch and concurrency are sized for a fan-out of thousands: 64 posts in flight
-    keep up with Slack's 400 a second while a few wait out a 429, and 2,000 claimed
-    rows go out well inside the lease (bench/README.md has the measurements).
+    keep up with Slack's 400 a second while a few wait out a 429 (bench/README.md has
+    the measurements).
+
+    The lease is short so a killed sender's rows go out again within about a
+    minute; a live drain renews it every third of a lease while it holds rows.
     """
 
     def __init__(
@@ -154,7 +158,7 @@ class OutboxSender:
         route: PosterRoute | None = None,
         batch: int = 2000,
         concurrency: int = 64,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 8,
         backoff: timedelta = timedelta(seconds=30),
     ) -> None:
@@ -171,6 +175,7 @@ class OutboxSender:
         self.backoff = backoff
         self._slots = asyncio.Semaphore(concurrency)
         self._running = asyncio.Lock()
+        self._held: set[int] = set()  # rows claimed here and not yet recorded
         self._wanted = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -226,20 +231,49 @@ class OutboxSender:
                 result = await self._send(row, member, now)
                 # Marked at once, row by row: a crash can double at most the posts
                 # in flight, never a whole batch.
-                await self._record(result, report)
+                try:
+                    await self._record(result, report)
+                finally:
+                    self._held.discard(row.id)
 
         async with self._running:
             self._flight = _Flight(claim=self._claim, deliver=deliver, batch=self.batch)
+            heartbeat = asyncio.create_task(self._heartbeat())
             try:
                 await self._flight.run()
             finally:
+                heartbeat.cancel()
                 self._flight = None
+                self._held.clear()
         return report
+
+    async def renew(self) -> None:
+        """Extend the lease on every row this drain still holds."""
+        if not self._held:
+            return
+        async with self.ctx.database.transaction() as session:
+            await renew_leases(
+                session, row_ids=set(self._held), until=self.ctx.clock() + self.lease
+            )
+
+    async def _heartbeat(self) -> None:
+        # Real time, not the domain clock: this paces database writes.
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                await self.renew()
+            except Exception as exc:  # a sick database: the next beat tries again
+                log.warning("could not renew the outbox lease: %s", type(exc).__name__)
 
     async def _claim(self) -> list[_Claimed]:
         now = self.ctx.clock()
         async with self.ctx.database.transaction() as session:
-            rows = list(await claim_due(session, now=now, limit=self.batch, lease=self.lease))
+            rows = list(
+                await claim_due(
+                    session, now=now, limit=self.batch, lease=self.lease, holding=self._held
+                )
+            )
+            self._held.update(row.id for row in rows)
             members = await members_of(session, rows=rows)
             await self.route.prepare(session, workspace_ids={r.workspace_id for r in rows})
         return [(row, members.get(row.member_id or -1), now) for row in rows]
