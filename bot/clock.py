@@ -32,6 +32,9 @@ from storage.schedules import active_schedules
 log = logging.getLogger(__name__)
 
 RESYNC = timedelta(seconds=60)
+# How often the leader checks its lock and a standby stands: a dead leader is
+# replaced within this, once PostgreSQL has noticed the connection is gone.
+ELECTION = timedelta(seconds=10)
 
 
 class Clock:
@@ -60,6 +63,13 @@ class Clock:
             log.info("planned %d post(s)", report.planned)
         await self.sender.drain()
         await self.rebuild()
+
+    async def elect(self) -> None:
+        """Check the leader's lock, or stand as leader; a new leader catches up at once."""
+        was = self.leadership.held
+        if await self.leadership.try_acquire() and not was:
+            log.info("took over as the scheduler")
+            await self.tick()
 
     async def wake_times(self) -> list[datetime]:
         """Every moment something is next due: schedules, sessions, outbox retries."""
@@ -105,6 +115,14 @@ class Clock:
             self.tick,
             IntervalTrigger(seconds=RESYNC.total_seconds()),
             id="resync",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
+            self.elect,
+            IntervalTrigger(seconds=ELECTION.total_seconds()),
+            id="election",
             replace_existing=True,
             coalesce=True,
             max_instances=1,

@@ -300,5 +300,20 @@ async def try_leader_lock(conn: AsyncConnection) -> bool:
     return bool(got.scalar_one())
 
 
+async def holds_leader_lock(conn: AsyncConnection) -> bool:
+    """Whether this connection still holds the scheduler lock: a round trip that
+    fails if the server restarted or the connection dropped."""
+    # A bigint key shows in pg_locks as classid (high 32 bits), objid (low), objsubid 1.
+    got = await conn.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+            " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
+            " AND (classid::bigint << 32 | objid::bigint) = :key)"
+        ),
+        {"key": SCHEDULER_LOCK},
+    )
+    return bool(got.scalar_one())
+
+
 async def release_leader_lock(conn: AsyncConnection) -> None:
     await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEDULER_LOCK})
