@@ -8,6 +8,8 @@ idempotent, so an extra or repeated wake-up does no harm.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -30,6 +32,9 @@ from storage.schedules import active_schedules
 log = logging.getLogger(__name__)
 
 RESYNC = timedelta(seconds=60)
+# How often the leader checks its lock and a standby stands: a dead leader is
+# replaced within this, once PostgreSQL has noticed the connection is gone.
+ELECTION = timedelta(seconds=10)
 
 
 class Clock:
@@ -46,6 +51,8 @@ class Clock:
         self.leadership = leadership
         self.grace = grace
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._wanted = asyncio.Event()
+        self._following: asyncio.Task[None] | None = None
 
     async def tick(self) -> None:
         """Plan what fell due and send it, if this process leads."""
@@ -56,6 +63,13 @@ class Clock:
             log.info("planned %d post(s)", report.planned)
         await self.sender.drain()
         await self.rebuild()
+
+    async def elect(self) -> None:
+        """Check the leader's lock, or stand as leader; a new leader catches up at once."""
+        was = self.leadership.held
+        if await self.leadership.try_acquire() and not was:
+            log.info("took over as the scheduler")
+            await self.tick()
 
     async def wake_times(self) -> list[datetime]:
         """Every moment something is next due: schedules, sessions, outbox retries."""
@@ -95,11 +109,20 @@ class Clock:
             )
 
     async def start(self) -> None:
+        self._following = asyncio.create_task(self._follow())
         self.scheduler.start()
         self.scheduler.add_job(
             self.tick,
             IntervalTrigger(seconds=RESYNC.total_seconds()),
             id="resync",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
+            self.elect,
+            IntervalTrigger(seconds=ELECTION.total_seconds()),
+            id="election",
             replace_existing=True,
             coalesce=True,
             max_instances=1,
@@ -110,7 +133,29 @@ class Clock:
         """A schedule or session changed in this process: send anything due and re-plan."""
         await self.tick()
 
+    def nudge(self) -> None:
+        """`changed` as a signal that returns at once, for a person's request; the
+        sender takes new rows even while a drain runs."""
+        self._wanted.set()
+        self.sender.wake()
+
+    async def _follow(self) -> None:
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("a scheduler tick failed; the next one tries again")
+
     async def stop(self) -> None:
+        if self._following is not None:
+            self._following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._following
+            self._following = None
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self.leadership.release()

@@ -32,6 +32,7 @@ from storage.outbox import (
     mark_skipped,
     members_of,
     release,
+    renew_leases,
 )
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class _Flight:
         self.wake = asyncio.Event()
         self.left = 0  # rows claimed and not yet recorded
         self.more = True  # the last claim was a full batch, so more may be due
+        self.poked = False  # something new was queued while we run
 
     async def run(self) -> None:
         try:
@@ -98,10 +100,17 @@ class _Flight:
             for task in list(self.flying):
                 task.cancel()
 
+    def poke(self) -> None:
+        """Something was queued: look again now, not after the slowest channel lands."""
+        self.poked = True
+        self.wake.set()
+
     def _wants_more(self) -> bool:
-        return not self.flying or (self.more and self.left <= self.batch // 2)
+        return not self.flying or self.poked or (self.more and self.left <= self.batch // 2)
 
     async def _launch(self) -> None:
+        # Reset before claiming, so a poke that lands during the claim is kept.
+        self.poked = False
         claimed = await self.claim()
         # A short batch means nothing else is due: finish, then look again.
         self.more = len(claimed) >= self.batch
@@ -134,8 +143,11 @@ class _Flight:
 
 class OutboxSender:
     """Batch and concurrency are sized for a fan-out of thousands: 64 posts in flight
-    keep up with Slack's 400 a second while a few wait out a 429, and 2,000 claimed
-    rows go out well inside the lease (bench/README.md has the measurements).
+    keep up with Slack's 400 a second while a few wait out a 429 (bench/README.md has
+    the measurements).
+
+    The lease is short so a killed sender's rows go out again within about a
+    minute; a live drain renews it every third of a lease while it holds rows.
     """
 
     def __init__(
@@ -146,7 +158,7 @@ class OutboxSender:
         route: PosterRoute | None = None,
         batch: int = 2000,
         concurrency: int = 64,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 8,
         backoff: timedelta = timedelta(seconds=30),
     ) -> None:
@@ -163,6 +175,46 @@ class OutboxSender:
         self.backoff = backoff
         self._slots = asyncio.Semaphore(concurrency)
         self._running = asyncio.Lock()
+        self._held: set[int] = set()  # rows claimed here and not yet recorded
+        self._wanted = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._flight: _Flight | None = None
+
+    def wake(self) -> None:
+        """Ask for a drain and return at once: a person's answer never waits on one.
+
+        A running drain claims the new rows beside its own (so one slow channel
+        delays nobody else); otherwise `run` drains as soon as it can.
+        """
+        self._wanted.set()
+        self._idle.clear()
+        if self._flight is not None:
+            self._flight.poke()
+
+    async def run(self) -> None:
+        """Drain whenever woken, until cancelled; a failed drain is logged and the
+        rows it held go out again once their lease ends."""
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("an outbox drain failed; its rows are retried after their lease")
+            if not self._wanted.is_set():
+                self._idle.set()
+
+    @property
+    def busy(self) -> bool:
+        """Whether a drain is running in this process."""
+        return self._running.locked()
+
+    async def settled(self) -> None:
+        """Wait until `run` has drained all it was woken for (tests, a graceful stop)."""
+        await self._idle.wait()
 
     async def drain(self) -> DrainReport:
         """Send everything due now; safe to call from several tasks or processes.
@@ -179,16 +231,49 @@ class OutboxSender:
                 result = await self._send(row, member, now)
                 # Marked at once, row by row: a crash can double at most the posts
                 # in flight, never a whole batch.
-                await self._record(result, report)
+                try:
+                    await self._record(result, report)
+                finally:
+                    self._held.discard(row.id)
 
         async with self._running:
-            await _Flight(claim=self._claim, deliver=deliver, batch=self.batch).run()
+            self._flight = _Flight(claim=self._claim, deliver=deliver, batch=self.batch)
+            heartbeat = asyncio.create_task(self._heartbeat())
+            try:
+                await self._flight.run()
+            finally:
+                heartbeat.cancel()
+                self._flight = None
+                self._held.clear()
         return report
+
+    async def renew(self) -> None:
+        """Extend the lease on every row this drain still holds."""
+        if not self._held:
+            return
+        async with self.ctx.database.transaction() as session:
+            await renew_leases(
+                session, row_ids=set(self._held), until=self.ctx.clock() + self.lease
+            )
+
+    async def _heartbeat(self) -> None:
+        # Real time, not the domain clock: this paces database writes.
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                await self.renew()
+            except Exception as exc:  # a sick database: the next beat tries again
+                log.warning("could not renew the outbox lease: %s", type(exc).__name__)
 
     async def _claim(self) -> list[_Claimed]:
         now = self.ctx.clock()
         async with self.ctx.database.transaction() as session:
-            rows = list(await claim_due(session, now=now, limit=self.batch, lease=self.lease))
+            rows = list(
+                await claim_due(
+                    session, now=now, limit=self.batch, lease=self.lease, holding=self._held
+                )
+            )
+            self._held.update(row.id for row in rows)
             members = await members_of(session, rows=rows)
             await self.route.prepare(session, workspace_ids={r.workspace_id for r in rows})
         return [(row, members.get(row.member_id or -1), now) for row in rows]

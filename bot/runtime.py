@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass, replace
 
@@ -88,8 +90,13 @@ class Runtime:
     clock: Clock | None
     http: aiohttp.ClientSession
     connector: Connector | None = None
+    sending: asyncio.Task[None] | None = None
 
     async def stop(self) -> None:
+        if self.sending is not None:
+            self.sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.sending
         if self.clock is not None:
             await self.clock.stop()
         if self.connector is not None:
@@ -178,10 +185,11 @@ async def build_runtime(
     )
 
     async def changed() -> None:
+        # A signal, never a wait: the person's answer (and Slack's 3 s) comes first.
         if scheduler is not None:
-            await scheduler.changed()
+            scheduler.nudge()
         else:
-            await sender.drain()
+            sender.wake()
 
     wired = replace(
         ctx,
@@ -220,5 +228,11 @@ async def build_runtime(
     if scheduler is not None:
         await scheduler.start()
     return Runtime(
-        slack=slack, teams=teams, sender=sender, clock=scheduler, http=http, connector=connector
+        slack=slack,
+        teams=teams,
+        sender=sender,
+        clock=scheduler,
+        http=http,
+        connector=connector,
+        sending=asyncio.create_task(sender.run()),
     )

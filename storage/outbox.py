@@ -81,14 +81,21 @@ async def enqueue(
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    holding: Collection[int] = (),
 ) -> Sequence[OutboxMessage]:
     """Take pending rows whose time has come (and sends whose lease ran out), oldest first.
 
     Claimed rows are marked `sending` until `now + lease`; the caller commits at
-    once and sends outside the transaction. A sender that dies mid-send leaves
-    its rows to be taken again when the lease ends: the one window in which a
-    post can be doubled, kept as short as a send.
+    once, sends outside the transaction and renews the lease while it still holds
+    rows. A sender that dies mid-send leaves its rows to be taken again when the
+    lease ends: the one window in which a post can be doubled, kept as short as a
+    send. `holding` are the caller's own rows still in flight, never taken twice
+    even if their lease has lapsed (a stalled heartbeat).
     """
     query = (
         select(OutboxMessage)
@@ -100,12 +107,27 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if holding:
+        query = query.where(OutboxMessage.id.not_in(list(holding)))
     rows = (await session.scalars(query)).all()
     for row in rows:
         row.status = SENDING
         row.next_attempt_at = now + lease
     await session.flush()
     return rows
+
+
+async def renew_leases(session: AsyncSession, *, row_ids: Collection[int], until: datetime) -> None:
+    """Extend the lease of rows a live sender still holds, so nobody else takes them."""
+    ids = sorted(row_ids)
+    for start in range(0, len(ids), CHUNK):
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(ids[start : start + CHUNK]), OutboxMessage.status == SENDING
+            )
+            .values(next_attempt_at=until)
+        )
 
 
 async def members_of(session: AsyncSession, *, rows: Sequence[OutboxMessage]) -> dict[int, Member]:
@@ -275,6 +297,21 @@ async def try_leader_lock(conn: AsyncConnection) -> bool:
     connection open for as long as it leads, and PostgreSQL frees the lock if it dies.
     """
     got = await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": SCHEDULER_LOCK})
+    return bool(got.scalar_one())
+
+
+async def holds_leader_lock(conn: AsyncConnection) -> bool:
+    """Whether this connection still holds the scheduler lock: a round trip that
+    fails if the server restarted or the connection dropped."""
+    # A bigint key shows in pg_locks as classid (high 32 bits), objid (low), objsubid 1.
+    got = await conn.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+            " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
+            " AND (classid::bigint << 32 | objid::bigint) = :key)"
+        ),
+        {"key": SCHEDULER_LOCK},
+    )
     return bool(got.scalar_one())
 
 

@@ -6,7 +6,6 @@ Block Kit payload; `Harness.close()` fails the test if any was invalid.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 import uuid
@@ -21,11 +20,8 @@ from aiohttp.test_utils import TestServer
 from slack_sdk.signature import SignatureVerifier
 
 from bot.http import build_web_app
-from bot.slack.app import build_app
-from bot.slack.client import build_client
-from bot.slack.directory import SlackDirectory
-from bot.slack.respond import Responder
-from bot.slack.roles import SlackRoles
+from bot.runtime import Runtime, build_runtime
+from bot.settings import load_settings
 from handlers import Context
 from tests.fakes.slack_web_api import FakeSlackWebApi
 
@@ -39,11 +35,25 @@ class Sent:
 
 
 class Harness:
-    def __init__(self, *, fake: FakeSlackWebApi, root: str, http: ClientSession) -> None:
+    def __init__(
+        self,
+        *,
+        fake: FakeSlackWebApi,
+        root: str,
+        http: ClientSession,
+        runtime: Runtime | None = None,
+    ) -> None:
         self.fake = fake
         self.root = root.rstrip("/")
         self.http = http
         self.url = f"{self.root}/slack/events"
+        self.runtime = runtime
+
+    async def settle(self) -> None:
+        """Wait until the runtime's sender has sent what the last requests queued."""
+        # A bot in another process (test_serve_process) has no runtime here to wait on.
+        if self.runtime is not None:
+            await self.runtime.sender.settled()
 
     async def post(
         self,
@@ -177,24 +187,32 @@ class Harness:
 async def running_bot(
     *, ctx: Context, admins: frozenset[str] = frozenset()
 ) -> AsyncIterator[Harness]:
-    """The whole Slack stack on loopback: fake Web API, Bolt app, aiohttp server."""
+    """The whole Slack stack on loopback: fake Web API, the real runtime (its Bolt app
+    and outbox sender, as `serve` builds them), aiohttp server."""
     async with FakeSlackWebApi() as fake:
-        slack_http = ClientSession()
-        client = build_client(token="xoxb-test-token", base_url=fake.base_url, session=slack_http)
-        roles = SlackRoles(client=client, facilitators=frozenset({"UFACILITATOR"}), admins=admins)
-        ctx = dataclasses.replace(
-            ctx, resolve_roles=roles, channel_members=SlackDirectory(client=client)
+        settings = load_settings(
+            environ={
+                "SLACK_BOT_TOKEN": "xoxb-test-token",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": fake.base_url,
+                "CCPL_FACILITATORS": "UFACILITATOR",
+                "CCPL_ADMINS": ",".join(sorted(admins)),
+                "DATABASE_URL": "sqlite+aiosqlite:///unused.db",
+            },
+            env_file=None,
         )
-        responder = Responder(session=slack_http)
-        bolt = build_app(ctx=ctx, client=client, responder=responder, signing_secret=SECRET)
-        server = TestServer(build_web_app(database=ctx.database, slack=bolt), host="127.0.0.1")
+        # As `serve` runs beside a separate scheduler: no clock here, so tests move time.
+        runtime = await build_runtime(settings=settings, ctx=ctx, clock=False)
+        server = TestServer(
+            build_web_app(database=ctx.database, slack=runtime.slack), host="127.0.0.1"
+        )
         await server.start_server()
         try:
             async with ClientSession() as http:
-                yield Harness(fake=fake, root=str(server.make_url("/")), http=http)
+                yield Harness(fake=fake, root=str(server.make_url("/")), http=http, runtime=runtime)
         finally:
             await server.close()
-            await slack_http.close()
+            await runtime.stop()
         fake.assert_all_valid()
 
 

@@ -32,6 +32,7 @@ async def bot(sctx: Context) -> AsyncIterator[Harness]:
 
 async def tick(ctx: Context, bot: Harness) -> None:
     """One wake-up of the clock process, posting through the real Slack client."""
+    await bot.settle()  # what `serve` itself sends on being woken
     await plan(ctx=ctx, until=ctx.clock(), grace=timedelta(hours=6))
     client = build_client(token="xoxb-test-token", base_url=bot.fake.base_url)
     await OutboxSender(ctx=ctx, poster=SlackPoster(client=client)).drain()

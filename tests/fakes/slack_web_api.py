@@ -323,6 +323,14 @@ def _error_code(errors: list[str]) -> str:
 _Handler = Callable[[JsonDict], JsonDict]
 
 
+@dataclass
+class Hold:
+    """A channel whose posts wait: `arrived` once one is waiting, until `released`."""
+
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 class FakeSlackWebApi:
     """A Slack Web API on 127.0.0.1 that records calls and validates Block Kit payloads."""
 
@@ -371,6 +379,7 @@ class FakeSlackWebApi:
         self._faults: dict[str | None, list[_Fault]] = {}
         self._chaos: tuple[float, random.Random, int, frozenset[str] | None] | None = None
         self._limits: _RateLimits | None = None
+        self._held: dict[str, Hold] = {}
         self._counter = itertools.count(1)
         self._ts_counter = itertools.count(1)
         self._condition = asyncio.Condition()
@@ -641,6 +650,11 @@ class FakeSlackWebApi:
         """The IM channel id conversations.open returns for ``user_id`` (``U123`` -> ``D123``)."""
         return "D" + user_id[1:]
 
+    def hold(self, channel: str) -> Hold:
+        """Leave posts to `channel` unanswered until released: a slow channel, to show
+        that it holds up nobody else."""
+        return self._held.setdefault(channel, Hold())
+
     def fail_next(
         self,
         method: str | None = None,
@@ -797,6 +811,10 @@ class FakeSlackWebApi:
         status, headers = 200, dict[str, str]()
         try:
             params = await self._read_params(request)
+            held = self._held.get(str(params.get("channel") or ""))
+            if held is not None and method == "chat.postMessage":
+                held.arrived.set()
+                await held.released.wait()
             token = self._token(request, params)
             self._check_token(token)
             fault = self._take_fault(method)
