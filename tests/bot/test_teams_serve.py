@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession
 
+from storage.crypto import DataKey
 from tests.bot.teams_harness import APP_ID
 
 
@@ -32,6 +33,7 @@ async def test_serve_takes_teams_at_api_messages_and_refuses_unsigned(tmp_path: 
         "MICROSOFT_APP_PASSWORD": "not-used-by-this-test",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
         "PORT": str(port),
+        "CCPL_DATA_KEY": DataKey.generate().text(),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "serve", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
