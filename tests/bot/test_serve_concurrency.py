@@ -59,9 +59,7 @@ async def pg_url() -> AsyncIterator[str]:
         await drop_database(url)
 
 
-async def _serve(
-    stack: AsyncExitStack, *, url: str, fake: FakeSlackWebApi, tmp_path: Path
-) -> str:
+async def _serve(stack: AsyncExitStack, *, url: str, fake: FakeSlackWebApi, tmp_path: Path) -> str:
     """One `serve` process on the shared database; returns its address once it listens."""
     port = _free_port()
     env = {
