@@ -20,6 +20,7 @@ from handlers import Context
 from handlers.outbox.planner import plan
 from storage import Database, upgrade
 from tests.clock import FakeClock
+from tests.conftest import TEST_DATA_KEY
 from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
 from tests.fakes.slack_web_api import FakeSlackWebApi
 
@@ -50,6 +51,8 @@ async def _scheduler(url: str, fake: FakeSlackWebApi, cwd: Path) -> asyncio.subp
         "SLACK_SIGNING_SECRET": "unused-in-the-scheduler",
         "SLACK_API_URL": fake.base_url,
         "DATABASE_URL": url,
+        # The key the test sealed its data with, as every process of one deployment shares.
+        "CCPL_DATA_KEY": TEST_DATA_KEY.text(),
         # This checkout's code, whatever the installed package points at.
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
     }

@@ -98,6 +98,7 @@ async def test_serve_in_anonymous_mode_says_and_keeps_to_loopback(tmp_path: Path
             if not k.startswith(("SLACK_", "CCPL_", "MICROSOFT_"))
         },
         "CCPL_TEAMS_ANONYMOUS": "1",
+        "CCPL_DATA_KEY": DataKey.generate().text(),
         # This checkout's code, whichever one the environment has installed.
         "PYTHONPATH": str(Path(__file__).parents[2]),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",

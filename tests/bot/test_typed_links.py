@@ -27,7 +27,7 @@ from tests.bot.slack_harness import Harness, running_bot, submit_view
 from tests.bot.teams_harness import TeamsHarness, running_teams
 from tests.bot.test_render import DISGUISED, _card_links, _card_visible, _slack_visible
 from tests.bot.test_slack_facilitation import open_by_click
-from tests.bot.test_slack_polls import start_poll, vote
+from tests.bot.test_slack_polls import CHANNEL, CREATOR, start_poll, vote
 from tests.bot.test_slack_schedules import TEAM as SCHED_TEAM
 from tests.bot.test_slack_schedules import button, set_up_forums, tick
 from tests.clock import FakeClock
@@ -68,6 +68,8 @@ def _slack_links(texts: list[str]) -> list[tuple[str, str]]:
 @pytest.fixture
 async def slack(sctx: Context) -> AsyncIterator[Harness]:
     async with running_bot(ctx=sctx) as harness:
+        # Votes are for the poll channel's members.
+        harness.fake.set_channel_members(CHANNEL, [CREATOR, "UVOTER1"])
         yield harness
 
 
