@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
 from handlers import Actor, Context
 from tests.bot.slack_harness import Harness, running_bot
+from tests.bot.teams_harness import running_teams
 
 
 @pytest.fixture
@@ -64,4 +67,21 @@ async def test_odd_numbers_and_nul_bytes_get_a_clear_answer(
     caplog.set_level(logging.WARNING)
     answer = await bot.command(text=text, team=actor.workspace, user=actor.user)
     assert answer["text"]
+    assert tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize("body", ["array", "no type", "type not a string", "not an object"])
+async def test_a_teams_body_that_is_not_an_activity_is_a_400(
+    ctx: Context, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_teams(ctx=ctx) as teams:
+        activity = teams.activity(tenant="tenant-" + uuid.uuid4().hex, user="u1", text="tip")
+        sent: Any = {
+            "array": [activity],
+            "no type": {k: v for k, v in activity.items() if k != "type"},
+            "type not a string": {**activity, "type": ["message"]},
+            "not an object": "message",
+        }[body]
+        answer = await teams.post(sent)
+    assert answer.status == 400, answer
     assert tracebacks(caplog) == []
