@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncSay
@@ -21,7 +24,7 @@ from bot.slack.poster import SlackPoster, slack_message
 from bot.slack.respond import Responder
 from handlers import Action, Actor, Context, Delivery, Platform, Reply, parse
 from handlers.core.registry import REGISTRY, Registry
-from storage import claim_event
+from storage import DatabaseUnavailable, claim_event, claim_request
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +183,64 @@ class RefuseMalformed(AsyncMiddleware):
         return BoltResponse(status=400, body="")
 
 
+# Slack refuses a signature older than five minutes; a digest is kept a little longer.
+REPLAY_WINDOW = timedelta(minutes=10)
+# The claim is made before the ack, so a slow database must not use Slack's 3 seconds.
+REPLAY_CHECK_BUDGET = 1.0
+_INTERACTIONS = ("block_actions", "view_submission")
+
+
+def _signed_once(req: AsyncBoltRequest) -> str | None:
+    """A digest naming this exact signed request, or None when it needs no claim."""
+    body = req.body
+    if not ("command" in body or body.get("type") in _INTERACTIONS):
+        return None  # events carry their own id, and are claimed by it
+    signature = (req.headers.get("x-slack-signature") or [""])[0]
+    timestamp = (req.headers.get("x-slack-request-timestamp") or [""])[0]
+    if not signature:
+        return None  # unsigned only in Socket Mode, where Slack does not replay
+    return hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
+
+
+class RunOnce(AsyncMiddleware):
+    """A signed command or interaction sent again inside the signature's window (a
+    replay, by an attacker or a proxy) is acknowledged and not run a second time."""
+
+    def __init__(self, *, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        digest = _signed_once(req)
+        if digest is not None and not await self._first_time(req=req, digest=digest):
+            log.warning("dropped a replayed Slack request")
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    async def _first_time(self, *, req: AsyncBoltRequest, digest: str) -> bool:
+        team = _actor(req.body).workspace
+        try:
+            async with asyncio.timeout(REPLAY_CHECK_BUDGET):
+                async with self.ctx.database.transaction() as session:
+                    return await claim_request(
+                        session,
+                        platform=Platform.SLACK,
+                        workspace=team,
+                        digest=digest,
+                        now=self.ctx.clock(),
+                        keep=REPLAY_WINDOW,
+                    )
+        except (DatabaseUnavailable, TimeoutError):
+            # The request itself will meet the outage and say so; refusing it here
+            # would leave the person with no answer at all.
+            return True
+
+
 def build_app(
     *,
     ctx: Context,
@@ -198,6 +259,7 @@ def build_app(
     out = SlackDelivery(client=client, responder=responder)
     # First of ours: the function middleware after it are handed parts of the payload.
     app.middleware(RefuseMalformed())
+    app.middleware(RunOnce(ctx=ctx))
     _drop_event_retries(app=app, ctx=ctx)
     _listen_to_commands(app=app, ctx=ctx, out=out)
     _listen_to_forms(app=app, ctx=ctx, out=out)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
 from handlers import Actor, Context
 from tests.bot.slack_harness import Harness, running_bot
 from tests.bot.teams_harness import running_teams
+
+FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
@@ -85,3 +91,43 @@ async def test_a_teams_body_that_is_not_an_activity_is_a_400(
         answer = await teams.post(sent)
     assert answer.status == 400, answer
     assert tracebacks(caplog) == []
+
+
+async def test_a_signed_command_replayed_inside_the_window_runs_once(
+    bot: Harness, actor: Actor
+) -> None:
+    key = uuid.uuid4().hex
+    body = bot.command_body(text="tip", team=actor.workspace, user=actor.user, key=key)
+    stamp = int(time.time())
+    first = await bot.post(body, content_type=FORM, timestamp=stamp)
+    await bot.fake.wait_for_response(key=key)
+    again = await bot.post(body, content_type=FORM, timestamp=stamp)
+    # A new signature (a second later) is a new request, and it runs.
+    later = await bot.post(body, content_type=FORM, timestamp=stamp + 1)
+    answers = await bot.fake.wait_for_response(count=2, key=key)
+    await asyncio.sleep(0.3)
+    assert [first.status, again.status, later.status] == [200, 200, 200]
+    assert len(answers) == len(bot.fake.responses_to(key)) == 2
+
+
+async def test_a_signed_button_press_replayed_inside_the_window_runs_once(
+    bot: Harness, actor: Actor
+) -> None:
+    key = uuid.uuid4().hex
+    payload = {
+        "type": "block_actions",
+        "team": {"id": actor.workspace, "domain": "ccpl"},
+        "user": {"id": actor.user, "team_id": actor.workspace},
+        "api_app_id": bot.fake.app_id,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "response_url": bot.fake.response_url(key),
+        "channel": {"id": "C0FORUM", "name": "forum"},
+        "actions": [{"type": "button", "action_id": "tip.another", "block_id": "b1", "value": ""}],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    stamp = int(time.time())
+    sent = [await bot.post(body, content_type=FORM, timestamp=stamp) for _ in range(3)]
+    await bot.fake.wait_for_response(key=key)
+    await asyncio.sleep(0.3)
+    assert [s.status for s in sent] == [200, 200, 200]
+    assert len(bot.fake.responses_to(key)) == 1
