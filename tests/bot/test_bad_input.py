@@ -12,10 +12,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from bot.outage import UNAVAILABLE
+from content import ContentPack
 from handlers import Actor, Context
+from storage import Database, upgrade
 from tests.bot.slack_harness import Harness, running_bot
 from tests.bot.teams_harness import running_teams
+from tests.clock import FakeClock
+from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
+from tests.fakes.stalling_proxy import StallingProxy
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -131,3 +138,56 @@ async def test_a_signed_button_press_replayed_inside_the_window_runs_once(
     await asyncio.sleep(0.3)
     assert [s.status for s in sent] == [200, 200, 200]
     assert len(bot.fake.responses_to(key)) == 1
+
+
+async def _timed_healthz(bot: Harness) -> tuple[int, float]:
+    started = time.monotonic()
+    async with bot.http.get(f"{bot.root}/healthz") as resp:
+        return resp.status, time.monotonic() - started
+
+
+async def _timed_tip(bot: Harness, actor: Actor) -> tuple[str, float]:
+    started = time.monotonic()
+    answer = await bot.command(text="tip", team=actor.workspace, user=actor.user)
+    return answer["text"], time.monotonic() - started
+
+
+async def test_a_hung_database_gets_the_outage_message_within_three_seconds(
+    pack: ContentPack, clock: FakeClock, actor: Actor
+) -> None:
+    async with StallingProxy() as hung:
+        database = Database(url=f"postgresql+asyncpg://ccpl:x@127.0.0.1:{hung.port}/ccpl")
+        ctx = Context(pack=pack, database=database, clock=clock)
+        try:
+            async with running_bot(ctx=ctx) as bot:
+                status, took = await _timed_healthz(bot)
+                assert status == 503 and took < 2.0, took
+                text, took = await _timed_tip(bot, actor)
+                assert text == UNAVAILABLE and took < 3.5, took
+        finally:
+            await database.dispose()
+
+
+async def test_after_the_database_hangs_and_recovers_everything_works_without_a_restart(
+    pack: ContentPack, clock: FakeClock, actor: Actor
+) -> None:
+    url = await fresh_database(postgres_url_or_skip())
+    real = make_url(url)
+    try:
+        async with StallingProxy(upstream=(real.host or "127.0.0.1", real.port or 5432)) as proxy:
+            database = Database(url=real.set(port=proxy.port).render_as_string(False))
+            await upgrade(database=database)
+            ctx = Context(pack=pack, database=database, clock=clock)
+            async with running_bot(ctx=ctx) as bot:
+                assert (await _timed_tip(bot, actor))[0].startswith("Top tip")
+                proxy.stall()
+                status, took = await _timed_healthz(bot)
+                assert status == 503 and took < 2.0, took
+                text, took = await _timed_tip(bot, actor)
+                assert text == UNAVAILABLE and took < 3.5, took
+                proxy.recover()
+                assert (await _timed_tip(bot, actor))[0].startswith("Top tip")
+                assert (await _timed_healthz(bot))[0] == 200
+            await database.dispose()
+    finally:
+        await drop_database(url)
