@@ -314,7 +314,8 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
     async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         pressed = body["actions"][0]
-        action = Action(action_id=pressed["action_id"], value=pressed.get("value") or "")
+        # Slack sends a string; anything else is forged or broken, and carries nothing.
+        action = Action(action_id=pressed["action_id"], value=_text(pressed.get("value")))
         actor = _actor(body)
         outcome = await run_action(ctx=ctx, actor=actor, action=action)
         await out.deliver(

@@ -10,10 +10,13 @@ traceback. Afterwards ordinary commands and /healthz still work: nothing is wedg
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -21,7 +24,7 @@ from hypothesis import strategies as st
 
 from handlers import Actor, Context
 from handlers.core.registry import REGISTRY
-from tests.bot.slack_harness import Harness, running_bot
+from tests.bot.slack_harness import Harness, fill_view, running_bot, trigger_id
 
 FORM = "application/x-www-form-urlencoded"
 TEAM = "TFUZZ" + uuid.uuid4().hex[:6].upper()
@@ -150,4 +153,105 @@ async def test_every_command_with_odd_words_is_answered_without_a_server_error(
         bot.command_body(text=f"{word} {rest}", team=TEAM, user=user, key=uuid.uuid4().hex)
         for word, rest, user in batch
     ]
+    await _send(bot, bodies)
+
+
+def _press(*, action_id: str, value: Any, user: str, bot: Harness) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "ccpl"},
+        "user": {"id": user, "team_id": TEAM},
+        "api_app_id": bot.fake.app_id,
+        "trigger_id": trigger_id(),
+        "response_url": bot.fake.response_url(uuid.uuid4().hex),
+        "channel": {"id": "C0FORUM", "name": "forum"},
+        "container": {"type": "message", "message_ts": "1.2", "channel_id": "C0FORUM"},
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "b1", "value": value}],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+@FUZZ
+@given(
+    batch=st.lists(
+        st.tuples(
+            st.sampled_from(ACTION_IDS) | st.text(min_size=1, max_size=12),
+            WORDS | JSON,
+            st.sampled_from(PEOPLE),
+        ),
+        min_size=BATCH,
+        max_size=BATCH,
+    )
+)
+async def test_every_button_with_odd_values_is_answered_without_a_server_error(
+    bot: Harness, batch: list[tuple[str, Any, str]]
+) -> None:
+    bodies = [
+        _press(action_id=action_id, value=value, user=user, bot=bot)
+        for action_id, value, user in batch
+    ]
+    await _send(bot, bodies)
+
+
+# Commands that open a form, and who may open it.
+FORM_COMMANDS = (
+    ("reflect", PEOPLE[1]),
+    ("reflect nmc", PEOPLE[1]),
+    ("reflect gibbs", PEOPLE[1]),
+    ("lunch add", PEOPLE[0]),
+    ("forum setup", PEOPLE[0]),
+    ("profile", PEOPLE[1]),
+    ("poll", PEOPLE[0]),
+)
+
+
+@pytest.fixture
+async def forms(bot: Harness) -> list[dict[str, Any]]:
+    """Every form the commands open, as Slack received it."""
+    for text, user in FORM_COMMANDS:
+        body = bot.command_body(text=text, team=TEAM, user=user, key=uuid.uuid4().hex)
+        await bot.post(body, content_type=FORM)
+    await _settle()
+    views = [c.params["view"] for c in bot.fake.calls_to("views.open")]
+    assert len(views) >= 4, [v.get("callback_id") for v in views]
+    return views
+
+
+def _state(kind: str, junk: Any) -> dict[str, Any]:
+    """A field's state with a value of any type under each key Slack might use."""
+    return {
+        "type": kind,
+        "value": junk,
+        "selected_option": junk,
+        "selected_options": junk,
+        "selected_date": junk,
+        "selected_time": junk,
+        "selected_conversation": junk,
+    }
+
+
+@FUZZ
+@given(data=st.data())
+async def test_every_form_with_wrongly_typed_values_gets_field_errors_not_a_server_error(
+    bot: Harness, forms: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    bodies = []
+    for _ in range(BATCH):
+        view = fill_view(data.draw(st.sampled_from(forms)), {})
+        for block_id, by_action in view["state"]["values"].items():
+            if data.draw(st.booleans()):
+                [(action_id, state)] = by_action.items()
+                junk = data.draw(WORDS | JSON)
+                view["state"]["values"][block_id] = {action_id: _state(state["type"], junk)}
+        if data.draw(st.integers(0, 4)) == 0:
+            view["private_metadata"] = data.draw(WORDS)
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "ccpl"},
+            "user": {"id": data.draw(st.sampled_from(PEOPLE)), "team_id": TEAM},
+            "api_app_id": bot.fake.app_id,
+            "trigger_id": trigger_id(),
+            "view": view,
+        }
+        bodies.append(urlencode({"payload": json.dumps(payload)}))
     await _send(bot, bodies)
