@@ -6,7 +6,8 @@ import asyncio
 import hashlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -16,8 +17,20 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery import FieldErrors, Refused, post_follow_ups, run_action, run_command, submit_form
+from bot.delivery import (
+    FAILED,
+    FieldErrors,
+    Refused,
+    action_name,
+    command_name,
+    log_failure,
+    post_follow_ups,
+    run_action,
+    run_command,
+    submit_form,
+)
 from bot.outage import unavailable_form
+from bot.posting import PostFailed
 from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.events import register_events
 from bot.slack.poster import SlackPoster, slack_message
@@ -30,6 +43,9 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE_FORM = unavailable_form(button="Save")
 SENT_TO_DM = "Sent to our direct messages."
+NOT_DELIVERED = (
+    "Sorry, I couldn't send that to you as a direct message just now. Please try again in a minute."
+)
 ANY = re.compile(r".+")
 
 
@@ -107,6 +123,29 @@ class SlackDelivery:
         else:
             # After a modal closes there is nowhere else to answer: a direct message.
             await self.poster.post(target=user, reply=reply, direct=True)
+
+    @asynccontextmanager
+    async def after_ack(self, *, what: str, response_url: str | None) -> AsyncIterator[None]:
+        """Work after the ack that fails is told to the person where we can reach them,
+        and logged by the command's name and the failure's kind, never its content."""
+        try:
+            yield
+        except PostFailed as exc:
+            log.warning("could not deliver the answer to %s: %s", what, exc.reason)
+            await self._tell(response_url=response_url, text=NOT_DELIVERED)
+        except Exception as exc:  # a person is waiting; Bolt would log the message text
+            log_failure(what=what, exc=exc)
+            await self._tell(response_url=response_url, text=FAILED)
+
+    async def _tell(self, *, response_url: str | None, text: str) -> None:
+        if not response_url:
+            return  # nowhere left to reach them: the log line is all there is
+        try:
+            await self.responder.send(
+                url=response_url, text=text, response_type="ephemeral", replace_original=False
+            )
+        except Exception as exc:  # the response URL itself failed: only the log remains
+            log.warning("could not tell the person either: %s", type(exc).__name__)
 
     async def _direct(self, *, reply: Reply, user: str, response_url: str | None) -> None:
         await self.poster.post(target=user, reply=reply, direct=True)
@@ -296,19 +335,21 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         actor = _actor(body)
-        text = _typed(body.get("text", ""))
-        if is_slow(text=text):
-            # Slow commands build files; say so at once so nobody wonders or asks twice.
-            await out.responder.send(
-                url=body["response_url"], text="Preparing your files…", response_type="ephemeral"
+        text = _typed(_text(body.get("text")))
+        url = _text(body.get("response_url")) or None
+        async with out.after_ack(what=command_name(text), response_url=url):
+            if url and is_slow(text=text):
+                # Slow commands build files; say so at once so nobody wonders or asks twice.
+                await out.responder.send(
+                    url=url, text="Preparing your files…", response_type="ephemeral"
+                )
+            outcome = await run_command(ctx=ctx, actor=actor, text=text)
+            await out.deliver(
+                reply=outcome.reply,
+                user=actor.user,
+                response_url=url,
+                trigger_id=_text(body.get("trigger_id")) or None,
             )
-        outcome = await run_command(ctx=ctx, actor=actor, text=text)
-        await out.deliver(
-            reply=outcome.reply,
-            user=actor.user,
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
-        )
 
     @app.action(ANY)
     async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
@@ -317,13 +358,15 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
         # Slack sends a string; anything else is forged or broken, and carries nothing.
         action = Action(action_id=pressed["action_id"], value=_text(pressed.get("value")))
         actor = _actor(body)
-        outcome = await run_action(ctx=ctx, actor=actor, action=action)
-        await out.deliver(
-            reply=outcome.reply,
-            user=actor.user,
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
-        )
+        url = _text(body.get("response_url")) or None
+        async with out.after_ack(what=action_name(action.action_id), response_url=url):
+            outcome = await run_action(ctx=ctx, actor=actor, action=action)
+            await out.deliver(
+                reply=outcome.reply,
+                user=actor.user,
+                response_url=url,
+                trigger_id=_text(body.get("trigger_id")) or None,
+            )
 
 
 def _listen_to_forms(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
@@ -346,7 +389,8 @@ def _listen_to_forms(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None
         else:
             # Saved, or a refusal with no field to show it under: the modal closes.
             await ack()
-            await out.deliver(reply=outcome.reply, user=actor.user)
+            async with out.after_ack(what=action_name(action.action_id), response_url=None):
+                await out.deliver(reply=outcome.reply, user=actor.user)
 
 
 def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
@@ -358,7 +402,8 @@ def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
         text = _typed(event.get("text", ""))
         outcome = await run_command(ctx=ctx, actor=actor, text=text)
         thread = event.get("thread_ts") or event.get("ts")
-        await out.deliver(reply=outcome.reply, user=actor.user, say=say, thread_ts=thread)
+        async with out.after_ack(what=command_name(text), response_url=None):
+            await out.deliver(reply=outcome.reply, user=actor.user, say=say, thread_ts=thread)
 
     @app.event({"type": "message", "channel_type": "im"})
     async def on_direct_message(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
@@ -367,4 +412,5 @@ def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
         actor = _actor(body, user=event.get("user"))
         text = _typed(event.get("text", ""))
         outcome = await run_command(ctx=ctx, actor=actor, text=text)
-        await out.deliver(reply=outcome.reply, user=actor.user, say=say)
+        async with out.after_ack(what=command_name(text), response_url=None):
+            await out.deliver(reply=outcome.reply, user=actor.user, say=say)

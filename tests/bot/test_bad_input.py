@@ -191,3 +191,21 @@ async def test_after_the_database_hangs_and_recovers_everything_works_without_a_
             await database.dispose()
     finally:
         await drop_database(url)
+
+
+async def test_an_export_whose_direct_message_fails_tells_the_person_and_logs_the_command(
+    bot: Harness, actor: Actor, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    await bot.command(text="reflect listening first helped", team=actor.workspace, user=actor.user)
+    bot.fake.fail_next("chat.postMessage", status=200, error="user_not_found", times=3)
+    bot.fake.fail_next("files.getUploadURLExternal", status=200, error="user_not_found", times=3)
+    key = uuid.uuid4().hex
+    body = bot.command_body(text="export", team=actor.workspace, user=actor.user, key=key)
+    assert (await bot.post(body, content_type=FORM)).status == 200
+    preparing, failed = await bot.fake.wait_for_response(count=2, key=key)
+    assert preparing["text"].startswith("Preparing")
+    assert "couldn't" in failed["text"] and "direct message" in failed["text"]
+    assert tracebacks(caplog) == []
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.slack.app"]
+    assert any("'export'" in line and "user_not_found" in line for line in lines), lines
