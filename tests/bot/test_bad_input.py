@@ -18,7 +18,7 @@ from bot.outage import UNAVAILABLE
 from content import ContentPack
 from handlers import Actor, Context
 from storage import Database, upgrade
-from tests.bot.slack_harness import Harness, running_bot
+from tests.bot.slack_harness import Harness, running_bot, submit_view
 from tests.bot.teams_harness import running_teams
 from tests.clock import FakeClock
 from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
@@ -209,3 +209,24 @@ async def test_an_export_whose_direct_message_fails_tells_the_person_and_logs_th
     assert tracebacks(caplog) == []
     lines = [r.getMessage() for r in caplog.records if r.name == "bot.slack.app"]
     assert any("'export'" in line and "user_not_found" in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    "zone", ["Europe/" + "x" * 20_000, "Europe/Lon\x00don", "../../etc/passwd"]
+)
+async def test_a_time_zone_no_one_could_mean_is_a_field_error(
+    bot: Harness, actor: Actor, zone: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    view = await bot.open_form(
+        text="forum setup", team=actor.workspace, user="UFACILITATOR", channel="C0FORUM"
+    )
+    sent = await submit_view(
+        bot,
+        view=view,
+        answers={"name": "Forum", "when": "every Tuesday at 2pm", "timezone": zone},
+        team=actor.workspace,
+        user="UFACILITATOR",
+    )
+    assert sent.status == 200, sent
+    assert "timezone" in json.loads(sent.body)["errors"]
+    assert tracebacks(caplog) == []
