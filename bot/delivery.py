@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.outage import UNAVAILABLE
@@ -116,8 +116,23 @@ def command_name(text: str) -> str:
     return f"command {name!r}" if REGISTRY.command(name) else "an unknown command"
 
 
+def _no_nul(text: str) -> str:
+    # PostgreSQL refuses NUL in text, and no one means one: it is dropped on the way in.
+    return text.replace("\x00", "")
+
+
+def _clean(action: Action) -> Action:
+    """The action with NUL bytes dropped from its value and every answer."""
+    values = {
+        key: _no_nul(v) if isinstance(v, str) else tuple(_no_nul(c) for c in v)
+        for key, v in action.values.items()
+    }
+    return replace(action, value=_no_nul(action.value), values=values)
+
+
 async def run_command(*, ctx: Context, actor: Actor, text: str) -> Outcome:
     """Run typed words (a slash command, a mention, a chat message)."""
+    text = _no_nul(text)
     return await _outcome(
         lambda: handle_text(ctx=ctx, actor=actor, text=text), what=command_name(text)
     )
@@ -125,6 +140,7 @@ async def run_command(*, ctx: Context, actor: Actor, text: str) -> Outcome:
 
 async def run_action(*, ctx: Context, actor: Actor, action: Action) -> Outcome:
     """Run a button press."""
+    action = _clean(action)
     return await _outcome(
         lambda: handle_action(ctx=ctx, actor=actor, action=action),
         what=action_name(action.action_id),
@@ -153,6 +169,7 @@ async def submit_form(
     *, ctx: Context, actor: Actor, action: Action, fields: Sequence[str]
 ) -> FormOutcome:
     """Validate and save a form whose inputs are `fields` (ids, in the order shown)."""
+    action = _clean(action)
     try:
         return Answered(reply=await handle_action(ctx=ctx, actor=actor, action=action))
     except Invalid as exc:

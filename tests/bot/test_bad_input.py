@@ -230,3 +230,16 @@ async def test_a_time_zone_no_one_could_mean_is_a_field_error(
     assert sent.status == 200, sent
     assert "timezone" in json.loads(sent.body)["errors"]
     assert tracebacks(caplog) == []
+
+
+async def test_a_quick_note_with_nul_bytes_is_saved_without_them(
+    bot: Harness, actor: Actor, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    answer = await bot.command(
+        text="reflect listening\x00 first\x00", team=actor.workspace, user=actor.user
+    )
+    assert "couldn't" not in answer["text"] and "wrong" not in answer["text"], answer
+    listed = await bot.command(text="reflections", team=actor.workspace, user=actor.user)
+    assert "listening first" in json.dumps(listed)
+    assert tracebacks(caplog) == []
