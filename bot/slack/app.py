@@ -11,10 +11,12 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncSay
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import (
@@ -132,6 +134,10 @@ class SlackDelivery:
             yield
         except PostFailed as exc:
             log.warning("could not deliver the answer to %s: %s", what, exc.reason)
+            await self._tell(response_url=response_url, text=NOT_DELIVERED)
+        except (SlackApiError, aiohttp.ClientError, OSError) as exc:
+            # Slack refused or could not be reached: an outage of theirs, not a bug of ours.
+            log.warning("could not deliver the answer to %s: %s", what, type(exc).__name__)
             await self._tell(response_url=response_url, text=NOT_DELIVERED)
         except Exception as exc:  # a person is waiting; Bolt would log the message text
             log_failure(what=what, exc=exc)

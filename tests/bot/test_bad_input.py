@@ -212,7 +212,7 @@ async def test_an_export_whose_direct_message_fails_tells_the_person_and_logs_th
 
 
 @pytest.mark.parametrize(
-    "zone", ["Europe/" + "x" * 20_000, "Europe/Lon\x00don", "../../etc/passwd"]
+    "zone", ["Europe/" + "x" * 20_000, "Mars/Olympus_Mons", "../../etc/passwd"]
 )
 async def test_a_time_zone_no_one_could_mean_is_a_field_error(
     bot: Harness, actor: Actor, zone: str, caplog: pytest.LogCaptureFixture
@@ -223,7 +223,7 @@ async def test_a_time_zone_no_one_could_mean_is_a_field_error(
     sent = await submit_view(
         bot,
         view=view,
-        answers={"name": "Forum", "when": "every Tuesday at 2pm", "timezone": zone},
+        answers={"name": "Forum", "recurrence": "every Tuesday at 2pm", "timezone": zone},
         team=actor.workspace,
         user="UFACILITATOR",
     )
