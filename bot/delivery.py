@@ -101,7 +101,7 @@ async def _outcome(produce: Callable[[], Awaitable[Reply]], *, what: str) -> Out
     except DatabaseUnavailable:
         log.warning("database unavailable while answering %s", what)
         return Refused(message=UNAVAILABLE, outage=True)
-    except Exception as exc:
+    except Exception as exc:  # a person is waiting: they get an answer, the log one line
         log_failure(what=what, exc=exc)
         return Refused(message=FAILED)
 
@@ -110,7 +110,7 @@ def command_name(text: str) -> str:
     """What the log may say about typed words: the command they name, never the words."""
     try:
         name = parse(text=text).name
-    except Exception:
+    except Exception:  # naming a failure must never fail itself
         return "a command"
     # An unknown first word is kept as the name, and it is someone's typing.
     return f"command {name!r}" if REGISTRY.command(name) else "an unknown command"
@@ -179,7 +179,7 @@ async def submit_form(
     except DatabaseUnavailable:
         log.warning("database unavailable at a form submission; the form keeps its text")
         return Refused(message=UNAVAILABLE, outage=True)
-    except Exception as exc:
+    except Exception as exc:  # the modal must still be answered within Slack's 3 seconds
         log_failure(what=action_name(action.action_id), exc=exc)
         return Refused(message=FAILED)
 
