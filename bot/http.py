@@ -12,6 +12,11 @@ from storage import Database
 MAX_BODY = 1024 * 1024  # Slack and Teams payloads are small; refuse anything huge early.
 
 
+def _plausible_timestamp(value: str | None) -> bool:
+    """Seconds since 1970 in ASCII digits: anything else cannot be signed by Slack."""
+    return value is not None and value.isascii() and value.isdigit() and len(value) <= 12
+
+
 def build_web_app(
     *, database: Database, slack: AsyncApp | None, teams: TeamsEndpoint | None = None
 ) -> web.Application:
@@ -31,6 +36,10 @@ def build_web_app(
         bolt = slack
 
         async def slack_events(request: web.Request) -> web.Response:
+            if not _plausible_timestamp(request.headers.get("X-Slack-Request-Timestamp")):
+                # Bolt reads the header as an int before checking the signature, so a
+                # word there was a server error with a traceback, unauthenticated.
+                return web.Response(status=401)
             try:
                 bolt_request = await to_bolt_request(request)
             except (AttributeError, TypeError):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +19,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+# A person waits on these, and Slack gives us 3 seconds: a database that does not
+# answer in time is reported as unavailable rather than left to hang the request.
+CONNECT_TIMEOUT = 1.5  # opening a connection to PostgreSQL
+CHECKOUT_TIMEOUT = 2.0  # getting a working connection: pool slot, pre-ping, BEGIN
+STATEMENT_TIMEOUT = 3.0  # any one statement, for a server that stops mid-query
+SQLITE_BUSY_MS = 3000  # another process holding SQLite's write lock
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -46,7 +54,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -61,7 +69,15 @@ class Database:
             # A pool as large as the concurrency we expect: connections returned
             # beyond pool_size are closed and reopened, which halved throughput
             # at 32 concurrent commands. Pre-ping notices a restarted server.
-            kwargs.update(pool_size=40, max_overflow=10, pool_pre_ping=True)
+            kwargs.update(
+                pool_size=40,
+                max_overflow=10,
+                pool_pre_ping=True,
+                pool_timeout=CHECKOUT_TIMEOUT,
+                # `timeout` bounds connecting; `command_timeout` each statement, so a
+                # server that stops answering mid-flight frees its connection.
+                connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": STATEMENT_TIMEOUT},
+            )
         else:
             # SQLite has one writer. A single connection queues work in asyncio
             # instead of making connections contend for the file lock, where
@@ -71,6 +87,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._probes: set[asyncio.Task[None]] = set()
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,22 +102,45 @@ class Database:
         """A session inside one transaction; connection failures become DatabaseUnavailable."""
         try:
             async with self.sessions() as session, session.begin():
+                await self._connect(session)
                 yield session
         except DBAPIError as exc:
             if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
                 raise DatabaseUnavailable(type(exc.orig).__name__) from exc
             raise
-        except OSError as exc:
+        except (OSError, PoolTimeout) as exc:
+            # OSError covers TimeoutError: a connect or a statement that ran out of time.
             raise DatabaseUnavailable(type(exc).__name__) from exc
 
-    async def ping(self, *, within: float = 2.0) -> bool:
-        """True when the database answers a trivial query in time (for /healthz)."""
+    async def _connect(self, session: AsyncSession) -> None:
+        """Take the connection now, within a deadline: a pre-ping or BEGIN on a server
+        that has stopped answering would otherwise wait out each statement timeout."""
+        if self.is_sqlite:
+            return  # one local connection, queued in the pool: its wait is pool_timeout
         try:
-            async with asyncio.timeout(within), self.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-        except (TimeoutError, OperationalError, DBAPIError, OSError):
+            async with asyncio.timeout(CHECKOUT_TIMEOUT):
+                await session.connection()
+        except TimeoutError:
+            raise DatabaseUnavailable("TimeoutError") from None
+
+    async def ping(self, *, within: float = 1.5) -> bool:
+        """True when the database answers a trivial query in time (for /healthz).
+
+        The query runs in a task of its own: on a hung server, cancelling it waits
+        for its connection to be cleaned up, and /healthz must not wait for that.
+        """
+        probe = asyncio.create_task(self._select_one())
+        self._probes.add(probe)
+        probe.add_done_callback(self._probes.discard)
+        done, _ = await asyncio.wait({probe}, timeout=within)
+        if not done:
+            probe.cancel()
             return False
-        return True
+        return not probe.cancelled() and probe.exception() is None
+
+    async def _select_one(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -174,6 +174,44 @@ async def claim_event(
         session, platform=platform, external_id=workspace, now=now
     )
     insert = upsert_insert(session)
+    result = await session.execute(
+        insert(ProcessedEvent)
+        .values(workspace_id=workspace_id, event_id=event_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "event_id"])
+        .returning(ProcessedEvent.id)
+    )
+    return result.scalar_one_or_none() is not None
+
+
+REQUEST_PREFIX = "request:"
+
+
+async def claim_request(
+    session: AsyncSession,
+    *,
+    platform: str,
+    workspace: str,
+    digest: str,
+    now: datetime,
+    keep: timedelta,
+) -> bool:
+    """Record a signed request by its digest; False when the same request came before.
+
+    A signature is only accepted for a few minutes, so older digests can never
+    match again and are dropped here, in the workspace the request came from.
+    """
+    workspace_id = await _ensure_workspace(
+        session, platform=platform, external_id=workspace, now=now
+    )
+    await session.execute(
+        delete(ProcessedEvent).where(
+            ProcessedEvent.workspace_id == workspace_id,
+            ProcessedEvent.event_id.startswith(REQUEST_PREFIX, autoescape=True),
+            ProcessedEvent.received_at < now - keep,
+        )
+    )
+    insert = upsert_insert(session)
+    event_id = (REQUEST_PREFIX + digest)[:64]
     result = await session.execute(
         insert(ProcessedEvent)
         .values(workspace_id=workspace_id, event_id=event_id, received_at=now)

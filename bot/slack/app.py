@@ -2,31 +2,52 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncSay
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery import FieldErrors, Refused, post_follow_ups, run_action, run_command, submit_form
+from bot.delivery import (
+    FAILED,
+    FieldErrors,
+    Refused,
+    action_name,
+    command_name,
+    log_failure,
+    post_follow_ups,
+    run_action,
+    run_command,
+    submit_form,
+)
 from bot.outage import unavailable_form
+from bot.posting import PostFailed
 from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.events import register_events
 from bot.slack.poster import SlackPoster, slack_message
 from bot.slack.respond import Responder
 from handlers import Action, Actor, Context, Delivery, Platform, Reply, parse
 from handlers.core.registry import REGISTRY, Registry
-from storage import claim_event
+from storage import DatabaseUnavailable, claim_event, claim_request
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE_FORM = unavailable_form(button="Save")
 SENT_TO_DM = "Sent to our direct messages."
+NOT_DELIVERED = (
+    "Sorry, I couldn't send that to you as a direct message just now. Please try again in a minute."
+)
 ANY = re.compile(r".+")
 
 
@@ -105,6 +126,33 @@ class SlackDelivery:
             # After a modal closes there is nowhere else to answer: a direct message.
             await self.poster.post(target=user, reply=reply, direct=True)
 
+    @asynccontextmanager
+    async def after_ack(self, *, what: str, response_url: str | None) -> AsyncIterator[None]:
+        """Work after the ack that fails is told to the person where we can reach them,
+        and logged by the command's name and the failure's kind, never its content."""
+        try:
+            yield
+        except PostFailed as exc:
+            log.warning("could not deliver the answer to %s: %s", what, exc.reason)
+            await self._tell(response_url=response_url, text=NOT_DELIVERED)
+        except (SlackApiError, aiohttp.ClientError, OSError) as exc:
+            # Slack refused or could not be reached: an outage of theirs, not a bug of ours.
+            log.warning("could not deliver the answer to %s: %s", what, type(exc).__name__)
+            await self._tell(response_url=response_url, text=NOT_DELIVERED)
+        except Exception as exc:  # a person is waiting; Bolt would log the message text
+            log_failure(what=what, exc=exc)
+            await self._tell(response_url=response_url, text=FAILED)
+
+    async def _tell(self, *, response_url: str | None, text: str) -> None:
+        if not response_url:
+            return  # nowhere left to reach them: the log line is all there is
+        try:
+            await self.responder.send(
+                url=response_url, text=text, response_type="ephemeral", replace_original=False
+            )
+        except Exception as exc:  # the response URL itself failed: only the log remains
+            log.warning("could not tell the person either: %s", type(exc).__name__)
+
     async def _direct(self, *, reply: Reply, user: str, response_url: str | None) -> None:
         await self.poster.post(target=user, reply=reply, direct=True)
         if response_url:
@@ -180,6 +228,64 @@ class RefuseMalformed(AsyncMiddleware):
         return BoltResponse(status=400, body="")
 
 
+# Slack refuses a signature older than five minutes; a digest is kept a little longer.
+REPLAY_WINDOW = timedelta(minutes=10)
+# The claim is made before the ack, so a slow database must not use Slack's 3 seconds.
+REPLAY_CHECK_BUDGET = 1.0
+_INTERACTIONS = ("block_actions", "view_submission")
+
+
+def _signed_once(req: AsyncBoltRequest) -> str | None:
+    """A digest naming this exact signed request, or None when it needs no claim."""
+    body = req.body
+    if not ("command" in body or body.get("type") in _INTERACTIONS):
+        return None  # events carry their own id, and are claimed by it
+    signature = (req.headers.get("x-slack-signature") or [""])[0]
+    timestamp = (req.headers.get("x-slack-request-timestamp") or [""])[0]
+    if not signature:
+        return None  # unsigned only in Socket Mode, where Slack does not replay
+    return hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
+
+
+class RunOnce(AsyncMiddleware):
+    """A signed command or interaction sent again inside the signature's window (a
+    replay, by an attacker or a proxy) is acknowledged and not run a second time."""
+
+    def __init__(self, *, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        digest = _signed_once(req)
+        if digest is not None and not await self._first_time(req=req, digest=digest):
+            log.warning("dropped a replayed Slack request")
+            return BoltResponse(status=200, body="")
+        return await next()
+
+    async def _first_time(self, *, req: AsyncBoltRequest, digest: str) -> bool:
+        team = _actor(req.body).workspace
+        try:
+            async with asyncio.timeout(REPLAY_CHECK_BUDGET):
+                async with self.ctx.database.transaction() as session:
+                    return await claim_request(
+                        session,
+                        platform=Platform.SLACK,
+                        workspace=team,
+                        digest=digest,
+                        now=self.ctx.clock(),
+                        keep=REPLAY_WINDOW,
+                    )
+        except (DatabaseUnavailable, TimeoutError):
+            # The request itself will meet the outage and say so; refusing it here
+            # would leave the person with no answer at all.
+            return True
+
+
 def build_app(
     *,
     ctx: Context,
@@ -198,6 +304,7 @@ def build_app(
     out = SlackDelivery(client=client, responder=responder)
     # First of ours: the function middleware after it are handed parts of the payload.
     app.middleware(RefuseMalformed())
+    app.middleware(RunOnce(ctx=ctx))
     _drop_event_retries(app=app, ctx=ctx)
     _listen_to_commands(app=app, ctx=ctx, out=out)
     _listen_to_forms(app=app, ctx=ctx, out=out)
@@ -234,33 +341,38 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         actor = _actor(body)
-        text = _typed(body.get("text", ""))
-        if is_slow(text=text):
-            # Slow commands build files; say so at once so nobody wonders or asks twice.
-            await out.responder.send(
-                url=body["response_url"], text="Preparing your files…", response_type="ephemeral"
+        text = _typed(_text(body.get("text")))
+        url = _text(body.get("response_url")) or None
+        async with out.after_ack(what=command_name(text), response_url=url):
+            if url and is_slow(text=text):
+                # Slow commands build files; say so at once so nobody wonders or asks twice.
+                await out.responder.send(
+                    url=url, text="Preparing your files…", response_type="ephemeral"
+                )
+            outcome = await run_command(ctx=ctx, actor=actor, text=text)
+            await out.deliver(
+                reply=outcome.reply,
+                user=actor.user,
+                response_url=url,
+                trigger_id=_text(body.get("trigger_id")) or None,
             )
-        outcome = await run_command(ctx=ctx, actor=actor, text=text)
-        await out.deliver(
-            reply=outcome.reply,
-            user=actor.user,
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
-        )
 
     @app.action(ANY)
     async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
         pressed = body["actions"][0]
-        action = Action(action_id=pressed["action_id"], value=pressed.get("value") or "")
+        # Slack sends a string; anything else is forged or broken, and carries nothing.
+        action = Action(action_id=pressed["action_id"], value=_text(pressed.get("value")))
         actor = _actor(body)
-        outcome = await run_action(ctx=ctx, actor=actor, action=action)
-        await out.deliver(
-            reply=outcome.reply,
-            user=actor.user,
-            response_url=body.get("response_url"),
-            trigger_id=body.get("trigger_id"),
-        )
+        url = _text(body.get("response_url")) or None
+        async with out.after_ack(what=action_name(action.action_id), response_url=url):
+            outcome = await run_action(ctx=ctx, actor=actor, action=action)
+            await out.deliver(
+                reply=outcome.reply,
+                user=actor.user,
+                response_url=url,
+                trigger_id=_text(body.get("trigger_id")) or None,
+            )
 
 
 def _listen_to_forms(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
@@ -283,7 +395,8 @@ def _listen_to_forms(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None
         else:
             # Saved, or a refusal with no field to show it under: the modal closes.
             await ack()
-            await out.deliver(reply=outcome.reply, user=actor.user)
+            async with out.after_ack(what=action_name(action.action_id), response_url=None):
+                await out.deliver(reply=outcome.reply, user=actor.user)
 
 
 def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
@@ -295,7 +408,8 @@ def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
         text = _typed(event.get("text", ""))
         outcome = await run_command(ctx=ctx, actor=actor, text=text)
         thread = event.get("thread_ts") or event.get("ts")
-        await out.deliver(reply=outcome.reply, user=actor.user, say=say, thread_ts=thread)
+        async with out.after_ack(what=command_name(text), response_url=None):
+            await out.deliver(reply=outcome.reply, user=actor.user, say=say, thread_ts=thread)
 
     @app.event({"type": "message", "channel_type": "im"})
     async def on_direct_message(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
@@ -304,4 +418,5 @@ def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
         actor = _actor(body, user=event.get("user"))
         text = _typed(event.get("text", ""))
         outcome = await run_command(ctx=ctx, actor=actor, text=text)
-        await out.deliver(reply=outcome.reply, user=actor.user, say=say)
+        async with out.after_ack(what=command_name(text), response_url=None):
+            await out.deliver(reply=outcome.reply, user=actor.user, say=say)

@@ -21,6 +21,11 @@ async def _log_turn_error(context: TurnContext, error: Exception) -> None:
     log.error("Teams turn failed: %s", type(error).__name__)
 
 
+def _is_activity(body: object) -> bool:
+    """An object with a type, as every Bot Framework activity has."""
+    return isinstance(body, dict) and isinstance(body.get("type"), str) and bool(body["type"])
+
+
 class TeamsEndpoint:
     """`auth=None` is anonymous local development (the Agents Playground or the
     Bot Framework Emulator); it is only ever chosen by an explicit setting."""
@@ -43,7 +48,10 @@ class TeamsEndpoint:
             body = await request.json()
         except ValueError:
             return web.json_response({"error": "expected an activity"}, status=400)
-        service_url = body.get("serviceUrl") if isinstance(body, dict) else None
+        if not _is_activity(body):
+            # The SDK indexes into the body as an activity and fails with a server error.
+            return web.json_response({"error": "expected an activity"}, status=400)
+        service_url = body.get("serviceUrl")
         if not service_url_matches(identity, service_url):
             log.warning("refused an activity whose service URL its token does not name")
             return web.json_response({"error": "unauthorized"}, status=401)

@@ -42,3 +42,16 @@ def typed(text: str) -> str:
 def _line_start(match: re.Match[str]) -> str:
     lead, marker = (match[1], match[2]) if match[2] else (match[3], match[4])
     return f"{lead}\\{marker}"
+
+
+def whole_number(word: str, *, most: int = 1_000_000) -> int | None:
+    """A number typed as plain digits, or None.
+
+    `str.isdigit` accepts superscripts and other scripts' digits that `int` refuses,
+    and a long run of digits overflows the database's integers: neither is a number
+    anyone means here, so both read as no number at all.
+    """
+    if not (word.isascii() and word.isdigit()) or len(word) > len(str(most)):
+        return None
+    value = int(word)
+    return value if value <= most else None

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import Context
 from handlers.core.errors import Invalid
 from handlers.core.model import Actor
+from handlers.core.text import whole_number
 from storage import Scope
 from storage.forgotten import passive_scope
 from storage.participation import (
@@ -115,8 +116,8 @@ def report_target(*, actor: Actor, args: tuple[str, ...], command: str) -> Repor
         found = _CHANNEL.match(word)
         if found:
             channel = found.group(1) or found.group(2)
-        elif word.isdigit():
-            days = int(word)
+        elif (number := whole_number(word)) is not None:
+            days = number
         elif word.lower() not in ("days", "day"):
             raise Invalid(
                 f"I didn't follow “{word}”. Try `/ccpl {command} #channel 30`: "

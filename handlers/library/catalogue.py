@@ -10,6 +10,7 @@ from handlers.core.context import Context
 from handlers.core.errors import NotFound
 from handlers.core.model import Actor, Reply, Section
 from handlers.core.registry import command
+from handlers.core.text import whole_number
 from handlers.library.citations import cite
 
 # Words people type for a category, beyond its id and label.
@@ -100,7 +101,8 @@ async def principles(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Re
     pack = ctx.pack
     if args:
         wanted = " ".join(args).strip()
-        principle = pack.principle(int(wanted) if wanted.isdigit() else wanted.lower())
+        number = whole_number(wanted)
+        principle = pack.principle(number if number is not None else wanted.lower())
         if principle is None:
             raise NotFound(
                 f"There are {len(pack.principles)} principles: try `principles 1` "

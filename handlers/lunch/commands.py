@@ -33,7 +33,7 @@ from handlers.core.outbox import OutboxKind
 from handlers.core.payloads import CHANNEL
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit
-from handlers.core.text import typed
+from handlers.core.text import typed, whole_number
 from handlers.lunch.payloads import (
     ATTENDANCE,
     REFLECT_ON,
@@ -404,12 +404,13 @@ async def _listing(*, ctx: Context, actor: Actor) -> Reply:
 
 
 async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Reply:
-    if not which or not which[0].isdigit():
+    number = whole_number(which[0]) if which else None
+    if number is None:
         raise Invalid("Say which session, by its number in `/ccpl lunch list`: e.g. `cancel 1`.")
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
         sessions = await upcoming_sessions(session, workspace_id=scope.workspace_id, after=now)
-        index = int(which[0]) - 1
+        index = number - 1
         if not 0 <= index < len(sessions):
             raise NotFound(f"There is no session number {which[0]}; see `/ccpl lunch list`.")
         lunch = sessions[index]

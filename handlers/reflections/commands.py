@@ -26,7 +26,7 @@ from handlers.core.model import (
 )
 from handlers.core.payloads import Codec
 from handlers.core.registry import action, command
-from handlers.core.text import typed
+from handlers.core.text import typed, whole_number
 from handlers.reflections.form import (
     FORM_STATE,
     SAVE,
@@ -261,7 +261,7 @@ async def save(
 )
 async def reflections(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     """`reflections [page]`: the person's own reflections, newest first."""
-    page = int(args[0]) if args and args[0].isdigit() and int(args[0]) > 0 else 1
+    page = (whole_number(args[0]) if args else None) or 1
     return await _page(ctx=ctx, actor=actor, page=page)
 
 

@@ -29,7 +29,7 @@ from handlers.core.model import (
 from handlers.core.payloads import ID
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit, is_facilitator, require_facilitator
-from handlers.core.text import local, typed
+from handlers.core.text import local, typed, whole_number
 from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
 from handlers.scheduling.recurrence import EXAMPLES as RECURRENCE_EXAMPLES
 from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
@@ -232,8 +232,12 @@ def _read_form(
 
 def _zone(name: str, *, errors: dict[str, str]) -> ZoneInfo:
     try:
+        # The longest IANA name is about 30 characters; a longer one would reach the
+        # file system as a path, which refuses it with OSError (name too long).
+        if len(name) > 64 or "\x00" in name:
+            raise ValueError(name[:40])
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         errors.setdefault("timezone", f"“{name[:40]}” is not a time zone; try Europe/London.")
         return ZoneInfo("Europe/London")
 
@@ -350,13 +354,14 @@ async def _change(
     *, ctx: Context, actor: Actor, verb: str, which: tuple[str, ...], kinds: tuple[str, ...]
 ) -> Reply:
     """Pause, resume or remove by list number: for whoever set it up, or a facilitator."""
-    if not which or not which[0].isdigit():
+    number = whole_number(which[0]) if which else None
+    if number is None:
         raise Invalid(f"Say which one, by its number in the list: e.g. `{verb} 1`.")
     # Asked first: it takes its own transaction, which must not nest inside ours.
     facilitator = await is_facilitator(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
         rows = await list_schedules(session, workspace_id=scope.workspace_id, kinds=kinds)
-        index = int(which[0]) - 1
+        index = number - 1
         if not 0 <= index < len(rows):
             raise NotFound(f"There is no number {which[0]} in the list; see `list`.")
         row = rows[index]

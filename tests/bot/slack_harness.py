@@ -28,6 +28,12 @@ from tests.fakes.slack_web_api import FakeSlackWebApi
 SECRET = "test-signing-secret-0123456789abcdef"
 
 
+def trigger_id() -> str:
+    """Slack gives every request its own trigger, so no two signed requests are alike;
+    a byte-identical one is a replay, and the bot runs it once."""
+    return f"13345224609.738474920.{uuid.uuid4().hex[:27]}"
+
+
 @dataclass
 class Sent:
     status: int
@@ -92,7 +98,7 @@ class Harness:
                 "text": text,
                 "api_app_id": self.fake.app_id,
                 "response_url": self.fake.response_url(key),
-                "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+                "trigger_id": trigger_id(),
             }
         )
 
@@ -121,7 +127,7 @@ class Harness:
             "user": {"id": user, "team_id": team},
             "api_app_id": self.fake.app_id,
             "token": "legacy-unused",
-            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "trigger_id": trigger_id(),
             "response_url": self.fake.response_url(key),
             "container": {"type": "message", "message_ts": "1.2", "channel_id": "C0FORUM"},
             "channel": {"id": "C0FORUM", "name": "forum"},
@@ -255,7 +261,7 @@ async def submit_view(
         "user": {"id": user, "team_id": team, "username": "leader"},
         "api_app_id": harness.fake.app_id,
         "token": "legacy-unused",
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": trigger_id(),
         "view": fill_view(view, answers),
     }
     return await harness.post(

@@ -238,7 +238,7 @@ def _ordinal_value(token: str | None) -> int | None:
 def _number(token: str | None) -> int | None:
     if token is None:
         return None
-    if token.isdigit():
+    if token.isascii() and token.isdigit() and len(token) <= 4:
         return int(token)
     return _NUMBERS.get(token)
 
@@ -325,7 +325,13 @@ class _Reader:
             self._day(*day)
         elif (position := _ordinal_value(token)) is not None:
             self._position(position)
-        elif token.isdigit() and self.i > 0 and self.tokens[self.i - 1] == "the":
+        elif (
+            token.isascii()
+            and token.isdigit()
+            and len(token) <= 4
+            and self.i > 0
+            and self.tokens[self.i - 1] == "the"
+        ):
             self.ordinals.append(int(token))
         elif token not in _FILLER:
             raise _unreadable(self.text, token)
