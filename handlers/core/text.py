@@ -35,6 +35,8 @@ def typed(text: str) -> str:
     would be a link showing one address and opening another. Headings and button labels
     are shown as plain text already and need no escaping.
     """
+    # Markdown ends a line at a lone \r too; one kind of line end keeps `^` honest.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     escaped = _SPECIAL.sub(lambda m: "\\" + m.group(0), text)
     return _LINE_START.sub(_line_start, escaped)
 
