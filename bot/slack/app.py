@@ -14,6 +14,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.delivery import FieldErrors, Refused, post_follow_ups, run_action, run_command, submit_form
+from bot.logs import library_logger
 from bot.outage import unavailable_form
 from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.events import register_events
@@ -194,6 +195,8 @@ def build_app(
         signing_secret=signing_secret,
         request_verification_enabled=verify,
         process_before_response=False,
+        # Bolt gives its loggers this one's level and filters; see bot/logs.py.
+        logger=library_logger("slack_bolt.app"),
     )
     out = SlackDelivery(client=client, responder=responder)
     # First of ours: the function middleware after it are handed parts of the payload.
