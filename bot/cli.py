@@ -17,6 +17,7 @@ from bot.logs import configure_logging
 from bot.runtime import NotMigrated
 from bot.settings import Settings, SettingsError, load_settings
 from content import ContentError
+from storage.sealing import KeyMismatch
 
 log = logging.getLogger("ccpl")
 
@@ -46,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--count", type=int, default=5, help="how many dates (default 5)")
     db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db_command")
     db.add_parser("upgrade", help="migrate the database to the latest schema")
+    keys = commands.add_parser("keys", help="the data key (CCPL_DATA_KEY)").add_subparsers(
+        dest="keys_command"
+    )
+    keys.add_parser("new", help="print a fresh data key for CCPL_DATA_KEY")
+    keys.add_parser(
+        "rotate",
+        help="re-seal everything under CCPL_DATA_KEY; the key replaced is in CCPL_OLD_DATA_KEY",
+    )
     content = commands.add_parser("content", help="content pack tasks").add_subparsers(
         dest="content_command"
     )
@@ -195,7 +204,7 @@ async def _console(settings: Settings) -> None:
     from bot.console import run_console
     from bot.runtime import build_context
 
-    ctx = await build_context(settings=settings)
+    ctx = await build_context(settings=settings, local_key=True)
     try:
         await run_console(ctx=ctx, stdin=sys.stdin, stdout=sys.stdout)
     finally:
@@ -203,14 +212,39 @@ async def _console(settings: Settings) -> None:
 
 
 async def _db_upgrade(settings: Settings) -> None:
+    from bot.runtime import load_data_key
     from storage import Database, current_revision, upgrade
 
+    # The migration that seals text already stored needs the key.
+    load_data_key(settings=settings)
     database = Database(url=settings.database_url)
     try:
         await upgrade(database=database)
         print(f"database at revision {await current_revision(database=database)}")
     finally:
         await database.dispose()
+
+
+async def _keys_rotate(settings: Settings) -> int:
+    from bot.runtime import load_data_key, open_database
+    from storage.sealing import rotate
+
+    load_data_key(settings=settings)
+    if not settings.old_data_keys:
+        raise SettingsError(
+            "CCPL_OLD_DATA_KEY is required for this command: the key being replaced, "
+            "so what it sealed can be opened and sealed again under CCPL_DATA_KEY"
+        )
+    database = await open_database(settings=settings)
+    try:
+        changed = await rotate(database=database, report=lambda line: print(line, file=sys.stderr))
+    finally:
+        await database.dispose()
+    print(
+        f"re-sealed {changed} value(s); once every process runs with the new key, "
+        "unset CCPL_OLD_DATA_KEY"
+    )
+    return 0
 
 
 def _content_validate(settings: Settings, directory: Path | None) -> int:
@@ -252,7 +286,7 @@ def _slack_manifest() -> int:
 
 Parser = argparse.ArgumentParser
 Tool = Callable[[argparse.Namespace, Settings, Parser], int]
-QUIET = frozenset({"console", "content", "db", "schedule", "slack", "teams"})
+QUIET = frozenset({"console", "content", "db", "keys", "schedule", "slack", "teams"})
 
 
 def _schedule_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
@@ -266,6 +300,17 @@ def _db_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> in
         parser.error("try `ccpl-bot db upgrade`")
     asyncio.run(_db_upgrade(settings))
     return 0
+
+
+def _keys_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    from storage.crypto import DataKey
+
+    if args.keys_command == "new":
+        print(DataKey.generate().text())
+        return 0
+    if args.keys_command == "rotate":
+        return asyncio.run(_keys_rotate(settings))
+    parser.error("try `ccpl-bot keys new` or `ccpl-bot keys rotate`")
 
 
 def _slack_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
@@ -297,6 +342,7 @@ PROCESSES: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {
 TOOLS: dict[str, Tool] = {
     "schedule": _schedule_tool,
     "db": _db_tool,
+    "keys": _keys_tool,
     "slack": _slack_tool,
     "teams": _teams_tool,
     "content": _content_tool,
@@ -320,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args.command or "run", args, load_settings(), parser)
-    except (SettingsError, NotMigrated) as exc:
+    except (SettingsError, NotMigrated, KeyMismatch) as exc:
         print(f"ccpl-bot: {exc}", file=sys.stderr)
         return 2
     except ContentError as exc:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import aiohttp
 from microsoft_agents.hosting.aiohttp import CloudAdapter
@@ -16,7 +18,7 @@ from bot.leader import Leadership
 from bot.outbox_sender import OutboxSender
 from bot.roles import PlatformDirectory, PlatformRoles
 from bot.routing import PlatformPosters, PosterFor
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.slack.app import build_app
 from bot.slack.client import build_client
 from bot.slack.directory import SlackDirectory
@@ -42,6 +44,9 @@ from content import load_pack
 from handlers import Context, Platform
 from handlers.core.context import ChannelLister, RoleResolver
 from storage import Database, current_revision, head_revision, upgrade
+from storage.crypto import KEYRING, BadKey, DataKey
+from storage.database import normalise_url
+from storage.sealing import KeyMismatch, check_key
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +76,60 @@ async def open_database(*, settings: Settings) -> Database:
     return database
 
 
-async def build_context(*, settings: Settings) -> Context:
-    """The handlers' context: the content pack (with any overlay) and the database."""
+def key_file(*, settings: Settings) -> Path:
+    """Where the console keeps its own data key: beside its SQLite file, else here."""
+    url = normalise_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        return database.with_name(database.name + ".key")
+    return Path("ccpl-data.key")
+
+
+def _local_key(path: Path) -> DataKey:
+    try:
+        # O_EXCL: two consoles starting at once agree on the first key written.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        try:
+            return DataKey.from_text(path.read_text(encoding="utf-8"))
+        except BadKey as exc:
+            raise SettingsError(f"{path} does not hold a data key: {exc}") from None
+    key = DataKey.generate()
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(key.text() + "\n")
+    return key
+
+
+def load_data_key(*, settings: Settings, local: bool = False) -> None:
+    """Load the key that seals what people write into the process's keyring.
+
+    Servers must be given CCPL_DATA_KEY: a key made up on the spot would seal
+    text nobody could read after a restart or on another instance. The local
+    console (`local`) keeps its own key in a file instead, so it runs on a
+    fresh machine with no settings.
+    """
+    key = settings.data_key
+    if key is None and local:
+        key = _local_key(key_file(settings=settings))
+    if key is None:
+        raise SettingsError(
+            "CCPL_DATA_KEY is required for this command: make one with `ccpl-bot keys new` "
+            "and keep it safe, since what people wrote cannot be read without it"
+        )
+    KEYRING.use(key, older=settings.old_data_keys)
+
+
+async def build_context(*, settings: Settings, local_key: bool = False) -> Context:
+    """The handlers' context: the content pack (with any overlay) and the database,
+    whose sealed text the data key must open."""
     pack = load_pack(overlay=settings.content_dir)
+    load_data_key(settings=settings, local=local_key)
     database = await open_database(settings=settings)
+    try:
+        await check_key(database=database)
+    except KeyMismatch:
+        await database.dispose()
+        raise
     log.info("ready: %r", settings)
     return Context(pack=pack, database=database, timezone=settings.timezone)
 

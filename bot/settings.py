@@ -24,6 +24,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from storage.crypto import BadKey, DataKey
 from storage.database import normalise_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -68,6 +69,13 @@ def _user_ids(raw: str, *, name: str) -> frozenset[str]:
     if bad:
         raise SettingsError(f"{name} should be user ids separated by commas; {bad[0]!r} is not one")
     return ids
+
+
+def _parse_key(value: str, *, name: str) -> DataKey:
+    try:
+        return DataKey.from_text(value)
+    except BadKey as exc:
+        raise SettingsError(f"{name} is not a data key: {exc}") from None
 
 
 class Settings(BaseSettings):
@@ -120,6 +128,10 @@ class Settings(BaseSettings):
     # Local development only (Agents Playground, Bot Framework Emulator): no JWT check.
     teams_anonymous: bool = Field(default=False, validation_alias="CCPL_TEAMS_ANONYMOUS")
     slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    # The key that seals what people write; checked here, required by `bot.runtime`.
+    data_key: DataKey | None = Field(default=None, validation_alias="CCPL_DATA_KEY")
+    # Keys being rotated away from: they still open values until `keys rotate` is done.
+    old_data_keys: tuple[DataKey, ...] = Field(default=(), validation_alias="CCPL_OLD_DATA_KEY")
 
     @model_validator(mode="before")
     @classmethod
@@ -148,6 +160,18 @@ class Settings(BaseSettings):
             if isinstance(value, str)
             else value
         )
+
+    @field_validator("data_key", mode="before")
+    @classmethod
+    def _data_key(cls, value: Any) -> Any:
+        return _parse_key(value, name="CCPL_DATA_KEY") if isinstance(value, str) else value
+
+    @field_validator("old_data_keys", mode="before")
+    @classmethod
+    def _old_data_keys(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return tuple(_parse_key(p, name="CCPL_OLD_DATA_KEY") for p in value.split(",") if p.strip())
 
     @field_validator("slack_api_url", mode="before")
     @classmethod

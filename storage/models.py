@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import UTCDateTime
+from storage.types import Sealed, SealedJSON, UTCDateTime
 
 # A fixed naming convention keeps constraint names identical on SQLite and
 # PostgreSQL, so alembic can alter them and `alembic check` stays quiet.
@@ -101,13 +101,14 @@ class Reflection(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     template_id: Mapped[str | None] = mapped_column(String(16))
-    title: Mapped[str] = mapped_column(String(200))
-    answers: Mapped[dict[str, str]] = mapped_column(JSON)
+    # What people write is sealed with the data key (storage.types.Sealed).
+    title: Mapped[str] = mapped_column(Sealed())
+    answers: Mapped[dict[str, str]] = mapped_column(SealedJSON())
     code_themes: Mapped[list[str]] = mapped_column(JSON)
     principles: Mapped[list[int]] = mapped_column(JSON)
     cpd_minutes: Mapped[int]
     participatory: Mapped[bool]
-    session: Mapped[str | None] = mapped_column(String(200))
+    session: Mapped[str | None] = mapped_column(Sealed())
     shared_channel: Mapped[str | None] = mapped_column(String(64))
 
 
@@ -124,14 +125,14 @@ class Schedule(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(Sealed())
     channel: Mapped[str] = mapped_column(String(64))
     rrule: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[date]
     timezone: Mapped[str] = mapped_column(String(64))
     duration_minutes: Mapped[int]
-    ground_rules: Mapped[str | None] = mapped_column(String(2000))
+    ground_rules: Mapped[str | None] = mapped_column(Sealed())
     # False until the facilitator has seen the next dates and confirmed them.
     confirmed: Mapped[bool]
     paused: Mapped[bool]
@@ -154,13 +155,13 @@ class LunchSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(150))
-    topic: Mapped[str] = mapped_column(String(150))
+    title: Mapped[str] = mapped_column(Sealed())
+    topic: Mapped[str] = mapped_column(Sealed())
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     timezone: Mapped[str] = mapped_column(String(64))
     duration_minutes: Mapped[int]
-    location: Mapped[str] = mapped_column(String(300))
-    host: Mapped[str] = mapped_column(String(100))
+    location: Mapped[str] = mapped_column(Sealed())
+    host: Mapped[str] = mapped_column(Sealed())
     capacity: Mapped[int | None]
     announcement_ts: Mapped[str | None] = mapped_column(String(32))
     cancelled: Mapped[bool]
@@ -191,7 +192,7 @@ class Agreement(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     meeting_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    text: Mapped[str] = mapped_column(String(3000))
+    text: Mapped[str] = mapped_column(Sealed())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -344,8 +345,8 @@ class Poll(Base):
     # The creator: erasing them erases their polls.
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(64))
-    question: Mapped[str] = mapped_column(String(300))
-    options: Mapped[list[str]] = mapped_column(JSON)
+    question: Mapped[str] = mapped_column(Sealed())
+    options: Mapped[list[str]] = mapped_column(SealedJSON())
     anonymous: Mapped[bool]
     salt: Mapped[str | None] = mapped_column(String(64))
     closed: Mapped[bool]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from storage.crypto import KEYRING
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -34,3 +37,36 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Sealed(TypeDecorator[str]):
+    """Text people wrote, sealed with the server's data key on the way in, opened on the way out.
+
+    A dump or backup of the database alone then reveals none of it. Sealed
+    values differ on every write, so these columns are never searched or
+    compared in SQL.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else KEYRING.seal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else KEYRING.open(str(value))
+
+
+class SealedJSON(TypeDecorator[Any]):
+    """A JSON value people wrote (reflection answers, poll options), sealed like `Sealed`."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return KEYRING.seal(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(KEYRING.open(str(value)))

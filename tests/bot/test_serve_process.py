@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
+from storage.crypto import DataKey
 from tests.bot.slack_harness import SECRET, Harness
 from tests.fakes.slack_web_api import FakeSlackWebApi
 
@@ -34,6 +35,7 @@ async def served(tmp_path: Path) -> AsyncIterator[Harness]:
             "SLACK_API_URL": fake.base_url,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
             "PORT": str(port),
+            "CCPL_DATA_KEY": DataKey.generate().text(),
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from aiohttp.test_utils import TestServer
 from bot.http import build_web_app
 from bot.settings import SettingsError, load_settings
 from storage import Database
+from storage.crypto import DataKey
 
 
 def _cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -143,7 +145,8 @@ def test_settings_printed_or_logged_hide_secrets(caplog: pytest.LogCaptureFixtur
 
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
-    done = _cli("db", "upgrade", env={"DATABASE_URL": "sqlite:///data.db"}, cwd=tmp_path)
+    env = {"DATABASE_URL": "sqlite:///data.db", "CCPL_DATA_KEY": DataKey.generate().text()}
+    done = _cli("db", "upgrade", env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "database at revision" in done.stdout
     assert (tmp_path / "data.db").exists()
@@ -231,3 +234,84 @@ def test_an_unreachable_postgres_is_one_line_without_the_password(tmp_path: Path
     assert done.returncode == 1
     assert "cannot open the database" in done.stderr and "hunter2" not in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+def test_keys_new_prints_a_fresh_key_each_time(tmp_path: Path) -> None:
+    first, second = (_cli("keys", "new", env={}, cwd=tmp_path) for _ in range(2))
+    assert first.returncode == 0, first.stderr
+    keys = [DataKey.from_text(done.stdout) for done in (first, second)]
+    assert keys[0] != keys[1]
+    assert first.stdout.strip() == keys[0].text()
+
+
+@pytest.mark.parametrize(
+    "args", [("serve",), ("scheduler",), ("db", "upgrade"), ("socket",), ("keys", "rotate")]
+)
+@pytest.mark.parametrize("key", [None, "not-a-key", "c2hvcnQ"])
+def test_processes_refuse_to_start_without_a_good_data_key(
+    args: tuple[str, ...], key: str | None, tmp_path: Path
+) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_APP_TOKEN": "xapp-1",
+        "DATABASE_URL": "sqlite:///keyless.db",
+    }
+    done = _cli(*args, env=env if key is None else {**env, "CCPL_DATA_KEY": key}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "CCPL_DATA_KEY" in done.stderr
+    assert not (tmp_path / "keyless.db").exists()
+
+
+def _console(text: str, *, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CCPL_", "DATAB"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input=text,
+        env={**clean, "DATABASE_URL": "sqlite:///notes.db", **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_console_keeps_its_own_key_file_beside_the_database(tmp_path: Path) -> None:
+    written = _console("reflect Handover huddles ran long\n", env={}, cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    key_file = tmp_path / "notes.db.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = DataKey.from_text(key_file.read_text(encoding="utf-8"))
+    read = _console("reflections\n", env={}, cwd=tmp_path)
+    assert read.returncode == 0, read.stderr
+    assert "Handover huddles ran long" in read.stdout
+    assert DataKey.from_text(key_file.read_text(encoding="utf-8")) == key
+    assert b"Handover huddles" not in (tmp_path / "notes.db").read_bytes()
+
+
+def test_a_wrong_key_at_start_up_is_named_not_read_as_garbage(tmp_path: Path) -> None:
+    assert _console("reflect Handover huddles ran long\n", env={}, cwd=tmp_path).returncode == 0
+    wrong = _console(
+        "reflections\n", env={"CCPL_DATA_KEY": DataKey.generate().text()}, cwd=tmp_path
+    )
+    assert wrong.returncode == 2
+    assert wrong.stderr.count("\n") == 1 and "CCPL_DATA_KEY does not open" in wrong.stderr
+    assert "Handover" not in wrong.stdout
+
+
+def test_keys_rotate_reseals_under_the_new_key(tmp_path: Path) -> None:
+    assert _console("reflect Handover huddles ran long\n", env={}, cwd=tmp_path).returncode == 0
+    old = (tmp_path / "notes.db.key").read_text(encoding="utf-8").strip()
+    new = DataKey.generate().text()
+    env = {"DATABASE_URL": "sqlite:///notes.db", "CCPL_DATA_KEY": new}
+    missing_old = _cli("keys", "rotate", env=env, cwd=tmp_path)
+    assert missing_old.returncode == 2 and "CCPL_OLD_DATA_KEY" in missing_old.stderr
+    rotated = _cli("keys", "rotate", env={**env, "CCPL_OLD_DATA_KEY": old}, cwd=tmp_path)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "reflections.title: 1 re-sealed" in rotated.stderr
+    again = _cli("keys", "rotate", env={**env, "CCPL_OLD_DATA_KEY": old}, cwd=tmp_path)
+    assert "reflections.title: 0 re-sealed" in again.stderr
+    read = _console("reflections\n", env={"CCPL_DATA_KEY": new}, cwd=tmp_path)
+    assert read.returncode == 0, read.stderr
+    assert "Handover huddles ran long" in read.stdout

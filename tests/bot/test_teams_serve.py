@@ -13,6 +13,7 @@ from aiohttp import ClientSession
 
 from bot.cli import listen_host
 from bot.settings import load_settings
+from storage.crypto import DataKey
 from tests.bot.teams_harness import APP_ID
 
 
@@ -35,6 +36,7 @@ async def test_serve_takes_teams_at_api_messages_and_refuses_unsigned(tmp_path: 
         "MICROSOFT_APP_PASSWORD": "not-used-by-this-test",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
         "PORT": str(port),
+        "CCPL_DATA_KEY": DataKey.generate().text(),
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "serve", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
