@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.logs import configure_logging
+from bot.settings import SettingsError, load_settings
 from handlers import Actor, Context
 from storage import Database
 from tests.bot.slack_harness import running_bot, submit_view
@@ -133,3 +134,27 @@ def test_json_format_writes_one_object_per_line(capsys: pytest.CaptureFixture[st
     assert "time" in first
     assert second["level"] == "ERROR"
     assert "ValueError" in second["error"]
+
+
+@pytest.mark.parametrize(
+    ("word", "level"),
+    [("DEBUG", logging.DEBUG), ("info", logging.INFO), ("Warning", logging.WARNING), ("ERROR", 40)],
+)
+def test_log_level_is_read_from_the_environment(word: str, level: int) -> None:
+    assert load_settings(environ={"CCPL_LOG_LEVEL": word}, env_file=None).log_level == level
+    assert load_settings(environ={}, env_file=None).log_level is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("CCPL_LOG_LEVEL", "verbose"), ("CCPL_LOG_LEVEL", "10"), ("CCPL_LOG_FORMAT", "xml")],
+)
+def test_a_bad_log_setting_is_named_in_one_line(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ={name: value}, env_file=None)
+    assert str(raised.value).startswith(name) and "\n" not in str(raised.value)
+
+
+def test_log_format_json_is_read() -> None:
+    assert load_settings(environ={"CCPL_LOG_FORMAT": "json"}, env_file=None).log_format == "json"
+    assert load_settings(environ={}, env_file=None).log_format == "text"
