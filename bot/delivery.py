@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot import request_log
 from bot.outage import UNAVAILABLE
 from bot.posting import Poster, PostFailed
 from handlers import (
@@ -76,14 +77,29 @@ async def _outcome(produce: Callable[[], Awaitable[Reply]]) -> Outcome:
         return Refused(message=UNAVAILABLE, outage=True)
 
 
+def _word(outcome: FormOutcome) -> str:
+    """The outcome as the request's log line names it."""
+    if isinstance(outcome, Answered):
+        return "ok"
+    if isinstance(outcome, FieldErrors):
+        return "invalid"
+    return "outage" if outcome.outage else "refused"
+
+
 async def run_command(*, ctx: Context, actor: Actor, text: str) -> Outcome:
     """Run typed words (a slash command, a mention, a chat message)."""
-    return await _outcome(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+    with request_log.running(command=request_log.command_name(text)) as note:
+        outcome = await _outcome(lambda: handle_text(ctx=ctx, actor=actor, text=text))
+        note.outcome = _word(outcome)
+        return outcome
 
 
 async def run_action(*, ctx: Context, actor: Actor, action: Action) -> Outcome:
     """Run a button press."""
-    return await _outcome(lambda: handle_action(ctx=ctx, actor=actor, action=action))
+    with request_log.running(command=request_log.action_name(action)) as note:
+        outcome = await _outcome(lambda: handle_action(ctx=ctx, actor=actor, action=action))
+        note.outcome = _word(outcome)
+        return outcome
 
 
 def _field_errors(exc: Invalid, fields: Sequence[str]) -> FieldErrors | Refused:
@@ -103,6 +119,15 @@ async def submit_form(
     *, ctx: Context, actor: Actor, action: Action, fields: Sequence[str]
 ) -> FormOutcome:
     """Validate and save a form whose inputs are `fields` (ids, in the order shown)."""
+    with request_log.running(command=request_log.action_name(action)) as note:
+        outcome = await _submitted(ctx=ctx, actor=actor, action=action, fields=fields)
+        note.outcome = _word(outcome)
+        return outcome
+
+
+async def _submitted(
+    *, ctx: Context, actor: Actor, action: Action, fields: Sequence[str]
+) -> FormOutcome:
     try:
         return Answered(reply=await handle_action(ctx=ctx, actor=actor, action=action))
     except Invalid as exc:

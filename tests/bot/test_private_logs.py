@@ -158,3 +158,37 @@ def test_a_bad_log_setting_is_named_in_one_line(name: str, value: str) -> None:
 def test_log_format_json_is_read() -> None:
     assert load_settings(environ={"CCPL_LOG_FORMAT": "json"}, env_file=None).log_format == "json"
     assert load_settings(environ={}, env_file=None).log_format == "text"
+
+
+def _lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "ccpl.requests"]
+
+
+async def test_one_line_per_request_names_the_command_and_outcome_never_content(
+    ctx: Context, actor: Actor, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(ctx=ctx) as bot:
+        await bot.command(text="tip", team=actor.workspace, user=actor.user)
+        await bot.command(text=f"reflect {SECRET} quick", team=actor.workspace, user=actor.user)
+        await bot.command(text=f"{WORD} please", team=actor.workspace, user=actor.user)
+        await bot.command(text="audit", team=actor.workspace, user=actor.user)  # admins only
+        forged = await bot.post(
+            bot.command_body(text="tip", team=actor.workspace, user=actor.user, key="x"),
+            content_type="application/x-www-form-urlencoded",
+            secret=None,
+        )
+        assert forged.status == 401
+        await bot.settle()
+    lines = _lines(debug_logs)
+    got = [(getattr(r, "command", None), getattr(r, "outcome", None)) for r in lines]
+    assert got == [
+        ("tip", "ok"),
+        ("reflect", "ok"),
+        ("unknown", "ok"),  # answered with help; the word typed is not repeated
+        ("audit", "refused"),
+        (None, "refused"),
+    ]
+    for record in lines:
+        assert isinstance(getattr(record, "ms", None), int)
+        assert record.route == "/slack/events"  # type: ignore[attr-defined]
+    assert WORD not in _said(debug_logs)
