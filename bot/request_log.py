@@ -46,7 +46,10 @@ class RequestNote:
     def _write(self) -> None:
         ms = round((time.monotonic() - self.started) * 1000)
         outcome = self.outcome or _status_outcome(self.status)
-        log.info(
+        # A load balancer asks /healthz every few seconds: only a sick answer is news.
+        quiet = self.route == "/healthz" and outcome == "ok"
+        log.log(
+            logging.DEBUG if quiet else logging.INFO,
             "%s %s %s in %d ms",
             self.route,
             self.command or "-",
