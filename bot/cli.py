@@ -4,22 +4,41 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import signal
 import sys
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import configure_logging
-from bot.runtime import NotMigrated
+from bot.runtime import NotMigrated, PlatformUnreachable
 from bot.settings import Settings, SettingsError, load_settings
 from content import ContentError
 from storage.sealing import KeyMismatch
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from bot.runtime import Runtime
+    from handlers import Context
+
 log = logging.getLogger("ccpl")
+
+# A SIGTERM is followed by a SIGKILL after 10 s on most hosts (Heroku, Kubernetes, systemd's
+# default is longer): requests in flight get this long to be answered, posts in flight
+# this long to land after that, and the rest is given back for another process to send.
+REQUESTS_GRACE = 3.0
+SENDER_GRACE = 4.0
+
+
+class StartupFailed(RuntimeError):
+    """Start-up could not finish for a reason outside the bot; the message names it."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -87,68 +106,108 @@ async def _serve(settings: Settings) -> None:
     from aiohttp import web
 
     from bot.http import build_web_app
-    from bot.runtime import build_context, build_runtime
+    from bot.runtime import build_context, build_runtime, check_slack
 
     if settings.has_slack:
         settings.require("SLACK_SIGNING_SECRET")
     if settings.microsoft_app_id is not None:
         settings.require("MICROSOFT_APP_PASSWORD")
+    # From the start: a SIGTERM during start-up then stops cleanly once it is done.
+    stop = _stop_on_signals()
     ctx = await build_context(settings=settings)
-    runtime = None
-    if settings.has_slack or settings.has_teams:
-        runtime = await build_runtime(settings=settings, ctx=ctx)
-    else:
-        log.warning("no Slack or Teams settings: serving /healthz only")
-    if settings.teams_anonymous:
-        log.warning(
-            "CCPL_TEAMS_ANONYMOUS is on: /api/messages accepts unauthenticated requests, "
-            "on 127.0.0.1 only, and replies only to loopback service URLs"
+    runtime = runner = None
+    try:
+        if settings.has_slack or settings.has_teams:
+            runtime = await build_runtime(settings=settings, ctx=ctx)
+            await check_slack(runtime=runtime, settings=settings)
+        else:
+            log.warning("no Slack or Teams settings: serving /healthz only")
+        if settings.teams_anonymous:
+            log.warning(
+                "CCPL_TEAMS_ANONYMOUS is on: /api/messages accepts unauthenticated requests, "
+                "on 127.0.0.1 only, and replies only to loopback service URLs"
+            )
+        app = build_web_app(
+            database=ctx.database,
+            slack=runtime.slack if runtime else None,
+            teams=runtime.teams if runtime else None,
         )
-    app = build_web_app(
-        database=ctx.database,
-        slack=runtime.slack if runtime else None,
-        teams=runtime.teams if runtime else None,
-    )
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=REQUESTS_GRACE)
+        await runner.setup()
+        await _listen(runner, settings)
+        await stop.wait()
+        stopping = time.monotonic()
+    finally:
+        given_back = await _close(runner=runner, runtime=runtime, ctx=ctx)
+    _stopped("serve", since=stopping, given_back=given_back)
+
+
+async def _listen(runner: web.AppRunner, settings: Settings) -> None:
+    from aiohttp import web
+
     host = listen_host(settings)
-    await web.TCPSite(runner, host=host, port=settings.port).start()
+    try:
+        await web.TCPSite(runner, host=host, port=settings.port).start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupFailed(
+                f"port {settings.port} is already in use: stop whatever listens there, "
+                "or set PORT to another"
+            ) from None
+        raise StartupFailed(f"cannot listen on port {settings.port}: {exc.strerror}") from None
     if settings.teams_anonymous:
         log.info("listening on port %d at %s only (CCPL_TEAMS_ANONYMOUS)", settings.port, host)
     else:
         log.info("listening on port %d", settings.port)
-    try:
-        await _until_signalled()
-    finally:
-        await runner.cleanup()
-        if runtime is not None:
-            await runtime.stop()
-        await ctx.database.dispose()
 
 
-async def _until_signalled() -> None:
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    return stop
+
+
+async def _close(*, runner: web.AppRunner | None, runtime: Runtime | None, ctx: Context) -> int:
+    """Stop listening and answer what is in flight, then stop sending and give back
+    what was not sent, release the scheduler's lock, close the database."""
+    if runner is not None:
+        await runner.cleanup()
+    given_back = await runtime.stop(grace=SENDER_GRACE) if runtime is not None else 0
+    await ctx.database.dispose()
+    return given_back
+
+
+def _stopped(process: str, *, since: float, given_back: int) -> None:
+    log.info(
+        "%s stopped cleanly in %.1f s; %d outbox row(s) given back for another process",
+        process,
+        time.monotonic() - since,
+        given_back,
+        extra={"outcome": "stopped", "given_back": given_back},
+    )
 
 
 async def _scheduler(settings: Settings) -> None:
-    from bot.runtime import build_context, build_runtime
+    from bot.runtime import build_context, build_runtime, check_slack
 
     if not settings.has_teams:
         settings.require("SLACK_BOT_TOKEN")
     if settings.microsoft_app_id is not None:
         settings.require("MICROSOFT_APP_PASSWORD")
+    stop = _stop_on_signals()
     ctx = await build_context(settings=settings)
-    runtime = await build_runtime(settings=settings, ctx=ctx, clock=True)
-    log.info("scheduler started")
+    runtime = None
     try:
-        await _until_signalled()
+        runtime = await build_runtime(settings=settings, ctx=ctx, clock=True)
+        await check_slack(runtime=runtime, settings=settings)
+        log.info("scheduler started")
+        await stop.wait()
+        stopping = time.monotonic()
     finally:
-        await runtime.stop()
-        await ctx.database.dispose()
+        given_back = await _close(runner=None, runtime=runtime, ctx=ctx)
+    _stopped("scheduler", since=stopping, given_back=given_back)
 
 
 def _preview(settings: Settings, args: argparse.Namespace) -> int:
@@ -352,7 +411,11 @@ TOOLS: dict[str, Tool] = {
 def _run(command: str, args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
     if command == "run":
         command = "serve" if settings.has_slack or settings.has_teams else "console"
-    configure_logging(level=logging.WARNING if command in QUIET else logging.INFO)
+    default = logging.WARNING if command in QUIET else logging.INFO
+    configure_logging(
+        level=settings.log_level if settings.log_level is not None else default,
+        json_format=settings.log_format == "json",
+    )
     process = PROCESSES.get(command)
     if process is not None:
         asyncio.run(process(settings))
@@ -374,6 +437,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    except (StartupFailed, PlatformUnreachable) as exc:
+        print(f"ccpl-bot: {exc}", file=sys.stderr)
+        return 1
+    except aiohttp.ClientError as exc:
+        # Before OSError, which a connector error also is: it is not the database.
+        print(f"ccpl-bot: cannot reach a service at start-up ({exc})", file=sys.stderr)
+        return 1
     except (OSError, SQLAlchemyError) as exc:
         # Connection refused, bad password, unknown host: say which database, never the password.
         print(

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot import request_log
 from bot.outage import UNAVAILABLE
 from bot.posting import Poster, PostFailed
 from handlers import (
@@ -130,21 +131,36 @@ def _clean(action: Action) -> Action:
     return replace(action, value=_no_nul(action.value), values=values)
 
 
+def _word(outcome: FormOutcome) -> str:
+    """The outcome as the request's log line names it."""
+    if isinstance(outcome, Answered):
+        return "ok"
+    if isinstance(outcome, FieldErrors):
+        return "invalid"
+    return "outage" if outcome.outage else "refused"
+
+
 async def run_command(*, ctx: Context, actor: Actor, text: str) -> Outcome:
     """Run typed words (a slash command, a mention, a chat message)."""
     text = _no_nul(text)
-    return await _outcome(
-        lambda: handle_text(ctx=ctx, actor=actor, text=text), what=command_name(text)
-    )
+    with request_log.running(command=request_log.command_name(text)) as note:
+        outcome = await _outcome(
+            lambda: handle_text(ctx=ctx, actor=actor, text=text), what=command_name(text)
+        )
+        note.outcome = _word(outcome)
+        return outcome
 
 
 async def run_action(*, ctx: Context, actor: Actor, action: Action) -> Outcome:
     """Run a button press."""
     action = _clean(action)
-    return await _outcome(
-        lambda: handle_action(ctx=ctx, actor=actor, action=action),
-        what=action_name(action.action_id),
-    )
+    with request_log.running(command=request_log.action_name(action)) as note:
+        outcome = await _outcome(
+            lambda: handle_action(ctx=ctx, actor=actor, action=action),
+            what=action_name(action.action_id),
+        )
+        note.outcome = _word(outcome)
+        return outcome
 
 
 def action_name(action_id: str) -> str:
@@ -170,6 +186,15 @@ async def submit_form(
 ) -> FormOutcome:
     """Validate and save a form whose inputs are `fields` (ids, in the order shown)."""
     action = _clean(action)
+    with request_log.running(command=request_log.action_name(action)) as note:
+        outcome = await _submitted(ctx=ctx, actor=actor, action=action, fields=fields)
+        note.outcome = _word(outcome)
+        return outcome
+
+
+async def _submitted(
+    *, ctx: Context, actor: Actor, action: Action, fields: Sequence[str]
+) -> FormOutcome:
     try:
         return Answered(reply=await handle_action(ctx=ctx, actor=actor, action=action))
     except Invalid as exc:

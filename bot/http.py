@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot import request_log
 from bot.teams.endpoint import TeamsEndpoint
 from storage import Database
 
@@ -17,11 +19,29 @@ def _plausible_timestamp(value: str | None) -> bool:
     return value is not None and value.isascii() and value.isdigit() and len(value) <= 12
 
 
+@web.middleware
+async def _request_line(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """One log line per request (bot/request_log.py): route, command, outcome, time."""
+    route = request.match_info.route.resource
+    # The route as declared, never the path as sent, which is anyone's text.
+    with request_log.request(route=route.canonical if route else "unmatched") as note:
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            note.status = exc.status
+            raise
+        except BaseException:
+            note.status = 500
+            raise
+        note.status = response.status
+        return response
+
+
 def build_web_app(
     *, database: Database, slack: AsyncApp | None, teams: TeamsEndpoint | None = None
 ) -> web.Application:
     """Routes for the platforms that are configured, plus /healthz."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_request_line])
 
     async def healthz(_: web.Request) -> web.Response:
         healthy = await database.ping()

@@ -82,6 +82,7 @@ class _Flight:
         self.left = 0  # rows claimed and not yet recorded
         self.more = True  # the last claim was a full batch, so more may be due
         self.poked = False  # something new was queued while we run
+        self.stopping = False  # the process is stopping: land what flies, start nothing
 
     async def run(self) -> None:
         try:
@@ -91,7 +92,10 @@ class _Flight:
                 self.wake.clear()
                 if self.failures:
                     raise self.failures[0]  # stop the drain, as a crash would
-                if self._wants_more():
+                if self.stopping:
+                    if not self.flying:
+                        return
+                elif self._wants_more():
                     await self._launch()
                     if not self.flying:
                         return
@@ -126,6 +130,8 @@ class _Flight:
     async def _one_target(self, queue: list[_Claimed]) -> None:
         async with self.channels[queue[0][0].target]:
             for item in queue:
+                if self.stopping:
+                    return  # the rest stay held, and are given back
                 await self.deliver(item)
                 self.left -= 1
                 if self.left <= self.batch // 2:
@@ -139,6 +145,15 @@ class _Flight:
         if failure is not None:
             self.failures.append(failure)
         self.wake.set()
+
+
+async def _within(event: asyncio.Event, seconds: float) -> bool:
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
 
 
 class OutboxSender:
@@ -180,6 +195,10 @@ class OutboxSender:
         self._idle = asyncio.Event()
         self._idle.set()
         self._flight: _Flight | None = None
+        self._stopping = False
+        # The task running the current drain, and an event set once it has ended.
+        self._draining: tuple[asyncio.Task[object], asyncio.Event] | None = None
+        self._unsent: set[int] = set()  # held when a stopping drain ended
 
     def wake(self) -> None:
         """Ask for a drain and return at once: a person's answer never waits on one.
@@ -237,15 +256,51 @@ class OutboxSender:
                     self._held.discard(row.id)
 
         async with self._running:
+            if self._stopping:
+                return report
             self._flight = _Flight(claim=self._claim, deliver=deliver, batch=self.batch)
+            task = asyncio.current_task()
+            ended = asyncio.Event()
+            if task is not None:
+                self._draining = (task, ended)
             heartbeat = asyncio.create_task(self._heartbeat())
             try:
                 await self._flight.run()
             finally:
                 heartbeat.cancel()
                 self._flight = None
+                self._draining = None
+                if self._stopping:
+                    self._unsent |= self._held
                 self._held.clear()
+                ended.set()
         return report
+
+    async def stop(self, *, grace: float = 0.0) -> int:
+        """Claim nothing more; let posts in flight land for up to `grace` seconds, then
+        cancel the rest and give back every row not sent, so that another sender takes
+        them at once rather than after their lease. Returns how many were given back."""
+        self._stopping = True
+        if self._flight is not None:
+            self._flight.stopping = True
+            self._flight.wake.set()
+        if self._draining is not None:
+            task, ended = self._draining
+            if not await _within(ended, grace):
+                task.cancel()
+                # Unwinding runs the drain's `finally`, which notes what it held.
+                await _within(ended, 1.0)
+        unsent, self._unsent = self._unsent, set()
+        if unsent:
+            try:
+                async with self.ctx.database.transaction() as session:
+                    await renew_leases(session, row_ids=unsent, until=self.ctx.clock())
+            except Exception as exc:  # their lease still ends within a minute
+                log.warning(
+                    "could not give back %d outbox row(s): %s", len(unsent), type(exc).__name__
+                )
+                return 0
+        return len(unsent)
 
     async def renew(self) -> None:
         """Extend the lease on every row this drain still holds."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import aiohttp
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.leader import Leadership
@@ -49,6 +50,30 @@ from storage.database import normalise_url
 from storage.sealing import KeyMismatch, check_key
 
 log = logging.getLogger(__name__)
+
+
+class PlatformUnreachable(RuntimeError):
+    """A chat platform's API did not answer at start-up; the message names which, and why."""
+
+
+async def check_slack(*, runtime: Runtime, settings: Settings, within: float = 10.0) -> None:
+    """Ask Slack who we are before taking requests, so a wrong SLACK_API_URL or a dead
+    network stops start-up with its own name rather than failing every answer later."""
+    if runtime.slack is None:
+        return
+    try:
+        async with asyncio.timeout(within):
+            await runtime.slack.client.auth_test()
+    except SlackApiError as exc:
+        raise PlatformUnreachable(
+            f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error', 'an error')}): "
+            "check the token (Slack app > OAuth & Permissions)"
+        ) from None
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        raise PlatformUnreachable(
+            f"cannot reach the Slack API at {settings.slack_api_url} ({type(exc).__name__}): "
+            "check SLACK_API_URL and the network"
+        ) from None
 
 
 class NotMigrated(RuntimeError):
@@ -147,7 +172,11 @@ class Runtime:
     connector: Connector | None = None
     sending: asyncio.Task[None] | None = None
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace: float = 0.0) -> int:
+        """Stop sending (posts in flight get `grace` seconds to land), give back the
+        outbox rows not sent, stop the clock and release its lock. Returns how many
+        rows were given back."""
+        given_back = await self.sender.stop(grace=grace)
         if self.sending is not None:
             self.sending.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -157,6 +186,7 @@ class Runtime:
         if self.connector is not None:
             await self.connector.close()
         await self.http.close()
+        return given_back
 
 
 def _teams_tokens(settings: Settings, http: aiohttp.ClientSession) -> TokenSource:

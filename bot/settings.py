@@ -6,12 +6,13 @@ stack trace minutes later.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +43,14 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 # that opens an endpoint to anyone must not turn on by a guess.
 _YES = {"1", "true"}
 _NO = {"0", "false"}
+
+
+LOG_LEVELS = {
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARNING": logging.WARNING,
+    "ERROR": logging.ERROR,
+}
 
 
 class SettingsError(ValueError):
@@ -132,6 +141,9 @@ class Settings(BaseSettings):
     data_key: DataKey | None = Field(default=None, validation_alias="CCPL_DATA_KEY")
     # Keys being rotated away from: they still open values until `keys rotate` is done.
     old_data_keys: tuple[DataKey, ...] = Field(default=(), validation_alias="CCPL_OLD_DATA_KEY")
+    # Unset: INFO for the processes, WARNING for one-off tools.
+    log_level: int | None = Field(default=None, validation_alias="CCPL_LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field(default="text", validation_alias="CCPL_LOG_FORMAT")
 
     @model_validator(mode="before")
     @classmethod
@@ -266,6 +278,24 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not _GUID.fullmatch(value):
             raise SettingsError("MICROSOFT_APP_TENANT_ID should be your Entra tenant's GUID")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if value.upper() not in LOG_LEVELS:
+            raise SettingsError(
+                f"CCPL_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {value!r}"
+            )
+        return LOG_LEVELS[value.upper()]
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.lower() not in ("text", "json"):
+            raise SettingsError(f"CCPL_LOG_FORMAT must be text or json, got {value!r}")
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("teams_anonymous", mode="before")
     @classmethod

@@ -64,7 +64,8 @@ class Database:
 
     def __init__(self, *, url: str, echo: bool = False) -> None:
         self.url = normalise_url(url)
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Parameters carry people's words (reflections, answers): never in an error's text.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_postgres:
             # A pool as large as the concurrency we expect: connections returned
             # beyond pool_size are closed and reopened, which halved throughput

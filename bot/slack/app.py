@@ -31,6 +31,7 @@ from bot.delivery import (
     run_command,
     submit_form,
 )
+from bot.logs import library_logger
 from bot.outage import unavailable_form
 from bot.posting import PostFailed
 from bot.render.slack_forms import render_modal, submitted_values
@@ -300,6 +301,8 @@ def build_app(
         signing_secret=signing_secret,
         request_verification_enabled=verify,
         process_before_response=False,
+        # Bolt gives its loggers this one's level and filters; see bot/logs.py.
+        logger=library_logger("slack_bolt.app"),
     )
     out = SlackDelivery(client=client, responder=responder)
     # First of ours: the function middleware after it are handed parts of the payload.
