@@ -137,11 +137,11 @@ async def test_check_in_answers_leave_every_invitation_of_the_round_alike(
     assert len(set(closed)) == 1 and closed[0] != "pending"
 
 
+# Transaction ids (xmin) are PostgreSQL's, so this runs there only.
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
 async def test_a_first_time_voter_and_their_ballot_never_share_a_transaction(
     ctx: Context, actor: Actor, database: Database
 ) -> None:
-    if not database.is_postgres:
-        pytest.skip("transaction ids (xmin) are PostgreSQL's")
     post = await start(ctx, actor, 'poll "Which day?" "Tuesday" "Thursday" anonymous')
     newcomer = as_user(actor, "UNEWVOTER")
     await press(ctx, newcomer, option(post, "Tuesday"))
@@ -353,11 +353,11 @@ async def test_anonymous_ballots_keep_no_trace_of_the_order_they_were_cast(
     assert stored != cast
 
 
+# Transaction ids (xmin) are PostgreSQL's, so this runs there only.
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
 async def test_closing_old_rounds_never_shares_a_transaction_with_a_response(
     ctx: Context, actor: Actor, database: Database, clock: FakeClock
 ) -> None:
-    if not database.is_postgres:
-        pytest.skip("transaction ids (xmin) are PostgreSQL's")
     alone = as_user(actor, "UALONE")
     old = await invite(ctx, alone)  # a round of one: closing it names them
     clock.advance(timedelta(days=8))
