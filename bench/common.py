@@ -8,11 +8,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from storage import Database, upgrade
+from storage.crypto import KEYRING, DataKey
 
 
 @asynccontextmanager
 async def bench_database(*, url: str | None, prefix: str) -> AsyncIterator[Database]:
-    """SQLite in a temp dir, or a throwaway database on the PostgreSQL server at `url`."""
+    """SQLite in a temp dir, or a throwaway database on the PostgreSQL server at `url`.
+
+    A fresh data key seals what the benchmark writes, as `CCPL_DATA_KEY` does in
+    production, so sealing's cost is part of every figure.
+    """
+    KEYRING.use(DataKey.generate())
     if url is None:
         with tempfile.TemporaryDirectory(prefix=f"{prefix}-") as tmp:
             database = Database(url=f"sqlite+aiosqlite:///{Path(tmp) / 'ccpl.db'}")

@@ -198,18 +198,21 @@ async def claim_request(
     """Record a signed request by its digest; False when the same request came before.
 
     A signature is only accepted for a few minutes, so older digests can never
-    match again and are dropped here, in the workspace the request came from.
+    match again; they are dropped, in the workspace the request came from, by about
+    one request in 256 (digests are uniform), which keeps the table small without
+    a second statement on every request.
     """
     workspace_id = await _ensure_workspace(
         session, platform=platform, external_id=workspace, now=now
     )
-    await session.execute(
-        delete(ProcessedEvent).where(
-            ProcessedEvent.workspace_id == workspace_id,
-            ProcessedEvent.event_id.startswith(REQUEST_PREFIX, autoescape=True),
-            ProcessedEvent.received_at < now - keep,
+    if digest.startswith("00"):
+        await session.execute(
+            delete(ProcessedEvent).where(
+                ProcessedEvent.workspace_id == workspace_id,
+                ProcessedEvent.event_id.startswith(REQUEST_PREFIX, autoescape=True),
+                ProcessedEvent.received_at < now - keep,
+            )
         )
-    )
     insert = upsert_insert(session)
     event_id = (REQUEST_PREFIX + digest)[:64]
     result = await session.execute(
