@@ -13,6 +13,7 @@ import aiohttp
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.leader import Leadership
@@ -200,6 +201,102 @@ def _teams_tokens(settings: Settings, http: aiohttp.ClientSession) -> TokenSourc
     )
 
 
+@dataclass(kw_only=True)
+class _Platforms:
+    """What each configured platform brings: a poster, roles and a channel directory."""
+
+    posters: dict[str, PosterFor]
+    resolvers: dict[str, RoleResolver]
+    directories: dict[str, ChannelLister]
+    client: AsyncWebClient | None = None
+    connector: Connector | None = None
+    teams_poster: TeamsPoster | None = None
+    files: FileOffers | None = None
+
+
+def _wire_slack(*, settings: Settings, http: aiohttp.ClientSession, into: _Platforms) -> None:
+    client = build_client(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http
+    )
+    slack_poster = SlackPoster(client=client)
+    into.client = client
+    into.posters[Platform.SLACK] = lambda _: slack_poster
+    into.resolvers[Platform.SLACK] = SlackRoles(
+        client=client, facilitators=settings.facilitators, admins=settings.admins
+    )
+    into.directories[Platform.SLACK] = SlackDirectory(client=client)
+
+
+def _wire_teams(
+    *,
+    settings: Settings,
+    ctx: Context,
+    http: aiohttp.ClientSession,
+    clock: bool | None,
+    tokens: TokenSource | None,
+    loopback: bool,
+    into: _Platforms,
+) -> None:
+    connector = Connector(
+        tokens=tokens or _teams_tokens(settings, http),
+        app_id=settings.microsoft_app_id or "",
+        service_urls=(
+            ServiceUrls.local() if settings.teams_anonymous else ServiceUrls(loopback=loopback)
+        ),
+    )
+    # Files offered from a separate scheduler process could not be fetched by `serve`.
+    files = FileOffers(session=http)
+    teams_poster = TeamsPoster(
+        database=ctx.database, connector=connector, files=None if clock else files
+    )
+    bound = teams_poster.bound
+    into.connector, into.teams_poster, into.files = connector, teams_poster, files
+    into.posters[Platform.TEAMS] = lambda workspace_id: bound(workspace_id=workspace_id)
+    into.resolvers[Platform.TEAMS] = TeamsRoles(
+        facilitators=settings.facilitators, admins=settings.admins
+    )
+    into.directories[Platform.TEAMS] = TeamsDirectory(
+        database=ctx.database, connector=connector, clock=ctx.clock
+    )
+
+
+def _teams_endpoint(
+    *, settings: Settings, ctx: Context, platforms: _Platforms, keys: KeySource | None
+) -> TeamsEndpoint | None:
+    connector, poster, files = platforms.connector, platforms.teams_poster, platforms.files
+    if connector is None or poster is None or files is None:
+        return None
+    auth = (
+        TeamsAuth(
+            app_id=settings.microsoft_app_id,
+            tenant_id=settings.microsoft_app_tenant_id,
+            keys=keys or RemoteKeys(),
+        )
+        if settings.microsoft_app_id is not None
+        else None
+    )
+    factory = ConnectorFactory(tokens=connector.tokens, app_id=connector.app_id)
+    return TeamsEndpoint(
+        bot=TeamsBot(ctx=ctx, connector=connector, poster=poster, files=files),
+        adapter=CloudAdapter(channel_service_client_factory=factory),
+        auth=auth,
+    )
+
+
+def _scheduler(
+    *, settings: Settings, ctx: Context, sender: OutboxSender, clock: bool | None
+) -> Clock | None:
+    run_clock = ctx.database.is_sqlite if clock is None else clock
+    if not run_clock:
+        return None
+    return Clock(
+        ctx=ctx,
+        sender=sender,
+        leadership=Leadership(database=ctx.database),
+        grace=settings.catch_up_grace,
+    )
+
+
 async def build_runtime(
     *,
     settings: Settings,
@@ -216,58 +313,21 @@ async def build_runtime(
     `teams_loopback` for their loopback connector, which production never calls."""
     # One HTTP session for every call to Slack and Entra: connections are kept alive.
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
-    posters: dict[str, PosterFor] = {}
-    resolvers: dict[str, RoleResolver] = {}
-    directories: dict[str, ChannelLister] = {}
-    client = None
+    platforms = _Platforms(posters={}, resolvers={}, directories={})
     if settings.has_slack:
-        client = build_client(
-            token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http
-        )
-        slack_poster = SlackPoster(client=client)
-        posters[Platform.SLACK] = lambda _: slack_poster
-        resolvers[Platform.SLACK] = SlackRoles(
-            client=client, facilitators=settings.facilitators, admins=settings.admins
-        )
-        directories[Platform.SLACK] = SlackDirectory(client=client)
-    connector = teams_poster = None
-    files = None
+        _wire_slack(settings=settings, http=http, into=platforms)
     if settings.has_teams:
-        app_id = settings.microsoft_app_id or ""
-        connector = Connector(
-            tokens=teams_tokens or _teams_tokens(settings, http),
-            app_id=app_id,
-            service_urls=(
-                ServiceUrls.local()
-                if settings.teams_anonymous
-                else ServiceUrls(loopback=teams_loopback)
-            ),
-        )
-        # Files offered from a separate scheduler process could not be fetched by `serve`.
-        files = FileOffers(session=http)
-        teams_poster = TeamsPoster(
-            database=ctx.database, connector=connector, files=None if clock else files
-        )
-        bound = teams_poster.bound
-        posters[Platform.TEAMS] = lambda workspace_id: bound(workspace_id=workspace_id)
-        resolvers[Platform.TEAMS] = TeamsRoles(
-            facilitators=settings.facilitators, admins=settings.admins
-        )
-        directories[Platform.TEAMS] = TeamsDirectory(
-            database=ctx.database, connector=connector, clock=ctx.clock
-        )
-    sender = OutboxSender(ctx=ctx, route=PlatformPosters(posters=posters))
-    run_clock = ctx.database.is_sqlite if clock is None else clock
-    scheduler = (
-        Clock(
+        _wire_teams(
+            settings=settings,
             ctx=ctx,
-            sender=sender,
-            leadership=Leadership(database=ctx.database),
-            grace=settings.catch_up_grace,
+            http=http,
+            clock=clock,
+            tokens=teams_tokens,
+            loopback=teams_loopback,
+            into=platforms,
         )
-        if run_clock
-        else None
-    )
+    sender = OutboxSender(ctx=ctx, route=PlatformPosters(posters=platforms.posters))
+    scheduler = _scheduler(settings=settings, ctx=ctx, sender=sender, clock=clock)
 
     async def changed() -> None:
         # A signal, never a wait: the person's answer (and Slack's 3 s) comes first.
@@ -278,38 +338,20 @@ async def build_runtime(
 
     wired = replace(
         ctx,
-        resolve_roles=PlatformRoles(resolvers=resolvers),
+        resolve_roles=PlatformRoles(resolvers=platforms.resolvers),
         schedules_changed=changed,
-        channel_members=PlatformDirectory(directories=directories),
+        channel_members=PlatformDirectory(directories=platforms.directories),
     )
     slack = None
-    if client is not None:
+    if platforms.client is not None:
         slack = build_app(
             ctx=wired,
-            client=client,
+            client=platforms.client,
             responder=Responder(session=http),
             signing_secret=settings.slack_signing_secret or "",
             verify=verify,
         )
-    teams = None
-    if connector is not None and teams_poster is not None and files is not None:
-        teams = TeamsEndpoint(
-            bot=TeamsBot(ctx=wired, connector=connector, poster=teams_poster, files=files),
-            adapter=CloudAdapter(
-                channel_service_client_factory=ConnectorFactory(
-                    tokens=connector.tokens, app_id=connector.app_id
-                )
-            ),
-            auth=(
-                TeamsAuth(
-                    app_id=settings.microsoft_app_id,
-                    tenant_id=settings.microsoft_app_tenant_id,
-                    keys=teams_keys or RemoteKeys(),
-                )
-                if settings.microsoft_app_id is not None
-                else None
-            ),
-        )
+    teams = _teams_endpoint(settings=settings, ctx=wired, platforms=platforms, keys=teams_keys)
     if scheduler is not None:
         await scheduler.start()
     return Runtime(
@@ -318,6 +360,6 @@ async def build_runtime(
         sender=sender,
         clock=scheduler,
         http=http,
-        connector=connector,
+        connector=platforms.connector,
         sending=asyncio.create_task(sender.run()),
     )
