@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import QueuePool
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
@@ -24,6 +25,11 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 # answer in time is reported as unavailable rather than left to hang the request.
 CONNECT_TIMEOUT = 1.5  # opening a connection to PostgreSQL
 CHECKOUT_TIMEOUT = 2.0  # getting a working connection: pool slot, pre-ping, BEGIN
+# Every pooled connection busy is a burst (a hundred people pressing Going), not a
+# sick server: each connection comes back within a statement timeout, so queue longer.
+POOL_WAIT = 10.0
+POOL_SIZE = 40
+MAX_OVERFLOW = 10
 STATEMENT_TIMEOUT = 3.0  # any one statement, for a server that stops mid-query
 SQLITE_BUSY_MS = 3000  # another process holding SQLite's write lock
 
@@ -71,10 +77,10 @@ class Database:
             # beyond pool_size are closed and reopened, which halved throughput
             # at 32 concurrent commands. Pre-ping notices a restarted server.
             kwargs.update(
-                pool_size=40,
-                max_overflow=10,
+                pool_size=POOL_SIZE,
+                max_overflow=MAX_OVERFLOW,
                 pool_pre_ping=True,
-                pool_timeout=CHECKOUT_TIMEOUT,
+                pool_timeout=POOL_WAIT,
                 # `timeout` bounds connecting; `command_timeout` each statement, so a
                 # server that stops answering mid-flight frees its connection.
                 connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": STATEMENT_TIMEOUT},
@@ -118,8 +124,10 @@ class Database:
         that has stopped answering would otherwise wait out each statement timeout."""
         if self.is_sqlite:
             return  # one local connection, queued in the pool: its wait is pool_timeout
+        pool = self.engine.sync_engine.pool
+        busy = isinstance(pool, QueuePool) and pool.checkedout() >= POOL_SIZE + MAX_OVERFLOW
         try:
-            async with asyncio.timeout(CHECKOUT_TIMEOUT):
+            async with asyncio.timeout(POOL_WAIT if busy else CHECKOUT_TIMEOUT):
                 await session.connection()
         except TimeoutError:
             raise DatabaseUnavailable("TimeoutError") from None
