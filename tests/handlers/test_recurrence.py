@@ -657,3 +657,115 @@ def test_module_stays_pure() -> None:
             "dateutil",
             "math",
         }, source.name
+
+
+# --- RFC 5545 exactness --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "zone", "last"),
+    [
+        # 01:30 BST on 25 Oct is 00:30Z, before UNTIL, though 01:30 is after 01:00 on the clock.
+        (
+            "FREQ=DAILY;UNTIL=20261025T010000Z;BYHOUR=1;BYMINUTE=30",
+            date(2026, 10, 23),
+            LONDON,
+            "2026-10-25T01:30:00+01:00",
+        ),
+        # 01:30 EDT on 1 Nov is 05:30Z, before 06:00Z (01:00 EST on the clock).
+        (
+            "FREQ=DAILY;UNTIL=20261101T060000Z;BYHOUR=1;BYMINUTE=30",
+            date(2026, 10, 30),
+            NEW_YORK,
+            "2026-11-01T01:30:00-04:00",
+        ),
+        # 01:30 on 29 Mar doesn't exist; it is posted at 02:30 BST, 01:30Z, after UNTIL.
+        (
+            "FREQ=DAILY;UNTIL=20260329T012959Z;BYHOUR=1;BYMINUTE=30",
+            date(2026, 3, 27),
+            LONDON,
+            "2026-03-28T01:30:00+00:00",
+        ),
+    ],
+)
+def test_until_is_compared_as_an_instant_not_a_wall_clock_time(
+    text: str, start: date, zone: ZoneInfo, last: str
+) -> None:
+    recurrence = parse_recurrence(text=text)
+    times = recurrence.occurrences(start=start, zone=zone, count=10)
+    assert format_preview(occurrences=times)[-1] == last
+    since = datetime.combine(start, time(), tzinfo=zone) - timedelta(seconds=1)
+    window = recurrence.between(
+        start=start, zone=zone, since=since, until=since + timedelta(days=10)
+    )
+    assert window == times
+
+
+def test_a_date_only_until_with_a_time_of_day_is_refused_naming_the_fix() -> None:
+    with pytest.raises(RecurrenceError) as caught:
+        parse_recurrence(text="FREQ=WEEKLY;BYDAY=TU;BYHOUR=10;UNTIL=20261124")
+    assert "UNTIL=20261124T235959Z" in caught.value.message
+    with pytest.raises(RecurrenceError) as floating:
+        parse_recurrence(text="FREQ=WEEKLY;BYDAY=TU;BYHOUR=10;UNTIL=20261124T100000")
+    assert "UNTIL=20261124T100000Z" in floating.value.message
+    with pytest.raises(RecurrenceError) as nonsense:
+        parse_recurrence(text="FREQ=WEEKLY;BYDAY=TU;BYHOUR=10;UNTIL=20261340T100000Z")
+    assert "UNTIL" in nonsense.value.message
+
+
+def test_count_and_until_together_are_refused_as_the_rfc_says() -> None:
+    with pytest.raises(RecurrenceError) as caught:
+        parse_recurrence(text="FREQ=DAILY;COUNT=3;UNTIL=20261124T235959Z")
+    assert "COUNT or UNTIL" in caught.value.message
+
+
+def test_a_pasted_fortnightly_rule_counts_weeks_from_the_start_like_a_calendar() -> None:
+    # Sunday 1 Mar 2026 is in the week of Monday 23 Feb, so that week and the 9th's
+    # are the "on" weeks: 11 and 25 Mar, as Outlook and Google Calendar show it.
+    pasted = parse_recurrence(text="FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;BYHOUR=13")
+    assert pasted.rrule == "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;BYHOUR=13;BYMINUTE=0;BYSECOND=0;WKST=MO"
+    assert pasted.description == "every other Wednesday at 13:00"
+    assert _next(pasted.rrule, start=date(2026, 3, 1), count=2) == [
+        "2026-03-11T13:00:00+00:00",
+        "2026-03-25T13:00:00+00:00",
+    ]
+    # WKST=SU puts Sunday 1 Mar in the same week as Wednesday 4 Mar.
+    sunday_weeks = "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE;BYHOUR=13;WKST=SU"
+    assert _next(sunday_weeks, start=date(2026, 3, 1), count=2) == [
+        "2026-03-04T13:00:00+00:00",
+        "2026-03-18T13:00:00+00:00",
+    ]
+    # Said in words, the first Wednesday after the start still sets the rhythm.
+    assert _next("every other Wednesday 13:00", start=date(2026, 3, 1), count=2) == [
+        "2026-03-04T13:00:00+00:00",
+        "2026-03-18T13:00:00+00:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # last working day (Monday to Friday) of the month
+            "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;BYHOUR=16",
+            ["2026-11-30T16:00:00+00:00", "2026-12-31T16:00:00+00:00", "2027-01-29T16:00:00+00:00"],
+        ),
+        (  # the last day and the one before it
+            "FREQ=MONTHLY;BYMONTHDAY=-1,-2;BYHOUR=9",
+            ["2026-11-29T09:00:00+00:00", "2026-11-30T09:00:00+00:00", "2026-12-30T09:00:00+00:00"],
+        ),
+        (  # Outlook writes a leading plus
+            "RRULE:FREQ=MONTHLY;BYDAY=+1TU;BYHOUR=12;BYMINUTE=30",
+            FIRST_TUESDAY,
+        ),
+        (  # week numbers count from WKST
+            "FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO;BYHOUR=9",
+            ["2027-01-04T09:00:00+00:00", "2028-01-03T09:00:00+00:00", "2029-01-01T09:00:00+00:00"],
+        ),
+        (
+            "FREQ=YEARLY;BYYEARDAY=-1;BYHOUR=9",
+            ["2026-12-31T09:00:00+00:00", "2027-12-31T09:00:00+00:00", "2028-12-31T09:00:00+00:00"],
+        ),
+    ],
+)
+def test_parts_that_calendars_export_are_accepted_and_exact(text: str, expected: list[str]) -> None:
+    assert _next(text) == expected

@@ -18,8 +18,9 @@ from handlers.scheduling.recurrence.rrule import (
     PROBE_START,
     compile_rule,
     join,
-    localise_until,
     split,
+    until_instant,
+    without_until,
 )
 
 # A clock change moves a wall-clock time by at most a day (Samoa skipped one in 2011),
@@ -27,6 +28,9 @@ from handlers.scheduling.recurrence.rrule import (
 _MARGIN = timedelta(days=2)
 # The Gregorian calendar repeats exactly every 400 years: 4,800 months, 20,871 weeks.
 _CYCLE_YEARS = 400
+_END_OF_TIME = datetime.max.replace(tzinfo=UTC)
+# An UNTIL this late can't be loosened without overflowing, and bounds nothing anyway.
+_FAR_FUTURE = datetime(9990, 1, 1, tzinfo=UTC)
 _UNITS_PER_CYCLE = {"YEARLY": 400, "MONTHLY": 4800, "WEEKLY": 20871, "DAILY": 146097}
 
 
@@ -56,7 +60,7 @@ class Recurrence:
         """
         if count <= 0:
             return []
-        rule, first = _expand(self.rrule, start=start, zone=zone)
+        rule, first, last = _expand(self.rrule, start=start, zone=zone)
         if rule is None:
             return []
         if after is None:
@@ -68,7 +72,7 @@ class Recurrence:
         for local in rule.xafter(local_floor - _MARGIN, inc=True):
             instant = _pin(local, zone)
             key = instant.astimezone(UTC)
-            if key > floor or (inclusive and key == floor):
+            if (key > floor or (inclusive and key == floor)) and key <= last:
                 found.setdefault(key, instant)
             # A later wall-clock time can only land earlier by the size of a clock
             # change, so once we are well past the count-th instant nothing can jump in.
@@ -92,8 +96,9 @@ class Recurrence:
         low, high = _utc(since, name="since"), _utc(until, name="until")
         if high <= low:
             return []
-        rule, _ = _expand(self.rrule, start=start, zone=zone)
-        if rule is None:
+        rule, _, last = _expand(self.rrule, start=start, zone=zone)
+        high = min(high, last)
+        if rule is None or high <= low:
             return []
         local_low = low.astimezone(zone).replace(tzinfo=None) - _MARGIN
         local_high = high.astimezone(zone).replace(tzinfo=None) + _MARGIN
@@ -106,21 +111,55 @@ class Recurrence:
         return [found[key] for key in sorted(found)]
 
 
-def _expand(text: str, *, start: date | datetime, zone: ZoneInfo) -> tuple[rrule | None, datetime]:
-    """dateutil's rule over naive local times (None if it can never fire), and the start."""
+def _expand(
+    text: str, *, start: date | datetime, zone: ZoneInfo
+) -> tuple[rrule | None, datetime, datetime]:
+    """dateutil's rule over naive local times (None if it can never fire), the start,
+    and the last instant UNTIL allows (the end of time without one).
+
+    RFC 5545 bounds a rule by UNTIL as an instant, so dateutil gets a wall-clock UNTIL
+    loosened by a clock change's worth to stop its search, and the exact bound is
+    applied to the pinned instants.
+    """
     dtstart = _local_start(start, zone)
     first = _pin(dtstart, zone).astimezone(UTC)
     fields = split(text)
-    rule = compile_rule(localise_until(fields, zone), dtstart=dtstart)
-    if fields.get("FREQ") == "WEEKLY" and int(fields.get("INTERVAL", "1")) > 1:
-        # dateutil counts alternate weeks from the week `start` falls in, so a Sunday
-        # start would skip the first Wednesday. The first matching day sets the rhythm.
+    last = _last_instant(fields.get("UNTIL"), zone)
+    loose = without_until(fields)
+    if last < _FAR_FUTURE:
+        wall = last.astimezone(zone).replace(tzinfo=None) + _MARGIN
+        loose["UNTIL"] = wall.strftime("%Y%m%dT%H%M%S")
+    rule = compile_rule(join(loose), dtstart=dtstart)
+    if _counts_from_first_match(fields):
         weekly = rule.replace(interval=1, count=None, until=None)
         matching = weekly.after(dtstart, inc=True)
         if matching is not None:
             dtstart = matching
             rule = rule.replace(dtstart=dtstart)
-    return (rule if _fires(fields, dtstart) else None), first
+    return (rule if _fires(fields, dtstart) else None), first, last
+
+
+def _counts_from_first_match(fields: dict[str, str]) -> bool:
+    """A phrase ("every other Wednesday") starts its rhythm on the first matching day.
+
+    A pasted rule always carries WKST and counts its weeks from the start's week, as
+    RFC 5545 and calendars do; dateutil does that itself.
+    """
+    repeats = fields.get("FREQ") == "WEEKLY" and int(fields.get("INTERVAL", "1")) > 1
+    return repeats and "WKST" not in fields
+
+
+def _last_instant(until: str | None, zone: ZoneInfo) -> datetime:
+    """UNTIL as an instant. Rules saved before UNTIL had to be UTC read as they were
+    described: a bare date includes that local day, a floating time is local."""
+    if until is None:
+        return _END_OF_TIME
+    if until.endswith("Z"):
+        return until_instant(until)
+    if len(until) == len("YYYYMMDD"):
+        until += "T235959"
+    local = datetime.strptime(until, "%Y%m%dT%H%M%S")
+    return _pin(local, zone).astimezone(UTC)
 
 
 def _fires(fields: dict[str, str], dtstart: datetime) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time
-from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
@@ -68,14 +67,8 @@ def join(fields: dict[str, str]) -> str:
     return ";".join(f"{key}={value}" for key, value in fields.items())
 
 
-def localise_until(fields: dict[str, str], zone: ZoneInfo) -> str:
-    """A UTC UNTIL (…Z) as local wall-clock time, since we hand dateutil naive times."""
-    until = fields.get("UNTIL", "")
-    if not until.endswith("Z"):
-        return join(fields)
-    moment = datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    local = moment.astimezone(zone).replace(tzinfo=None)
-    return join({**fields, "UNTIL": local.strftime("%Y%m%dT%H%M%S")})
+def without_until(fields: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in fields.items() if key != "UNTIL"}
 
 
 def read_rrule(text: str, *, default_time: time | None) -> dict[str, str]:
@@ -85,7 +78,12 @@ def read_rrule(text: str, *, default_time: time | None) -> dict[str, str]:
     """
     fields = _parts(_body(text), text=text)
     _refuse_unusable(fields, text=text)
+    _check_until(fields, text=text)
     _fill_time(fields, default_time or RAW_DEFAULT_TIME)
+    if fields["FREQ"] == "WEEKLY" and int(fields.get("INTERVAL", "1")) > 1:
+        # Written out, the RFC's default says this rule counts its weeks from the start's
+        # week as calendars do; a phrase without WKST keeps the first-match rhythm.
+        fields.setdefault("WKST", "MO")
     _check_it_fires(fields, text=text)
     return fields
 
@@ -139,6 +137,35 @@ def _refuse_unusable(fields: dict[str, str], *, text: str) -> None:
             raise _rrule_error(text, "BYMONTHDAY must be 1 to 31, or -1 to -31 from the end")
 
 
+def _check_until(fields: dict[str, str], *, text: str) -> None:
+    """UNTIL as RFC 5545 requires it with a zoned start: a UTC date and time, or nothing."""
+    until = fields.get("UNTIL")
+    if until is None:
+        return
+    if "COUNT" in fields:
+        raise _rrule_error(text, "it gives both COUNT and UNTIL; keep COUNT or UNTIL, not both")
+    if re.fullmatch(r"\d{8}", until):
+        raise RecurrenceError(
+            f"“{text}” ends with the date UNTIL={until} but posts at a time of day, so "
+            f"the end needs a time in UTC too, such as UNTIL={until}T235959Z (the last "
+            "second of that day in UTC)."
+        )
+    if re.fullmatch(r"\d{8}T\d{6}", until):
+        raise RecurrenceError(
+            f"“{text}” ends at UNTIL={until} without saying which time zone. The end "
+            f"needs to be in UTC, marked with a Z: UNTIL={until}Z, for example."
+        )
+    try:
+        until_instant(until)
+    except ValueError as error:
+        raise _rrule_error(text, f"UNTIL={until} isn't a UTC date and time") from error
+
+
+def until_instant(until: str) -> datetime:
+    """A UTC UNTIL (YYYYMMDDTHHMMSSZ) as an aware instant."""
+    return datetime.strptime(until, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
 def _fill_time(fields: dict[str, str], when: time) -> None:
     if "BYHOUR" not in fields:
         fields["BYHOUR"] = str(when.hour)
@@ -150,7 +177,7 @@ def _fill_time(fields: dict[str, str], when: time) -> None:
 
 def _check_it_fires(fields: dict[str, str], *, text: str) -> None:
     try:
-        compile_rule(localise_until(fields, ZoneInfo("UTC")), dtstart=datetime(2000, 1, 1))
+        compile_rule(join(without_until(fields)), dtstart=datetime(2000, 1, 1))
         # Without INTERVAL: whether it fires from a given start is checked on expansion.
         pattern = {k: v for k, v in fields.items() if k not in ("COUNT", "UNTIL", "INTERVAL")}
         ever = compile_rule(join(pattern), dtstart=PROBE_START).after(PROBE_START, inc=True)
