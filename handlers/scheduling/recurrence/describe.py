@@ -55,6 +55,10 @@ class Parts:
     days: tuple[tuple[int | None, str], ...] = ()
     monthdays: tuple[int, ...] = ()
     at: time = field(default_factory=time)
+    # BYSETPOS: which of the listed days in each month counts ("last working day").
+    setpos: tuple[int, ...] = ()
+    # Only words: a time range's end, so the description says the whole meeting.
+    ends: time | None = None
 
     def rrule(self) -> str:
         fields = {"FREQ": self.freq}
@@ -63,6 +67,8 @@ class Parts:
         if self.days:
             codes = [f"{n}{code}" if n is not None else code for n, code in self.days]
             fields["BYDAY"] = ",".join(codes)
+        if self.setpos:
+            fields["BYSETPOS"] = ",".join(str(n) for n in self.setpos)
         if self.freq == "WEEKLY" and self.interval > 1 and len(self.days) > 1:
             fields["WKST"] = "MO"  # which days share an "every other" week; RFC default
         if self.monthdays:
@@ -73,10 +79,12 @@ class Parts:
         return join(fields)
 
     def describe(self) -> str:
-        clock = self.at.strftime("%H:%M:%S" if self.at.second else "%H:%M")
+        clock = "at " + self.at.strftime("%H:%M:%S" if self.at.second else "%H:%M")
+        if self.ends is not None:
+            clock = f"from {clock[3:]} to {self.ends.strftime('%H:%M')}"
         short = [_ordinal(n) for n in self.monthdays if n > 28]
         note = f" (months without a {_and(short)} are skipped)" if short else ""
-        return f"{self._when()} at {clock}{note}"
+        return f"{self._when()} {clock}{note}"
 
     def _when(self) -> str:
         if self.freq == "DAILY":
@@ -102,6 +110,9 @@ class Parts:
         if self.monthdays:
             days = _and([_day_of_month(n) for n in self.monthdays])
             return f"the {days} of {months}"
+        if self.setpos:
+            which = _and([ORDINAL_WORDS[n] for n in self.setpos])
+            return f"the {which} working day (Monday to Friday) of {months}"
         groups: dict[str, list[int]] = {}
         for n, code in self.days:
             groups.setdefault(code, []).append(n or 1)

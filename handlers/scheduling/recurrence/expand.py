@@ -44,6 +44,10 @@ class Recurrence:
 
     rrule: str
     description: str
+    # From a phrase only: a time range's length ("1-2pm") and a named zone ("UK time"),
+    # for the form to fill in; None leaves the form's own length and zone.
+    duration: timedelta | None = None
+    zone: str | None = None
 
     def occurrences(
         self,

@@ -8,8 +8,8 @@ rest token by token, and checked to add up to one schedule.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 
 from handlers.scheduling.recurrence.describe import (
     DAY_CODES,
@@ -24,9 +24,10 @@ from handlers.scheduling.recurrence.rrule import EXAMPLES, RecurrenceError, join
 
 UNDERSTOOD = (
     "I understand days of the week, “first” to “fifth” and “last”, “every”, "
-    "“every other”, “every 2 weeks”, “weekly”, “fortnightly”, “monthly”, “daily”, "
-    "“every weekday”, days of the month such as “the 15th”, "
-    "and times such as 12:30, 12.30, 1pm or noon."
+    "“every other”, “every 2 weeks”, “weekly”, “fortnightly”, “monthly”, “quarterly”, "
+    "“daily”, “every weekday”, “last working day of the month”, days of the month such "
+    "as “the 15th”, “twice a month on the 1st and 15th”, times such as 12:30, 12.30, 1pm, "
+    "noon or “half past twelve”, time ranges such as 1-2pm, and “UK time”."
 )
 TIME_HINT = "Times can be written 12:30, 12.30, 1pm, 9am, noon or “at 9”."
 _WEEKEND = ("SA", "SU")
@@ -59,6 +60,21 @@ _TIME = re.compile(
     """,
     re.VERBOSE,
 )
+
+_CLOCK_PART = r"(?P<{0}_h>\d{{1,2}})(?:[:.](?P<{0}_m>\d{{2}}))?(?:\s*(?P<{0}_ap>am|pm)\b)?"
+_RANGE = re.compile(
+    r"(?:\b(?P<lead>at|from)\s+)?(?<![\d:.])"
+    + _CLOCK_PART.format("s")
+    + r"\s*(?:-|\u2013|\u2014|\bto\b|\buntil\b|\btill\b)\s*"
+    + _CLOCK_PART.format("e")
+    + r"(?![\w:]|\.\d)"
+)
+_HOUR_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+_SPOKEN = re.compile(
+    r"\b(?:a\s+)?(?P<part>half|quarter)\s+(?P<rel>past|to)\s+"
+    rf"(?P<hour>\d{{1,2}}|{_HOUR_WORDS})\b(?:\s*(?P<ampm>am|pm)\b)?"
+)
+_LONDON_TIME = re.compile(r"\b(?:in\s+)?(?:uk|london|british)\s+time\b")
 
 _WEEKDAY_WORDS: dict[str, str] = {}
 for _code, _names in {
@@ -119,7 +135,13 @@ _ADVERBS = {
     "weekly": ("WEEKLY", 1),
     "fortnightly": ("WEEKLY", 2),
     "monthly": ("MONTHLY", 1),
+    "quarterly": ("MONTHLY", 3),
 }
+# "Bi-weekly" means every two weeks to some and twice a week to others, so we ask.
+_AMBIGUOUS_BI = {"biweekly": ("WEEKLY", "week"), "bimonthly": ("MONTHLY", "month")}
+_LONDON = "Europe/London"
+_WORKDAY_STARTS = time(7, 0)
+_ORDINAL_NAMES = {n: word for word, n in _ORDINALS.items()}
 _EVERY = frozenset({"every", "each", "per"})
 _FILLER = frozenset({"of", "the", "on", "at", "in", "and", "a", "an", "once", "to"})
 
@@ -134,6 +156,9 @@ class _Draft:
     monthdays: list[int] = field(default_factory=list)
     recurring: bool = False
     ambiguous_every: int | None = None
+    setpos: list[int] = field(default_factory=list)
+    twice: bool = False
+    ambiguous_bi: str | None = None
 
     def repeat(self, freq: str, interval: int, *, text: str) -> None:
         if freq == "FORTNIGHT":
@@ -155,35 +180,127 @@ class _Draft:
 _FREQ_WORDS = {"DAILY": "days", "WEEKLY": "weeks", "MONTHLY": "months"}
 
 
+@dataclass(frozen=True)
+class _Said:
+    """What the words said about time and place, apart from which days."""
+
+    at: time | None = None
+    ends: time | None = None
+    zone: str | None = None
+
+
 def _parse_phrase(text: str, *, default_time: time | None) -> Recurrence:
     """Words to parts: find the one time of day, then read the rest token by token."""
     lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
     lowered = re.sub(r"\ba\.m\.?", "am", re.sub(r"\bp\.m\.?", "pm", lowered))
-    times = list(_TIME.finditer(lowered))
-    if len(times) > 1:
-        raise RecurrenceError(
-            f"“{text}” has more than one time in it. A schedule posts once at one time "
-            "(give the start time); make a second schedule for another time."
-        )
-    at = _read_time(times[0], text=text) if times else None
-    if times:
-        lowered = lowered[: times[0].start()] + " " + lowered[times[0].end() :]
+    lowered = re.sub(r"\bbi[-\s]?(weekly|monthly)\b", r"bi\1", lowered)
+    zone = _LONDON if _LONDON_TIME.search(lowered) else None
+    lowered = _SPOKEN.sub(_spoken_clock, _LONDON_TIME.sub(" ", lowered))
+    said, lowered = _read_clock(lowered, text=text)
     tokens = re.sub(r"[^a-z0-9']+", " ", lowered).split()
-    parts = _read_words(tokens, text=text)
+    try:
+        parts = _read_words(tokens, text=text, at=said.at)
+    except _UnknownWord as unknown:
+        raise _with_reading(unknown, tokens, at=said.at or default_time) from None
+    at = said.at
     if at is None:
         if default_time is None:
             raise RecurrenceError(
                 f"“{text}” needs a time of day, for example “{text} at 12:30”. {TIME_HINT}"
             )
         at = default_time.replace(tzinfo=None, microsecond=0)
-    parts = Parts(
-        freq=parts.freq,
-        interval=parts.interval,
-        days=parts.days,
-        monthdays=parts.monthdays,
-        at=at,
+    parts = replace(parts, at=at, ends=said.ends)
+    description = parts.describe() + (" UK time" if zone else "")
+    return Recurrence(
+        rrule=parts.rrule(), description=description, duration=_length(said), zone=zone
     )
-    return Recurrence(rrule=parts.rrule(), description=parts.describe())
+
+
+def _length(said: _Said) -> timedelta | None:
+    if said.at is None or said.ends is None:
+        return None
+    day = date(2000, 1, 1)
+    return datetime.combine(day, said.ends) - datetime.combine(day, said.at)
+
+
+def _read_clock(lowered: str, *, text: str) -> tuple[_Said, str]:
+    """The one time of day or time range, and the words left once it is taken out."""
+    span = _RANGE.search(lowered)
+    if span is not None:
+        start, ends = _read_range(span, text=text)
+        if span["lead"] == "at":
+            # "at" promises one time; a range after it is more likely a typo than a length.
+            fixed = re.sub(r"\bat\s+(?=\d)", "", text, count=1, flags=re.IGNORECASE)
+            raise RecurrenceError(
+                f"“{text}” has more than one time in it after “at”. For a meeting from "
+                f"{_shown(start)} to {_shown(ends)}, write “{fixed}”."
+            )
+        lowered = lowered[: span.start()] + " " + lowered[span.end() :]
+    times = list(_TIME.finditer(lowered))
+    if len(times) > 1 or (times and span is not None):
+        raise RecurrenceError(
+            f"“{text}” has more than one time in it. A schedule posts once at one time "
+            "(give the start time, or a range such as 1-2pm); make a second schedule for "
+            "another time."
+        )
+    if span is not None:
+        return _Said(at=start, ends=ends), lowered
+    if not times:
+        return _Said(), lowered
+    found = times[0]
+    at = _read_time(found, text=text)
+    return _Said(at=at), lowered[: found.start()] + " " + lowered[found.end() :]
+
+
+def _read_range(span: re.Match[str], *, text: str) -> tuple[time, time]:
+    """“1-2pm”, “11-1pm”, “12:30-13:30”: the end's am or pm carries back to the start."""
+    found = span[0].strip()
+    s_ap, e_ap = span["s_ap"], span["e_ap"]
+    if not (s_ap or e_ap or span["s_m"] or span["e_m"]):
+        raise RecurrenceError(
+            f"“{found}” in “{text}”: is that am or pm? Write it as, for example, "
+            f"“{span['s_h']}-{span['e_h']}pm” or “{span['s_h']}:00-{span['e_h']}:00”."
+        )
+    ends = _clock(int(span["e_h"]), int(span["e_m"] or 0), e_ap, text=text, found=found)
+    start = _clock(int(span["s_h"]), int(span["s_m"] or 0), s_ap or e_ap, text=text, found=found)
+    if start > ends and not s_ap and e_ap == "pm":
+        morning = _clock(int(span["s_h"]), int(span["s_m"] or 0), "am", text=text, found=found)
+        # "11-1pm" is 11am to 1pm; "2-1pm" is a slip, not 2am to 1pm.
+        start = morning if morning >= _WORKDAY_STARTS else start
+    if ends <= start:
+        raise RecurrenceError(
+            f"“{found}” in “{text}” ends before it starts. Give the start first, such as "
+            "“12:30-13:30” or “1-2pm”."
+        )
+    return start, ends
+
+
+def _clock(hour: int, minute: int, ampm: str | None, *, text: str, found: str) -> time:
+    if ampm:
+        if not 1 <= hour <= 12 or minute > 59:
+            raise _time_error(text, found)
+        return time(hour % 12 + (12 if ampm == "pm" else 0), minute)
+    if hour > 23 or minute > 59:
+        raise _time_error(text, found)
+    return time(hour, minute)
+
+
+def _shown(moment: time) -> str:
+    return moment.strftime("%H:%M")
+
+
+def _spoken_clock(match: re.Match[str]) -> str:
+    """“half past twelve”, “quarter to two”: without am or pm, read as working hours."""
+    hour = _number(match["hour"])
+    if hour is None or not 1 <= hour <= 12:
+        return match[0]
+    minute = {"half": 30, "quarter": 15}[match["part"]]
+    if match["rel"] == "to":
+        hour, minute = (hour - 2) % 12 + 1, 60 - minute
+    if match["ampm"]:
+        return f" {hour}:{minute:02d}{match['ampm']} "
+    # 1 to 7 o'clock is afternoon at work; 8 to 11 is morning, 12 is lunchtime.
+    return f" {hour + 12 if hour < 8 else hour}:{minute:02d} "
 
 
 def _read_time(match: re.Match[str], *, text: str) -> time:
@@ -208,11 +325,38 @@ def _time_error(text: str, found: str) -> RecurrenceError:
     return RecurrenceError(f"“{found.strip()}” in “{text}” isn't a time of day. {TIME_HINT}")
 
 
-def _unreadable(text: str, word: str | None = None) -> RecurrenceError:
+class _UnknownWord(RecurrenceError):
+    """An unreadable phrase, keeping the word so we can say what the rest meant."""
+
+    def __init__(self, message: str, *, text: str, word: str | None) -> None:
+        super().__init__(message)
+        self.text = text
+        self.word = word
+
+
+def _unreadable(text: str, word: str | None = None, *, reading: str = "") -> _UnknownWord:
     detail = f" (I don't know “{word}”)" if word else ""
-    return RecurrenceError(
-        f"I couldn't read “{text}” as a schedule{detail}. {UNDERSTOOD} {EXAMPLES}"
+    guess = (
+        f" Without it I read “{reading}”; if that's what you meant, type that." if reading else ""
     )
+    return _UnknownWord(
+        f"I couldn't read “{text}” as a schedule{detail}.{guess} {UNDERSTOOD} {EXAMPLES}",
+        text=text,
+        word=word,
+    )
+
+
+def _with_reading(unknown: _UnknownWord, tokens: list[str], *, at: time | None) -> _UnknownWord:
+    """Say what the phrase means without the unknown word, when that makes a schedule."""
+    rest = [token for token in tokens if token != unknown.word]
+    if unknown.word is None or at is None or not rest:
+        return unknown
+    try:
+        parts = _read_words(rest, text=unknown.text, at=at)
+    except RecurrenceError:
+        return unknown
+    reading = replace(parts, at=at).describe()
+    return _unreadable(unknown.text, unknown.word, reading=reading)
 
 
 def _weekday(token: str | None) -> tuple[str, bool] | None:
@@ -243,17 +387,26 @@ def _number(token: str | None) -> int | None:
     return _NUMBERS.get(token)
 
 
-def _read_words(tokens: list[str], *, text: str) -> Parts:
-    """Walk the words once, then check the pieces make one schedule."""
-    return _Reader(tokens, text=text).read()
+def _read_words(tokens: list[str], *, text: str, at: time | None) -> Parts:
+    """Walk the words once, then check the pieces make one schedule.
+
+    `at` is only for suggestions, so a refusal can offer the phrase with their time.
+    """
+    clock = (at or time(12, 30)).strftime("%H:%M")
+    reader = _Reader(tokens, text=text, clock=clock)
+    parts = reader.read()
+    _check_ambiguous_bi(reader.draft, parts, text=text, clock=clock)
+    _check_twice(reader.draft, parts, text=text, clock=clock)
+    return parts
 
 
 class _Reader:
     """One pass over the words; ordinals wait until we see what they count."""
 
-    def __init__(self, tokens: list[str], *, text: str) -> None:
+    def __init__(self, tokens: list[str], *, text: str, clock: str) -> None:
         self.tokens = tokens
         self.text = text
+        self.clock = clock
         self.draft = _Draft()
         self.pending_interval: int | None = None
         self.ordinals: list[int] = []
@@ -277,6 +430,8 @@ class _Reader:
         self._flush_monthdays()
         if self.pending_interval is not None:
             raise _unreadable(self.text)
+        if self.draft.setpos:
+            return _settle_working(self.draft, text=self.text, clock=self.clock)
         return _settle(self.draft, text=self.text)
 
     def _flush_monthdays(self) -> None:
@@ -290,6 +445,11 @@ class _Reader:
         if token in ("day", "days"):
             self._flush_monthdays()
             return True
+        if self._working_days(token):
+            # "last working day": the ordinals pick among the working days (BYSETPOS).
+            self.draft.setpos.extend(self.ordinals)
+            self.ordinals.clear()
+            return False
         if _weekday(token) is None:
             self._flush_monthdays()
         return False
@@ -316,6 +476,11 @@ class _Reader:
             self.pending_interval = None
         elif token in _ADVERBS:
             self.draft.repeat(*_ADVERBS[token], text=self.text)
+        elif token in _AMBIGUOUS_BI:
+            self.draft.repeat(_AMBIGUOUS_BI[token][0], 2, text=self.text)
+            self.draft.ambiguous_bi = token
+        elif token == "twice":
+            self.draft.twice = self.draft.recurring = True
         elif self._working_days(token):
             self._whole_days(WORKING_WEEK)
             self.i += 0 if token.startswith("week") else 1
@@ -463,3 +628,61 @@ def _settle_without_days(draft: _Draft, *, text: str) -> Parts:
             "12:30” or “monthly on the 15th at 10:00”."
         )
     raise _unreadable(text)
+
+
+def _settle_working(draft: _Draft, *, text: str, clock: str) -> Parts:
+    """“Last working day of the month”: Monday to Friday, picked by position."""
+    plain = [code for n, code in draft.days if n is None]
+    which = " and ".join(ORDINAL_WORDS.get(n, _ORDINAL_NAMES.get(n, str(n))) for n in draft.setpos)
+    suggestion = f"“{which} working day of the month at {clock}”"
+    if set(plain) != set(WORKING_WEEK) or draft.monthdays or draft.freq not in (None, "MONTHLY"):
+        raise RecurrenceError(
+            f"“{text}”: I read “{which} working day”, which counts within a month. "
+            f"Try {suggestion}."
+        )
+    if any(n not in ORDINAL_WORDS for n in draft.setpos):
+        raise RecurrenceError(
+            f"“{text}”: I can count working days first to fifth, or from the end with "
+            f"“last” to “fifth to last”. Try “last working day of the month at {clock}”."
+        )
+    setpos = tuple(sorted(set(draft.setpos), key=lambda n: (n < 0, abs(n))))
+    return Parts(freq="MONTHLY", interval=draft.interval, days=WORKING_DAYS, setpos=setpos)
+
+
+WORKING_DAYS: tuple[tuple[int | None, str], ...] = tuple((None, code) for code in WORKING_WEEK)
+
+
+def _check_ambiguous_bi(draft: _Draft, parts: Parts, *, text: str, clock: str) -> None:
+    if draft.ambiguous_bi is None:
+        return
+    freq, unit = _AMBIGUOUS_BI[draft.ambiguous_bi]
+    every_two = replace(parts, at=time.fromisoformat(clock)).describe()
+    if freq == "WEEKLY" and len(parts.days) == 1:
+        code = parts.days[0][1]
+        other = "TU" if code != "TU" else "TH"
+        pair = [DAY_NAMES[c] for c in DAY_CODES if c in (code, other)]
+        twice = f"every {pair[0]} and {pair[1]} at {clock}"
+    elif freq == "WEEKLY":
+        twice = f"every Tuesday and Thursday at {clock}"
+    else:
+        twice = f"twice a month on the 1st and 15th at {clock}"
+    raise RecurrenceError(
+        f"“{text}”: does “{draft.ambiguous_bi}” mean every two {unit}s or twice a {unit}? "
+        f"For every two {unit}s say “{every_two}”; for twice a {unit} say, for example, "
+        f"“{twice}”."
+    )
+
+
+def _check_twice(draft: _Draft, parts: Parts, *, text: str, clock: str) -> None:
+    """“Twice a month on the 1st and 15th”: twice means two days named."""
+    if not draft.twice:
+        return
+    named = len(parts.monthdays) + len(parts.setpos) or len(parts.days)
+    if parts.freq != "DAILY" and named == 2:
+        return
+    read = replace(parts, at=time.fromisoformat(clock)).describe()
+    raise RecurrenceError(
+        f"“{text}” says twice, but I read “{read}”. Name the two days, such as "
+        f"“twice a month on the 1st and 15th at {clock}” or "
+        f"“twice a week on Tuesday and Thursday at {clock}”."
+    )
