@@ -64,6 +64,18 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--tz", default=None, help="IANA time zone (default CCPL_TIMEZONE)")
     preview.add_argument("--from", dest="start", default=None, help="start date, YYYY-MM-DD")
     preview.add_argument("--count", type=int, default=5, help="how many dates (default 5)")
+    preview.add_argument(
+        "--holidays",
+        choices=("none", "skip", "move"),
+        default="none",
+        help="on a bank holiday: post anyway, skip, or move to the next working day",
+    )
+    preview.add_argument(
+        "--region",
+        choices=("ENG", "SCT", "NIR"),
+        default="ENG",
+        help="bank holidays of England and Wales, Scotland or Northern Ireland (default ENG)",
+    )
     db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db_command")
     db.add_parser("upgrade", help="migrate the database to the latest schema")
     keys = commands.add_parser("keys", help="the data key (CCPL_DATA_KEY)").add_subparsers(
@@ -211,9 +223,10 @@ async def _scheduler(settings: Settings) -> None:
 
 
 def _preview(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import date, datetime
+    from datetime import date, datetime, time, timedelta
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    from handlers.scheduling.holidays import Policy, preview
     from handlers.scheduling.recurrence import RecurrenceError, format_preview, parse_recurrence
 
     try:
@@ -222,7 +235,7 @@ def _preview(settings: Settings, args: argparse.Namespace) -> int:
         print(f"ccpl-bot: --tz {args.tz!r} is not an IANA time zone", file=sys.stderr)
         return 2
     try:
-        start = date.fromisoformat(args.start) if args.start else datetime.now(zone).date()
+        start = date.fromisoformat(args.start) if args.start else None
     except ValueError:
         print(f"ccpl-bot: --from {args.start!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
         return 2
@@ -234,10 +247,26 @@ def _preview(settings: Settings, args: argparse.Namespace) -> int:
     except RecurrenceError as exc:
         print(f"ccpl-bot: {exc}", file=sys.stderr)
         return 2
-    for line in format_preview(
-        occurrences=recurrence.occurrences(start=start, zone=zone, count=args.count)
-    ):
+    # A date asked for is shown from its midnight; otherwise from now, since a
+    # time earlier today has already gone.
+    now = datetime.now(zone)
+    after = (
+        datetime.combine(start, time(), tzinfo=zone) - timedelta(microseconds=1)
+        if start is not None
+        else now
+    )
+    ahead = preview(
+        recurrence=recurrence,
+        start=start or now.date(),
+        zone=zone,
+        after=after,
+        count=args.count,
+        policy=Policy.read(policy=args.holidays, region=args.region),
+    )
+    for line in format_preview(occurrences=ahead.dates):
         print(line)
+    for note in ahead.notes:
+        print(f"note: {note}")
     return 0
 
 

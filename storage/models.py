@@ -145,6 +145,10 @@ class Schedule(Base):
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="SET NULL"), default=None
     )
+    # What a post on a bank holiday does: "none" (posts anyway), "skip" or "move"
+    # (to the next working day), by the calendar of "ENG", "SCT" or "NIR".
+    holiday_policy: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    holiday_region: Mapped[str] = mapped_column(String(8), default="ENG", server_default="ENG")
 
 
 class LunchSession(Base):

@@ -27,6 +27,8 @@ class NewSchedule:
     duration_minutes: int
     starts_on: date
     ground_rules: str | None = None
+    holiday_policy: str = "none"
+    holiday_region: str = "ENG"
 
 
 async def create_schedule(
@@ -48,6 +50,8 @@ async def create_schedule(
         duration_minutes=new.duration_minutes,
         starts_on=new.starts_on,
         ground_rules=new.ground_rules,
+        holiday_policy=new.holiday_policy,
+        holiday_region=new.holiday_region,
         created_by=scope.member_id,
     )
     session.add(row)

@@ -30,6 +30,14 @@ from handlers.core.payloads import ID
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit, is_facilitator, require_facilitator
 from handlers.core.text import local, typed, whole_number
+from handlers.scheduling.holidays import (
+    POLICY_LABELS,
+    REGIONS,
+    HolidayPolicy,
+    Policy,
+    Preview,
+    preview,
+)
 from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
 from handlers.scheduling.recurrence import EXAMPLES as RECURRENCE_EXAMPLES
 from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
@@ -68,16 +76,34 @@ class Timetable(Protocol):
     def starts_on(self) -> date: ...
     @property
     def timezone(self) -> str: ...
+    @property
+    def holiday_policy(self) -> str: ...
+    @property
+    def holiday_region(self) -> str: ...
 
 
 def recurrence_of(schedule: Timetable) -> Recurrence:
     return Recurrence(rrule=schedule.rrule, description=schedule.description)
 
 
-def next_dates(*, schedule: Timetable, after: datetime, count: int) -> list[datetime]:
-    return recurrence_of(schedule).occurrences(
-        start=schedule.starts_on, zone=ZoneInfo(schedule.timezone), after=after, count=count
+def policy_of(schedule: Timetable) -> Policy:
+    return Policy.read(policy=schedule.holiday_policy, region=schedule.holiday_region)
+
+
+def upcoming(*, schedule: Timetable, after: datetime, count: int) -> Preview:
+    """The next dates with bank holidays applied, and what was skipped or moved."""
+    return preview(
+        recurrence=recurrence_of(schedule),
+        start=schedule.starts_on,
+        zone=ZoneInfo(schedule.timezone),
+        after=after,
+        count=count,
+        policy=policy_of(schedule),
     )
+
+
+def next_dates(*, schedule: Timetable, after: datetime, count: int) -> list[datetime]:
+    return upcoming(schedule=schedule, after=after, count=count).dates
 
 
 def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -> Form:
@@ -124,6 +150,22 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
             max_value=480,
             initial="60",
             invalid_message="Enter minutes from 10 to 480.",
+        ),
+        Field(
+            id="holidays",
+            label="On a bank holiday",
+            kind=FieldKind.SELECT,
+            options=tuple(Option(value=k.value, label=v) for k, v in POLICY_LABELS.items()),
+            initial=HolidayPolicy.NONE.value,
+            invalid_message="Choose what happens on a bank holiday.",
+        ),
+        Field(
+            id="region",
+            label="Bank holidays of",
+            kind=FieldKind.SELECT,
+            options=tuple(Option(value=k, label=v) for k, v in REGIONS.items()),
+            initial="ENG",
+            invalid_message="Choose England and Wales, Scotland or Northern Ireland.",
         ),
     ]
     if not meeting:
@@ -226,6 +268,8 @@ def _read_form(
         duration_minutes=answers.number("duration") or 60,
         starts_on=ctx.clock().astimezone(zone).date(),
         ground_rules=answers.text("ground_rules") or None,
+        holiday_policy=answers.text("holidays") or HolidayPolicy.NONE.value,
+        holiday_region=answers.text("region") or "ENG",
     )
     return new, recurrence
 
@@ -261,20 +305,20 @@ async def save(
         # Meetings share this form and anyone may set one up, so the role is per payload.
         await require_facilitator(ctx=ctx, actor=actor, what="/ccpl forum setup")
     new, recurrence = _read_form(ctx=ctx, payload=payload, values=values)
-    zone = ZoneInfo(new.timezone)
     now = ctx.clock()
-    dates = recurrence.occurrences(start=new.starts_on, zone=zone, after=now, count=3)
-    if not dates:
+    ahead = upcoming(schedule=new, after=now, count=3)
+    if not ahead.dates:
         raise Invalid("That schedule has no dates after today.", field="recurrence")
     async with ctx.acting(actor) as (session, scope):
         row = await create_schedule(session, scope=scope, new=new, now=now)
-    listing = "\n".join(f"• {local(d)}" for d in dates)
+    listing = "\n".join(f"• {local(d)}" for d in ahead.dates)
+    changes = "".join(f"\n{note}" for note in ahead.notes)
     return Reply(
         text=f"Check the dates for {typed(row.name)}",
         sections=(
             Section(
                 heading=f"{row.name}: {recurrence.description}",
-                text=f"The next three dates ({zone.key}):\n{listing}",
+                text=f"The next three dates ({new.timezone}):\n{listing}{changes}",
                 note="Nothing is scheduled until you confirm.",
                 buttons=(
                     Button(action_id=CONFIRM, label="Confirm", value=str(row.id), style="primary"),

@@ -15,7 +15,8 @@ from handlers.core.context import Context
 from handlers.core.model import Button, Delivery, Reply, Section
 from handlers.core.outbox import Due, OutboxKind, Outgoing, Window, composes, plans
 from handlers.core.text import local, typed
-from handlers.scheduling.forums import FORUM_KINDS, MEETING, recurrence_of
+from handlers.scheduling.forums import FORUM_KINDS, MEETING, policy_of, recurrence_of
+from handlers.scheduling.holidays import planned
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
 from storage.outbox import OutboxRow
 from storage.schedules import (
@@ -45,12 +46,19 @@ def _advance_rotation(
 
 
 def _forum_dues(*, schedule: Schedule, since: datetime, until: datetime) -> Iterator[Due]:
-    zone = ZoneInfo(schedule.timezone)
-    for when in recurrence_of(schedule).between(
-        start=schedule.starts_on, zone=zone, since=since, until=until
+    for occurrence in planned(
+        recurrence=recurrence_of(schedule),
+        start=schedule.starts_on,
+        zone=ZoneInfo(schedule.timezone),
+        since=since,
+        until=until,
+        policy=policy_of(schedule),
     ):
+        when = occurrence.at or occurrence.original
         yield Due(
-            key=f"forum:{schedule.id}:{_iso(when)}",
+            # Keyed by the date the rule gave, so a post moved off a bank holiday is
+            # planned once however the planner's windows fall around it.
+            key=f"forum:{schedule.id}:{_iso(occurrence.original)}",
             kind=OutboxKind.FORUM_PROMPT,
             workspace_id=schedule.workspace_id,
             target=schedule.channel,
@@ -63,11 +71,17 @@ def _forum_dues(*, schedule: Schedule, since: datetime, until: datetime) -> Iter
 
 def _meeting_dues(*, schedule: Schedule, since: datetime, until: datetime) -> Iterator[Due]:
     """A purpose nudge before each meeting, an agreements prompt after it."""
-    zone = ZoneInfo(schedule.timezone)
     length = timedelta(minutes=schedule.duration_minutes)
-    for when in recurrence_of(schedule).between(
-        start=schedule.starts_on, zone=zone, since=since - length, until=until + PURPOSE_BEFORE
+    for occurrence in planned(
+        recurrence=recurrence_of(schedule),
+        start=schedule.starts_on,
+        zone=ZoneInfo(schedule.timezone),
+        since=since - length,
+        until=until + PURPOSE_BEFORE,
+        policy=policy_of(schedule),
     ):
+        when = occurrence.at or occurrence.original
+        original = _iso(occurrence.original)
         payload = {"schedule_id": schedule.id, "occurrence": _iso(when)}
         for kind, at in (
             (OutboxKind.MEETING_PURPOSE, when - PURPOSE_BEFORE),
@@ -75,7 +89,7 @@ def _meeting_dues(*, schedule: Schedule, since: datetime, until: datetime) -> It
         ):
             if since < at <= until:
                 yield Due(
-                    key=f"{kind}:{schedule.id}:{_iso(when)}",
+                    key=f"{kind}:{schedule.id}:{original}",
                     kind=kind,
                     workspace_id=schedule.workspace_id,
                     target=schedule.channel,
