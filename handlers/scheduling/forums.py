@@ -258,6 +258,13 @@ def _read_form(
     recurrence = _recurrence(answers.text("recurrence"), errors=errors)
     if errors or recurrence is None:
         raise Invalid(SUMMARY, errors=errors)
+    # What the schedule itself says wins: "1-2pm" is an hour, "UK time" is London's.
+    zone = ZoneInfo(recurrence.zone) if recurrence.zone else zone
+    minutes = (
+        int(recurrence.duration.total_seconds() // 60)
+        if recurrence.duration
+        else answers.number("duration") or 60
+    )
     new = NewSchedule(
         kind=MEETING if meeting else answers.text("kind"),
         name=answers.text("name"),
@@ -265,7 +272,7 @@ def _read_form(
         rrule=recurrence.rrule,
         description=recurrence.description[:200],
         timezone=zone.key,
-        duration_minutes=answers.number("duration") or 60,
+        duration_minutes=minutes,
         starts_on=ctx.clock().astimezone(zone).date(),
         ground_rules=answers.text("ground_rules") or None,
         holiday_policy=answers.text("holidays") or HolidayPolicy.NONE.value,

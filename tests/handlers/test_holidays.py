@@ -18,7 +18,7 @@ from handlers.scheduling.holidays import HolidayPolicy, Policy, bank_holiday, pr
 from handlers.scheduling.outbox import schedule_dues
 from handlers.scheduling.recurrence import parse_recurrence
 from storage import Database
-from storage.schedules import active_schedules
+from storage.schedules import active_schedules, get_schedule
 from tests.clock import FakeClock
 
 LONDON = ZoneInfo("Europe/London")
@@ -178,3 +178,49 @@ def test_the_31st_names_the_short_months_it_skips() -> None:
         "February 2027 has no 31st: skipped",
         "April 2027 has no 31st: skipped",
     ]
+
+
+@pytest.mark.parametrize(
+    ("said", "minutes", "zone"),
+    [
+        ("every Wednesday 1-2:30pm", 90, "America/New_York"),
+        ("first Tuesday of the month 12:30-13:30", 60, "America/New_York"),
+        ("every Wednesday at 1pm UK time", 45, "Europe/London"),
+    ],
+)
+async def test_a_time_range_sets_the_length_and_uk_time_the_zone(
+    hctx: Context, actor: Actor, said: str, minutes: int, zone: str
+) -> None:
+    """What the schedule says wins over the form's other fields, as the person meant it."""
+    lead = dataclasses.replace(actor, channel="C0RANGE")
+    opened = await handle_text(ctx=hctx, actor=lead, text="meeting")
+    assert opened.form is not None
+    values = {
+        "name": "Huddle",
+        "recurrence": said,
+        "timezone": "America/New_York",
+        "duration": "45",
+    }
+    reply = await handle_action(
+        ctx=hctx,
+        actor=lead,
+        action=Action(
+            action_id=opened.form.form_id,
+            value=opened.form.state,
+            values=cast(Mapping[str, FieldValue], MappingProxyType(values)),
+        ),
+    )
+    [confirm] = [b for s in reply.sections for b in s.buttons if b.label == "Confirm"]
+    await handle_action(
+        ctx=hctx,
+        actor=lead,
+        action=Action(
+            action_id=confirm.action_id, value=confirm.value, values=MappingProxyType({})
+        ),
+    )
+    async with hctx.acting(lead) as (session, scope):
+        saved = await get_schedule(
+            session, workspace_id=scope.workspace_id, schedule_id=int(confirm.value)
+        )
+    assert saved is not None
+    assert (saved.duration_minutes, saved.timezone) == (minutes, zone)
