@@ -148,6 +148,21 @@ def _form(*, ctx: Context, channel: str) -> Form:
     )
 
 
+def _announce_key(session_id: int) -> str:
+    """The announcement's outbox key, which also finds the post to update."""
+    return f"lunch-announce:{session_id}"
+
+
+def _refreshed_announcement(
+    *, lunch: LunchSession, answers: Sequence[tuple[Rsvp, str]], ts: str | None
+) -> tuple[ChannelPost, ...]:
+    """The channel's announcement redrawn with today's answers, once it has been posted."""
+    if not ts:
+        return ()
+    reply = announcement(lunch=lunch, answers=list(answers))
+    return (ChannelPost(channel=lunch.channel, update=ts, reply=reply),)
+
+
 @command(
     name="lunch",
     aliases=("lunch-and-learn",),
@@ -220,7 +235,7 @@ async def _announce_later(session: AsyncSession, *, ctx: Context, lunch: LunchSe
     await enqueue(
         session,
         workspace_id=lunch.workspace_id,
-        key=f"lunch-announce:{lunch.id}",
+        key=_announce_key(lunch.id),
         kind=OutboxKind.LUNCH_ANNOUNCE,
         target=lunch.channel,
         payload={"session_id": lunch.id},
@@ -277,20 +292,10 @@ async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer)
             and await _promote(session, scope=scope, lunch=lunch, now=now)
         )
         answers = await rsvps(session, lunch=lunch)
-        ts = await sent_ref(session, key=f"lunch-announce:{lunch.id}")
+        ts = await sent_ref(session, key=_announce_key(lunch.id))
     if promoted:
         await ctx.schedules_changed()
-    posts = (
-        (
-            ChannelPost(
-                channel=lunch.channel,
-                update=ts,
-                reply=announcement(lunch=lunch, answers=list(answers)),
-            ),
-        )
-        if ts
-        else ()
-    )
+    posts = _refreshed_announcement(lunch=lunch, answers=answers, ts=ts)
     return _answered(lunch=lunch, answers=answers, wanted=wanted, now=now, posts=posts)
 
 
@@ -429,7 +434,7 @@ async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Repl
                     due_at=now,
                     now=now,
                 )
-        ts = await sent_ref(session, key=f"lunch-announce:{lunch.id}")
+        ts = await sent_ref(session, key=_announce_key(lunch.id))
         audit(
             session,
             ctx=ctx,
@@ -439,17 +444,7 @@ async def _cancel(*, ctx: Context, actor: Actor, which: tuple[str, ...]) -> Repl
             detail=f"session {lunch.id}",
         )
     await ctx.schedules_changed()
-    posts = (
-        (
-            ChannelPost(
-                channel=lunch.channel,
-                update=ts,
-                reply=announcement(lunch=lunch, answers=list(answers)),
-            ),
-        )
-        if ts
-        else ()
-    )
+    posts = _refreshed_announcement(lunch=lunch, answers=answers, ts=ts)
     told = sum(1 for r, _ in answers if r.status in (GOING, WAITLIST, MAYBE))
     return Reply(
         text=f"Cancelled {typed(lunch.title)}; telling the {told} people who answered.",
