@@ -20,6 +20,7 @@ from bot.logs import configure_logging
 from bot.runtime import NotMigrated, PlatformUnreachable
 from bot.settings import Settings, SettingsError, load_settings
 from content import ContentError
+from storage.inventory import InventoryIncomplete
 from storage.sealing import KeyMismatch
 
 if TYPE_CHECKING:
@@ -91,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate = content.add_parser("validate", help="check a custom content pack")
     validate.add_argument("dir", nargs="?", type=Path, help="default: CCPL_CONTENT_DIR")
+    data = commands.add_parser("data", help="information-governance tasks").add_subparsers(
+        dest="data_command"
+    )
+    data.add_parser("inventory", help="print the data inventory (Markdown) from the models")
     slack = commands.add_parser("slack", help="Slack tasks").add_subparsers(dest="slack_command")
     slack.add_parser("manifest", help="print the Slack app manifest to paste at api.slack.com")
     teams = commands.add_parser("teams", help="Microsoft Teams tasks").add_subparsers(
@@ -374,7 +379,7 @@ def _slack_manifest() -> int:
 
 Parser = argparse.ArgumentParser
 Tool = Callable[[argparse.Namespace, Settings, Parser], int]
-QUIET = frozenset({"console", "content", "db", "keys", "schedule", "slack", "teams"})
+QUIET = frozenset({"console", "content", "data", "db", "keys", "schedule", "slack", "teams"})
 
 
 def _schedule_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
@@ -407,6 +412,15 @@ def _slack_tool(args: argparse.Namespace, settings: Settings, parser: Parser) ->
     return _slack_manifest()
 
 
+def _data_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    if args.data_command != "inventory":
+        parser.error("try `ccpl-bot data inventory`")
+    from storage.inventory import render_inventory
+
+    sys.stdout.write(render_inventory())
+    return 0
+
+
 def _teams_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
     if args.teams_command != "package":
         parser.error("try `ccpl-bot teams package [--out FILE]`")
@@ -432,6 +446,7 @@ TOOLS: dict[str, Tool] = {
     "db": _db_tool,
     "keys": _keys_tool,
     "slack": _slack_tool,
+    "data": _data_tool,
     "teams": _teams_tool,
     "content": _content_tool,
 }
@@ -458,7 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args.command or "run", args, load_settings(), parser)
-    except (SettingsError, NotMigrated, KeyMismatch) as exc:
+    except (SettingsError, NotMigrated, KeyMismatch, InventoryIncomplete) as exc:
         print(f"ccpl-bot: {exc}", file=sys.stderr)
         return 2
     except ContentError as exc:
