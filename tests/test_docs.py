@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import re
+import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).parents[1]
 PAGES = sorted(
@@ -65,3 +70,18 @@ def test_the_readme_points_to_every_guide() -> None:
         assert f"(docs/{guide}.md)" in readme
     assert "(docs/governance/README.md)" in readme
     assert "make run" in readme and "make test" in readme
+
+
+def test_the_committed_data_flow_diagram_is_what_its_script_draws(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = importlib.util.spec_from_file_location("data_flow", ROOT / "scripts" / "data_flow.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    # Its dataclasses look their module up by name while the script runs.
+    monkeypatch.setitem(sys.modules, "data_flow", script)
+    spec.loader.exec_module(script)
+    drawn = io.BytesIO()
+    script.draw().savefig(drawn, format="png", facecolor="white")
+    committed = (ROOT / "docs" / "governance" / "data-flow.png").read_bytes()
+    assert drawn.getvalue() == committed, "run: .venv/bin/python scripts/data_flow.py"
