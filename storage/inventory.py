@@ -97,7 +97,10 @@ def render_inventory(*, metadata: MetaData = Base.metadata, entries: Entries | N
     missing = problems(metadata=metadata, entries=entries)
     if missing:
         raise InventoryIncomplete(
-            f"{ENTRIES_FILE.name} does not match storage/models.py: " + "; ".join(missing)
+            "storage/data_inventory.yml does not match storage/models.py: "
+            + "; ".join(missing)
+            + ". Describe each column there, then run "
+            "`ccpl-bot data inventory > docs/governance/data-inventory.md`"
         )
     parts = [_HEADER, _bases(entries)]
     parts += [_table(table, entries) for table in metadata.tables.values()]
@@ -136,7 +139,7 @@ def _table(table: Table, entries: Entries) -> str:
         f"- Retention: {entry.retention}",
         f"- Who can see it: {entry.who}",
         "",
-        "| column | kind | at rest | what | why | exceptions |",
+        "| column | kind | at rest | what | why | where it differs from the table |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for column in table.columns:
