@@ -18,6 +18,8 @@ SLUG_PATTERN: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # Ids, topics and keywords are typed by people in chat commands, so keep them to lowercase slugs.
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# What people type for a profession: lowercase words, as they would type them.
+Alias = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[ '-][a-z0-9]+)*$")]
 
 
 def _require_https(url: str) -> str:
@@ -138,6 +140,8 @@ class Profession(Item):
 
     name: Text
     source: Slug
+    # The roles people type for it ("paramedic" for AHPs), so `profile paramedic` finds it.
+    aliases: tuple[Alias, ...] = ()
 
 
 class ForumPrompt(Item):
