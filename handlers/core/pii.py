@@ -90,10 +90,10 @@ def find_pii(*, text: str, today: datetime.date) -> list[PiiFinding]:
     # Blank out what is already explained so the phone matcher neither reads
     # an NHS number or a date as a phone number nor glues it onto one beside it.
     masked = text
-    for found in (*nhs_numbers, *(d for d, _ in dates)):
+    for found in (*nhs_numbers, *(d for d, _, _ in dates)):
         masked = masked[: found.start] + "#" * (found.end - found.start) + masked[found.end :]
     others = [*nhs_numbers, *_phones(masked), *_emails(text), *_postcodes(text)]
-    births = [d for d, cued in dates if cued or _beside(d, others)]
+    births = [d for d, alive, cued in dates if alive and (cued or _beside(d, others))]
     candidates = [*births, *others]
     candidates.sort(key=lambda f: (_PRIORITY.index(f.kind), f.start, f.start - f.end))
     chosen: list[PiiFinding] = []
@@ -171,15 +171,23 @@ def _nhs_window(
             else " "
         )
         start, end = offset + chosen[0][0], offset + chosen[-1][1]
-        # Beside another group only across a space: "943.476.5919.2" is some other number.
-        if before.strip() or after.strip() or not _could_be_nhs(text, chosen, start, end):
+        # Beside another group only across a space ("2004. 943 476 5919" ends a
+        # sentence first): "943.476.5919.2" is some other number.
+        if _joined(before) or _joined(after) or not _could_be_nhs(text, chosen, start, end):
             return None
         return PiiFinding(kind="nhs_number", start=start, end=end)
     return None
 
 
+def _joined(gap: str) -> bool:
+    return bool(gap.strip()) and gap == gap.strip()
+
+
 def _could_be_nhs(text: str, groups: list[tuple[int, int]], start: int, end: int) -> bool:
     if len(groups) > 1 and any(e - s < 2 for s, e in groups):
+        return False
+    # One number keeps one separator: "2025. 413 114" is a year, then something else.
+    if len(set(re.findall(r"[^0-9]+", text[start:end]))) > 1:
         return False
     if _ISBN_CUE.search(text, max(0, start - 12), start):
         return False
@@ -307,8 +315,10 @@ _NEIGHBOUR_WINDOW = 60
 _LIFESPAN_YEARS = 120
 
 
-def _dates(text: str, today: datetime.date) -> Iterator[tuple[PiiFinding, bool]]:
-    """Every full date a living person could have been born on, and whether a cue marks it."""
+def _dates(text: str, today: datetime.date) -> Iterator[tuple[PiiFinding, bool, bool]]:
+    """Every full date in the text, whether a living person could have been born
+    on it, and whether a cue marks it as a birth date. Dates nobody was born on
+    are still found, to keep them out of the phone matcher's way."""
     oldest = _years_before(today, _LIFESPAN_YEARS)
     seen: list[tuple[int, int]] = []
     for pattern in _DATE_PATTERNS:
@@ -317,12 +327,10 @@ def _dates(text: str, today: datetime.date) -> Iterator[tuple[PiiFinding, bool]]
             if when is None or any(s < match.end() and match.start() < e for s, e in seen):
                 continue
             seen.append((match.start(), match.end()))
-            if not oldest <= when <= today:
-                continue
             before = _BIRTH_CUE.search(text, max(0, match.start() - _CUE_BEFORE), match.start())
             after = _BIRTH_CUE.search(text[match.end() : match.end() + _CUE_AFTER])
             finding = PiiFinding(kind="date_of_birth", start=match.start(), end=match.end())
-            yield finding, bool(before or after)
+            yield finding, oldest <= when <= today, bool(before or after)
 
 
 def _beside(finding: PiiFinding, others: Sequence[PiiFinding]) -> bool:

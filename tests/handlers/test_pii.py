@@ -76,6 +76,18 @@ def test_isbns_and_longer_numbers_are_not_nhs_numbers(text: str) -> None:
     assert find_pii(text=text, today=TODAY) == []
 
 
+def test_a_year_ending_the_sentence_before_is_not_read_into_the_nhs_number() -> None:
+    # "2025 609 574" also passes the check digit; one number keeps one separator.
+    assert nhs.is_valid("2025609574")
+    text = "I joined in 2025. 609 574 3397 was on the letter."
+    assert _found(text) == [("nhs_number", "609 574 3397")]
+
+
+def test_a_date_nobody_was_born_on_does_not_hide_the_phone_number_after_it() -> None:
+    text = "My revalidation date is 30/04/2027. 020-794-60970, I have 29 hours."
+    assert _found(text) == [("phone", "020-794-60970")]
+
+
 def test_two_nhs_numbers_side_by_side_are_both_caught() -> None:
     assert _kinds("943 476 5919 401 023 2137") == ["nhs_number", "nhs_number"]
 

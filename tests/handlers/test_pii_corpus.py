@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stdnum.gb import nhs
 
 from handlers.core.pii import PiiKind, find_pii
@@ -270,3 +272,28 @@ def test_every_generated_form_is_a_real_identifier_of_its_kind(kind: PiiKind) ->
         alone = [f"DOB {a}" for a in alone]
     missed = [a for a in alone if not any(f.kind == kind for f in find_pii(text=a, today=TODAY))]
     assert len(missed) <= 1, missed
+
+
+CLEAN = clean_paragraphs()
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(
+    paragraph=st.sampled_from(CLEAN),
+    kind=st.sampled_from(list(GENERATORS)),
+    seed=st.integers(min_value=0, max_value=2**32),
+    at=st.floats(min_value=0, max_value=1),
+)
+def test_an_identifier_dropped_into_clean_writing_is_still_caught(
+    paragraph: str, kind: PiiKind, seed: int, at: float
+) -> None:
+    # The dates, versions and numbers around it neither hide it nor change its kind.
+    identifier = GENERATORS[kind](random.Random(seed))
+    if kind == "date_of_birth":
+        identifier = f"DOB {identifier}"
+    spaces = [m.end() for m in re.finditer(r"[.,;:] ", paragraph)] or [len(paragraph)]
+    cut = spaces[min(int(at * len(spaces)), len(spaces) - 1)]
+    text = f"{paragraph[:cut]}{identifier}, {paragraph[cut:]}"
+    start = cut + (4 if kind == "date_of_birth" else 0)
+    item = Planted(kind=kind, text=text, start=start, end=cut + len(identifier))
+    assert caught(item), (identifier, text)
