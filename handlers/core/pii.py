@@ -180,6 +180,7 @@ def _nhs_window(
 
 
 def _joined(gap: str) -> bool:
+    """A separator with no space around it ties two groups into one longer number."""
     return bool(gap.strip()) and gap == gap.strip()
 
 
