@@ -50,10 +50,16 @@ def _parse_choices(field: Field, answer: str) -> FieldValue | None:
     return tuple(dict.fromkeys(picked))
 
 
-async def _ask(field: Field, *, read: ReadLine, write: Write, error: str | None) -> FieldValue:
+async def _ask(
+    field: Field, *, read: ReadLine, write: Write, error: str | None, current: FieldValue
+) -> FieldValue:
+    kept = current if isinstance(current, str) else ""
     if error:
         write(f"  ! {to_plain(error)}\n")
     write(f"{_describe(field)}\n")
+    if error and kept and not field.options:
+        # The text with the problem, to copy and change rather than type again.
+        write(f"  You wrote: {kept}\n  (Enter keeps it as it is.)\n")
     if field.hint:
         write(f"  {to_plain(field.hint)}\n")
     for number, option in enumerate(field.options, start=1):
@@ -64,7 +70,7 @@ async def _ask(field: Field, *, read: ReadLine, write: Write, error: str | None)
             raise Cancelled
         answer = answer.strip()
         if not field.options:
-            return answer or (field.initial if isinstance(field.initial, str) else "")
+            return answer or kept
         if not answer:
             return field.initial
         choice = _parse_choices(field, answer)
@@ -81,9 +87,15 @@ async def fill_form(
     values: dict[str, FieldValue] | None = None,
     errors: dict[str, str] | None = None,
 ) -> Action:
-    """Ask every field (or only those with errors) and return the submission."""
+    """Ask every field (or only those with errors) and return the submission.
+
+    The form's own `errors` (a refused quick note) are asked first, like
+    errors from a submission: only those fields, each with its text shown.
+    """
     current = dict(values or {f.id: f.initial for f in form.fields})
-    if errors is None:
+    if errors is None and form.errors:
+        errors = dict(form.errors)
+    if values is None:
         write(f"\n{to_plain(form.title)} (type `cancel` at any prompt to stop)\n")
         if form.intro:
             write(f"{to_plain(form.intro)}\n")
@@ -91,6 +103,10 @@ async def fill_form(
         if errors is not None and field.id not in errors:
             continue
         current[field.id] = await _ask(
-            field, read=read, write=write, error=(errors or {}).get(field.id)
+            field,
+            read=read,
+            write=write,
+            error=(errors or {}).get(field.id),
+            current=current.get(field.id, field.initial),
         )
     return Action(action_id=form.form_id, value=form.state, values=current)

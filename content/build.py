@@ -97,6 +97,7 @@ def build_pack(*, path: Path, base: ContentPack) -> tuple[ContentPack | None, li
         for collection in COLLECTIONS
     }
     problems.extend(_check_principle_numbers(merged=merged, found=found))
+    problems.extend(_check_profession_aliases(merged=merged, found=found))
     problems.extend(_check_references(merged=merged, found=found, broken=broken))
     if problems:
         return None, sorted(problems, key=_reading_order)
@@ -260,6 +261,26 @@ def _check_principle_numbers(
             f"number {principle.number} is already used by principle {owner[principle.number]!r}"
         )
         problems.append(ContentProblem("principles.yaml", line, message))
+    return problems
+
+
+def _check_profession_aliases(
+    *, merged: dict[str, tuple[Item, ...]], found: dict[str, list[_Located]]
+) -> list[ContentProblem]:
+    """An alias names one profession: "consultant" cannot lead to two of them."""
+    located = {f.item.id: f for f in found["professions"]}
+    professions = [item for item in merged["professions"] if isinstance(item, Profession)]
+    owner = {p.name.lower(): p.id for p in professions} | {p.id: p.id for p in professions}
+    problems: list[ContentProblem] = []
+    for profession in professions:
+        for alias in profession.aliases:
+            taken = owner.setdefault(alias, profession.id)
+            if taken == profession.id:
+                continue
+            where = located.get(profession.id)
+            line = None if where is None else line_for(node=where.node, loc=("aliases",))
+            message = f"alias {alias!r} already names profession {taken!r}"
+            problems.append(ContentProblem("professions.yaml", line, message))
     return problems
 
 

@@ -1,6 +1,7 @@
 """Typed shapes of the content pack, so a bad YAML edit fails at load time, not mid-conversation."""
 
 import datetime
+import re
 from typing import Annotated, ClassVar, Final, Literal
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ SLUG_PATTERN: Final = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 # Ids, topics and keywords are typed by people in chat commands, so keep them to lowercase slugs.
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# What people type for a profession: lowercase words, as they would type them.
+Alias = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:[ '-][a-z0-9]+)*$")]
 
 
 def _require_https(url: str) -> str:
@@ -53,6 +56,15 @@ RESOURCE_CATEGORIES: Final[dict[str, str]] = {
     "training": "Training",
     "peer-learning": "Peer learning",
 }
+
+
+_STOP_WORDS: Final = frozenset({"a", "an", "and", "the", "of", "on", "in", "for", "to", "about"})
+
+
+def _stems(text: str) -> set[str]:
+    """Lowercase words with a plural "s" taken off, so "systems" meets "system"."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}
 
 
 class Item(BaseModel):
@@ -138,6 +150,8 @@ class Profession(Item):
 
     name: Text
     source: Slug
+    # The roles people type for it ("paramedic" for AHPs), so `profile paramedic` finds it.
+    aliases: tuple[Alias, ...] = ()
 
 
 class ForumPrompt(Item):
@@ -194,9 +208,32 @@ class ContentPack(BaseModel):
         return tuple(resource for resource in self.resources if resource.category == category)
 
     def tips_about(self, *, topic: str) -> tuple[Tip, ...]:
-        """Tips tagged with a topic, so people can filter by what they care about."""
-        wanted = topic.strip().lower()
-        return tuple(tip for tip in self.tips if wanted in tip.topics)
+        """Tips tagged with a topic or about it in their words, so people can filter by
+        what they care about and a topic rarely narrows to the one tip just read."""
+        wanted = _stems(topic)
+        if not wanted:
+            return ()
+        return tuple(
+            tip
+            for tip in self.tips
+            if wanted <= _stems(" ".join(tip.topics)) | _stems(f"{tip.title} {tip.text}")
+        )
+
+    def find_resources(self, *, query: str, every_word: bool = True) -> tuple[Resource, ...]:
+        """Resources mentioning every word typed, or else the most of them, in pack order.
+
+        With `every_word=False`, "systems leadership" finds those about either
+        when none is about both, so a search rarely comes back empty-handed.
+        """
+        wanted = _stems(query) - _STOP_WORDS
+        if not wanted:
+            return ()
+        scored = [
+            (len(wanted & _stems(f"{r.name} {r.description} {RESOURCE_CATEGORIES[r.category]}")), r)
+            for r in self.resources
+        ]
+        best = len(wanted) if every_word else max(score for score, _ in scored)
+        return tuple(r for score, r in scored if best and score == best)
 
     def prompts_for(self, *, principle: str) -> tuple[ForumPrompt, ...]:
         """Forum prompts for one principle id."""

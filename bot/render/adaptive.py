@@ -214,7 +214,7 @@ def render_form(
 ) -> dict[str, Any]:
     """A form as a card. With `values` and `errors` it is the same form shown again:
     what was typed is kept and each problem sits under its field."""
-    problems = dict(errors or {})
+    problems = dict(form.errors if errors is None else errors)
     body: list[dict[str, Any]] = [_plain(form.title, weight="Bolder", size="Large")]
     if form.intro:
         body.append(_text(form.intro))
@@ -245,7 +245,7 @@ def render_form(
 
 def _definition(form: Form) -> dict[str, Any]:
     # Without initial values: text someone typed in an earlier edit is not copied here.
-    empty = replace(form, fields=tuple(replace(f, initial="") for f in form.fields))
+    empty = replace(form, fields=tuple(replace(f, initial="") for f in form.fields), errors={})
     return asdict(empty)
 
 

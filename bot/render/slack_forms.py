@@ -7,6 +7,7 @@ from typing import Any
 from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
+    ContextBlock,
     ConversationFilter,
     ConversationSelectElement,
     DatePickerElement,
@@ -16,6 +17,7 @@ from slack_sdk.models.blocks import (
     NumberInputElement,
     Option,
     PlainTextInputElement,
+    PlainTextObject,
     SectionBlock,
     StaticMultiSelectElement,
     StaticSelectElement,
@@ -103,6 +105,10 @@ def render_modal(form: Form) -> dict[str, Any]:
                 hint=field.hint,
             )
         )
+        if field.id in form.errors:
+            # A modal opens without Slack's own field errors, so the problem sits below.
+            problem = PlainTextObject(text=_clip(f"⚠️ {form.errors[field.id]}", 2000))
+            blocks.append(ContextBlock(block_id=f"{field.id}.problem", elements=[problem]))
     view = View(
         type="modal",
         callback_id=form.form_id,

@@ -95,8 +95,13 @@ class SlackDelivery:
             if trigger_id:
                 await self.client.views_open(trigger_id=trigger_id, view=render_modal(reply.form))
                 return
-            # Mentions and DMs carry no trigger to open a modal with.
-            reply = Reply(text="Type the /ccpl command to open the form.")
+            # Mentions and DMs carry no trigger to open a modal with. A form that
+            # comes back with problems says what they were (its reply's text).
+            reply = Reply(
+                text=f"{reply.text} Type the /ccpl command to open the form."
+                if reply.form.errors
+                else "Type the /ccpl command to open the form."
+            )
         await self._answer(
             reply=reply, user=user, response_url=response_url, say=say, thread_ts=thread_ts
         )

@@ -144,6 +144,9 @@ class Form:
     submit: str = "Save"
     state: str = ""
     intro: str | None = None
+    # Problems to show beside their fields as the form opens: text a command
+    # refused comes back in the form with its reasons, so nothing typed is lost.
+    errors: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -49,6 +49,7 @@ def _keys(profession: Profession) -> set[str]:
     name = profession.name
     keys = {_key(profession.id), _key(name), _key(re.sub(r"\(.*?\)", "", name))}
     keys.update(_key(inner) for inner in re.findall(r"\((.*?)\)", name))
+    keys.update(_key(alias) for alias in profession.aliases)
     return keys - {""}
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Iterable
 
-from content import RESOURCE_CATEGORIES, Resource
+from content import RESOURCE_CATEGORIES, CaseStudy, ContentPack, Resource
 from handlers.core.context import Context
 from handlers.core.errors import NotFound
 from handlers.core.model import Actor, Reply, Section
@@ -63,29 +64,32 @@ async def resources(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Rep
                 *sections,
                 Section(
                     text="Narrow it down: `resources books`, `resources training`, "
-                    "or search: `resources systems leadership`."
+                    "or search: `resources compassionate leadership`."
                 ),
             ),
         )
     category = _category_for(query)
     if category is not None:
-        found = [r for r in pack.resources if r.category == category]
+        listed = pack.resources_in(category=category)
         return Reply(
             text=RESOURCE_CATEGORIES[category],
-            sections=(Section(heading=RESOURCE_CATEGORIES[category], text=_resource_lines(found)),),
+            sections=(
+                Section(heading=RESOURCE_CATEGORIES[category], text=_resource_lines(listed)),
+            ),
         )
-    words = query.split()
-    found = [
-        r for r in pack.resources if all(w in f"{r.name} {r.description}".lower() for w in words)
-    ]
+    found = pack.find_resources(query=query)
+    heading = f"Resources about “{query}”"
+    if not found:
+        found = pack.find_resources(query=query, every_word=False)
+        heading = f"No resource mentions all of “{query}”; these mention some of it"
     if not found:
         categories = ", ".join(f"`{c.split('-')[0]}`" for c in RESOURCE_CATEGORIES)
         raise NotFound(
             f"No resource mentions “{query}”. Try a category ({categories}) or other words."
         )
     return Reply(
-        text=f"Resources about “{query}”",
-        sections=(Section(heading=f"Resources about “{query}”", text=_resource_lines(found)),),
+        text=heading,
+        sections=(Section(heading=heading, text=_resource_lines(found)),),
     )
 
 
@@ -163,6 +167,16 @@ async def lessons(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
     )
 
 
+def _finding_words(pack: ContentPack, study: CaseStudy) -> str:
+    """The fewest of a study's keywords that find it alone: "norfolk" lists two
+    studies again, "assembly" opens one."""
+    for size in (1, 2):
+        for words in itertools.combinations(study.keywords, size):
+            if pack.find_case_studies(query=" ".join(words)) == (study,):
+                return " ".join(words)
+    return " ".join(study.keywords)
+
+
 @command(
     name="case",
     aliases=("cases", "case-study", "case-studies", "casestudy"),
@@ -189,7 +203,9 @@ async def case(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
             ),
         )
     shown = found or list(pack.case_studies)
-    listing = "\n".join(f"• **{c.name}** ({c.system}): `case {c.keywords[0]}`" for c in shown)
+    listing = "\n".join(
+        f"• **{c.name}** ({c.system}): `case {_finding_words(pack, c)}`" for c in shown
+    )
     if query and not found:
         vocabulary = [k for c in pack.case_studies for k in c.keywords]
         near = difflib.get_close_matches(query, vocabulary, n=1, cutoff=0.6)

@@ -10,6 +10,7 @@ from handlers.core.errors import NotFound
 from handlers.core.model import Actor, Button, FieldValue, Reply, Section
 from handlers.core.payloads import NONE
 from handlers.core.registry import action, command
+from handlers.core.text import typed
 from handlers.library.citations import cite
 from storage import record_tip_shown, tip_cycle
 
@@ -50,7 +51,9 @@ async def tip(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
         chosen = ctx.rng.choice(pool)
         await record_tip_shown(session, scope=scope, tip_id=chosen.id, cycle=number, now=now)
         seen = len(cycle.seen | {chosen.id}) if number == cycle.number else 1
-    return _render(ctx=ctx, tip=chosen, seen=seen, total=len(tips))
+    # Only when nothing else fits: say so, rather than seem to ignore the topic.
+    again = topic is not None and chosen.id == cycle.last_shown
+    return _render(ctx=ctx, tip=chosen, seen=seen, total=len(tips), again=again, topic=topic)
 
 
 @action(ANOTHER, codec=NONE)
@@ -61,8 +64,14 @@ async def another_tip(
     return await tip(ctx=ctx, actor=actor, args=())
 
 
-def _render(*, ctx: Context, tip: Tip, seen: int, total: int) -> Reply:
+def _render(
+    *, ctx: Context, tip: Tip, seen: int, total: int, again: bool = False, topic: str | None = None
+) -> Reply:
     progress = f"Tip {seen} of {total} for you" if seen < total else "You have now seen every tip"
+    if again:
+        progress = (
+            f"This is the only tip about “{typed(topic or '')}”, shown again; `tip` for another"
+        )
     return Reply(
         text=f"Top tip: {tip.title}",
         sections=(

@@ -33,8 +33,10 @@ from handlers.reflections.form import (
     FormState,
     check_quick_note,
     known_template,
+    note_title,
     read_submission,
     reflection_form,
+    refused_note_form,
 )
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
 from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES
@@ -153,8 +155,15 @@ async def reflect(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
 
 async def _quick_note(*, ctx: Context, actor: Actor, text: str) -> Reply:
     now = ctx.clock()
-    check_quick_note(text=text, today=now.date())
-    title = text if len(text) <= 60 else text[:59].rstrip() + "…"
+    try:
+        check_quick_note(text=text, today=now.date())
+    except Invalid as refused:
+        # The text comes back in the full form, to edit rather than type again.
+        return Reply(
+            text=f"Not saved yet. {refused}",
+            form=refused_note_form(pack=ctx.pack, text=text, today=now.date()),
+        )
+    title = note_title(text)
     async with ctx.acting(actor) as (session, scope):
         row = await create_reflection(
             session,

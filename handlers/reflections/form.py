@@ -8,7 +8,7 @@ problems come back as field errors with the text left in place to edit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from content import ContentPack
@@ -27,6 +27,8 @@ SESSION_LIMIT = 200
 MAX_MINUTES = 6000  # 100 hours: more than any single activity would claim
 PRIVATE = "private"
 SHARED = "shared"
+# The simplest template: a refused note lands in its first answer, "What?".
+REFUSED_NOTE_TEMPLATE = "what"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -195,6 +197,34 @@ def check_quick_note(*, text: str, today: date) -> None:
     except Invalid as invalid:
         # A note is typed as a command, so the summary is the field's own message.
         raise Invalid(invalid.errors[QUICK_NOTE], errors=invalid.errors) from None
+
+
+def note_title(text: str) -> str:
+    """A quick note's title: its opening words, cut at a length lists can show."""
+    return text if len(text) <= 60 else text[:59].rstrip() + "…"
+
+
+def refused_note_form(*, pack: ContentPack, text: str, today: date) -> Form:
+    """The full form holding a quick note that was refused, with every problem shown.
+
+    A note is typed once, in a command; refusing it must not make the person
+    type it again, so it opens as the first answer of a reflection to edit.
+    """
+    template = TEMPLATES[REFUSED_NOTE_TEMPLATE]
+    kept = {"title": note_title(text), template.prompts[0].id: text}
+    blank = reflection_form(pack=pack, template=template)
+    form = replace(
+        blank,
+        fields=tuple(replace(f, initial=kept.get(f.id, f.initial)) for f in blank.fields),
+        intro="Your quick note is not saved yet: change what is marked below, then save.\n"
+        + (blank.intro or ""),
+    )
+    values = {f.id: f.initial for f in form.fields}
+    try:
+        read_submission(values=values, pack=pack, template=template, today=today)
+    except Invalid as invalid:
+        return replace(form, errors=dict(invalid.errors))
+    return form
 
 
 def _with_default_visibility(values: Mapping[str, object]) -> Mapping[str, object]:

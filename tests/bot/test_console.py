@@ -98,6 +98,28 @@ async def test_a_reflection_by_console_prompts_keeps_answers_after_an_error(
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".csv", ".pdf"]
 
 
+async def test_a_refused_quick_note_is_asked_again_showing_the_text(
+    ctx: Context, team: str, tmp_path: Path
+) -> None:
+    note = "Patient 943 476 5919 taught me to listen"
+    lines = [
+        f"reflect {note}",
+        "Listening first",  # title: the note's opening, refused too
+        "",  # what: Enter keeps the text as shown...
+        "A patient taught me to listen",  # ...which is asked again, then changed
+        "reflections",
+    ]
+    out = io.StringIO()
+    await run_console(
+        ctx=ctx, stdin=Piped("\n".join(lines) + "\n"), stdout=out, user=team, files=tmp_path
+    )
+    output = out.getvalue()
+    assert output.count(f"You wrote: {note}") == 3  # title, then what twice
+    assert "This looks like an NHS number" in output
+    assert "Saved your reflection Listening first, private to you." in output
+    assert "Your reflections (1)" in output
+
+
 async def test_cancel_leaves_nothing_behind(ctx: Context, team: str) -> None:
     output = await _session(ctx, "reflect gibbs\nA title\ncancel\nreflections\n", user=team)
     assert "Cancelled; nothing was saved." in output

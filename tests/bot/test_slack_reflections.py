@@ -119,6 +119,51 @@ async def test_an_nhs_number_is_refused_in_the_form_and_nothing_is_stored(
     assert bot.fake.calls_to("chat.postMessage") == []
 
 
+async def test_a_refused_quick_note_opens_the_modal_with_its_text_and_the_problems(
+    bot: Harness, actor: Actor, ctx: Context
+) -> None:
+    note = f"Patient {VALID_NHS_NUMBER} taught me to listen before I plan"
+    view = await bot.open_form(
+        text=f"reflect {note}", team=actor.workspace, user=actor.user, channel="C0FORUM1"
+    )
+    assert view["callback_id"] == "reflect.save"  # the full form, from the command's trigger
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    assert blocks["what"]["element"]["initial_value"] == note
+    for field in ("title", "what"):  # every problem at once, beside its field
+        [problem] = blocks[f"{field}.problem"]["elements"]
+        assert "NHS number" in problem["text"] and "5919" not in problem["text"]
+    assert await _count(ctx.database, Reflection, actor) == 0
+
+    answers = {"title": "Listening first", "what": "A patient taught me to listen first"}
+    sent = await submit_view(bot, view=view, answers=answers, team=actor.workspace, user=actor.user)
+    assert sent.status == 200 and not sent.body  # accepted: the modal closes
+    await bot.fake.wait_for("chat.postMessage")
+    assert await _count(ctx.database, Reflection, actor) == 1
+
+
+async def test_a_refused_quick_note_in_a_direct_message_says_why_and_where_to_go(
+    bot: Harness, actor: Actor, ctx: Context
+) -> None:
+    # A message carries no trigger to open a modal with: the answer says what was
+    # wrong, so the person can change the note they can still see above it.
+    event = {
+        "type": "message",
+        "channel_type": "im",
+        "user": actor.user,
+        "text": f"reflect Patient {VALID_NHS_NUMBER} taught me to listen",
+        "ts": "1700000002.000100",
+        "channel": "D0LEADER",
+        "event_ts": "1700000002.000100",
+    }
+    sent = await bot.event(event=event, team=actor.workspace, event_id="EvNoteRefused")
+    assert sent.status == 200
+    [call] = await bot.fake.wait_for("chat.postMessage")
+    assert "This looks like an NHS number" in call.params["text"]
+    assert "Type the /ccpl command to open the form." in call.params["text"]
+    assert "5919" not in call.params["text"]
+    assert await _count(ctx.database, Reflection, actor) == 0
+
+
 async def test_ten_digits_failing_the_check_digit_are_accepted(
     bot: Harness, actor: Actor, ctx: Context
 ) -> None:

@@ -80,6 +80,17 @@ async def test_members_set_professions_and_the_facilitator_gets_the_chart_by_dm(
     assert "GPs: 1 in the channel, 1 contributed" in report  # the modal's choice counted
 
 
+async def test_a_midwife_and_a_paramedic_set_their_profession_by_typing_their_role(
+    bot: Harness, team: str
+) -> None:
+    midwife = await bot.command(text="profile midwife", team=team, user="UMIDWIFE")
+    assert midwife["text"].startswith("Saved: your profession is Midwives")
+    paramedic = await bot.command(text="profile paramedic", team=team, user="UPARAMEDIC")
+    assert paramedic["text"].startswith(
+        "Saved: your profession is Allied health professionals (AHPs)"
+    )
+
+
 async def test_a_member_asking_for_the_room_is_refused_and_sent_nothing(
     bot: Harness, ctx: Context, team: str
 ) -> None:

@@ -91,6 +91,27 @@ async def test_an_nhs_number_is_refused_on_the_card_and_the_text_is_kept(
     assert await _reflections(ctx, user) == 1
 
 
+async def test_a_refused_quick_note_comes_back_as_the_form_card_with_its_text(
+    bot: TeamsHarness, ctx: Context, tenant: str, user: str
+) -> None:
+    note = f"Patient {VALID_NHS_NUMBER} taught me to listen before I plan"
+    [form] = await bot.say(f"reflect {note}", tenant=tenant, user=user)
+    [card] = form.cards
+    assert inputs(card)["what"]["value"] == note
+    body = card["body"]
+    for field in ("title", "what"):  # every problem at once, under its field
+        at = next(i for i, item in enumerate(body) if item.get("id") == field)
+        under = [i for i in body[at + 1 :] if i["type"] == "TextBlock"][:2]  # a hint, then it
+        [error] = [i for i in under if i.get("color") == "Attention"]
+        assert "NHS number" in error["text"] and "5919" not in error["text"]
+    assert await _reflections(ctx, user) == 0
+
+    fixed = {"title": "Listening first", "what": "A patient taught me to listen first"}
+    [saved] = await bot.press(form, title="Save", tenant=tenant, user=user, inputs=fixed)
+    assert "Saved your reflection" in saved.text
+    assert await _reflections(ctx, user) == 1
+
+
 async def test_reflect_in_a_channel_opens_the_form_in_the_personal_chat(
     bot: TeamsHarness, tenant: str, user: str
 ) -> None:

@@ -53,3 +53,29 @@ def test_missing_overlay_directory_raises(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         load_pack(overlay=tmp_path / "missing")
     assert len(caught.value.problems) == 1
+
+
+def test_an_overlay_can_add_a_profession_with_aliases(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "professions.yaml",
+        "- id: dentists\n  name: Dentists\n  source: ccpl-explained\n"
+        "  aliases: [orthodontist, dental hygienist]\n",
+    )
+    pack = load_pack(overlay=tmp_path)
+    assert pack.professions[-1].aliases == ("orthodontist", "dental hygienist")
+
+
+def test_an_alias_naming_two_professions_is_a_problem_on_its_line(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "professions.yaml",
+        "- id: dentists\n  name: Dentists\n  source: ccpl-explained\n"
+        "  aliases: [orthodontist, paramedic]\n",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_pack(overlay=tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        "professions.yaml:4: alias 'paramedic' already names profession "
+        "'allied-health-professionals'"
+    ]

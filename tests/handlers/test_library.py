@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from content import RESOURCE_CATEGORIES
@@ -106,3 +108,57 @@ async def test_junk_gets_help_with_a_suggestion(ctx: Context, actor: Actor) -> N
 async def test_empty_text_is_help(ctx: Context, actor: Actor) -> None:
     reply = await handle_text(ctx=ctx, actor=actor, text="/ccpl")
     assert "Type `/ccpl` followed by" in _all_text(reply)
+
+
+@pytest.mark.parametrize("broad", ["", "norfolk", "surrey", "llr", "leicester", "heartlands"])
+async def test_each_case_in_a_listing_is_offered_by_words_that_open_it(
+    ctx: Context, actor: Actor, broad: str
+) -> None:
+    listing = await handle_text(ctx=ctx, actor=actor, text=f"case {broad}")
+    offered = re.findall(r"`(case [^`]+)`", _all_text(listing))
+    assert len(offered) >= 2
+    opened = [await handle_text(ctx=ctx, actor=actor, text=words) for words in offered]
+    assert all(reply.text.startswith("Case study: ") for reply in opened), offered
+    assert len({reply.text for reply in opened}) == len(offered)  # one study each
+
+
+async def test_a_search_of_several_words_finds_resources_with_the_most_of_them(
+    ctx: Context, actor: Actor
+) -> None:
+    both = await handle_text(ctx=ctx, actor=actor, text="resources compassionate leadership")
+    assert both.text == "Resources about “compassionate leadership”"
+    assert "Michael West on compassionate and inclusive leadership" in _all_text(both)
+    some = await handle_text(ctx=ctx, actor=actor, text="resources systems leadership")
+    assert some.text.startswith("No resource mentions all of “systems leadership”")
+    found = ctx.pack.find_resources(query="systems leadership", every_word=False)
+    assert found and all(r.name in _all_text(some) for r in found)
+    for resource in found:
+        about = f"{resource.name} {resource.description}".lower()
+        assert ("leadership" in about) != ("systems" in about)  # one word or the other
+
+
+LIBRARY = ("resources", "resource", "case", "principles", "principle", "lessons", "tip")
+
+
+async def test_every_suggestion_the_library_makes_finds_something(
+    ctx: Context, actor: Actor
+) -> None:
+    """Follow every `command` the library's answers suggest, two steps deep."""
+    start = ["resources", "case", "principles", "lessons", "tip", "case norfolk", "case surrey"]
+    start += ["resources xylophone", "case lucd", "principles 9", "tip zebras"]
+    followed: set[str] = set()
+    frontier = list(start)
+    for _ in range(2):
+        suggested: list[str] = []
+        for words in frontier:
+            try:
+                reply_text = _all_text(await handle_text(ctx=ctx, actor=actor, text=words))
+            except NotFound as refused:
+                assert words in start, f"the bot suggested `{words}`, which finds nothing"
+                reply_text = refused.message
+            for found in re.findall(r"`(?:/ccpl )?([^`]+)`", reply_text):
+                if found.split()[0] in LIBRARY and found not in followed:
+                    followed.add(found)
+                    suggested.append(found)
+        frontier = suggested
+    assert {"resources compassionate leadership", "resources books", "principles 3"} <= followed

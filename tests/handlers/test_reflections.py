@@ -58,11 +58,35 @@ async def test_a_quick_note_expands_into_a_full_reflection(ctx: Context, actor: 
     assert description.initial == "Silo working came up again"
 
 
-async def test_a_quick_note_with_a_phone_number_is_refused(ctx: Context, actor: Actor) -> None:
-    with pytest.raises(Invalid, match="phone number"):
-        await handle_text(ctx=ctx, actor=actor, text="reflect call her on 07700 900123")
+async def test_a_refused_quick_note_opens_the_full_form_with_its_text_and_every_problem(
+    ctx: Context, actor: Actor
+) -> None:
+    note = "Call her on 07700 900123 about the forum"
+    refused = await handle_text(ctx=ctx, actor=actor, text=f"reflect {note}")
+    assert refused.form is not None and refused.form.form_id == "reflect.save"
+    initial = {f.id: f.initial for f in refused.form.fields}
+    assert initial["what"] == note and initial["title"] == note  # nothing typed is lost
+    assert set(refused.form.errors) == {"title", "what"}  # every problem at once
+    assert all("phone number" in m for m in refused.form.errors.values())
+    assert "07700" not in refused.text + "".join(refused.form.errors.values())
     listing = await handle_text(ctx=ctx, actor=actor, text="reflections")
     assert listing.text == "You have no reflections yet."
+
+    values = {**initial, "title": "Forum follow-up", "what": "Call her about the forum"}
+    saved = await handle_action(ctx=ctx, actor=actor, action=_submit(refused.form.state, values))
+    assert saved.text.startswith("Saved your reflection “Forum follow-up”")
+    listing = await handle_text(ctx=ctx, actor=actor, text="reflections")
+    assert listing.text == "Your reflections (1)"
+
+
+async def test_a_refused_long_note_reports_its_length_and_the_title_s_identifier_together(
+    ctx: Context, actor: Actor
+) -> None:
+    note = "NHS 943 476 5919 " + "and a very long note " * 150
+    refused = await handle_text(ctx=ctx, actor=actor, text=f"reflect {note}")
+    assert refused.form is not None
+    assert "NHS number" in refused.form.errors["title"]
+    assert "under 3,000 characters" in refused.form.errors["what"]
 
 
 async def test_edit_keeps_the_reflection_and_changes_it(ctx: Context, actor: Actor) -> None:

@@ -82,6 +82,35 @@ async def test_profile_set_by_forgiving_name_and_cleared(ctx: Context, actor: Ac
     assert await my_profession(ctx, actor) is None
 
 
+ROLES_PEOPLE_TYPE = (
+    ("midwife", "midwives", "Midwives"),
+    ("paramedic", "allied-health-professionals", "Allied health professionals"),
+    ("physiotherapist", "allied-health-professionals", "Allied health professionals"),
+    ("Occupational therapist", "allied-health-professionals", "Allied health"),
+    ("speech and language therapist", "allied-health-professionals", "Allied health"),
+    ("dietitian", "allied-health-professionals", "Allied health"),
+    ("radiographer", "allied-health-professionals", "Allied health"),
+    ("podiatrist", "allied-health-professionals", "Allied health"),
+    ("orthoptist", "allied-health-professionals", "Allied health"),
+    ("doctor", "secondary-care-clinicians", "Secondary care clinicians"),
+    ("consultant", "secondary-care-clinicians", "Secondary care clinicians"),
+    ("registrar", "secondary-care-clinicians", "Secondary care clinicians"),
+    ("hospital doctor", "secondary-care-clinicians", "Secondary care clinicians"),
+    ("GP", "gps", "GPs"),
+    ("dentist", "primary-care-clinicians", "Primary care clinicians"),
+    ("social worker", "social-care", "Social care"),
+    ("nursing associate", "nurses", "Nurses"),
+    ("pharmacy technician", "pharmacists", "Pharmacists"),
+)
+
+
+async def test_the_roles_people_type_find_their_profession(ctx: Context, actor: Actor) -> None:
+    for typed, expected, named in ROLES_PEOPLE_TYPE:
+        saved = await handle_text(ctx=ctx, actor=actor, text=f"profile {typed}")
+        assert named in saved.text, typed
+        assert await my_profession(ctx, actor) == expected, typed
+
+
 async def test_an_unknown_or_vague_profession_is_explained(ctx: Context, actor: Actor) -> None:
     with pytest.raises(Invalid, match="I don't know the profession “astronaut”") as unknown:
         await handle_text(ctx=ctx, actor=actor, text="profile astronaut")

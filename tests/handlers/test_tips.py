@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from handlers import Action, Actor, Context, NotFound, handle_action, handle_text
+from handlers import Action, Actor, Context, NotFound, Reply, handle_action, handle_text
 
 
 def _title(reply_text: str) -> str:
@@ -53,9 +53,40 @@ async def test_people_do_not_share_tip_history(ctx: Context, actor: Actor) -> No
 
 async def test_a_topic_word_filters_tips(ctx: Context, actor: Actor) -> None:
     topic = ctx.pack.tips[0].topics[0]
-    expected = {t.title for t in ctx.pack.tips if topic in t.topics}
+    expected = {t.title for t in ctx.pack.tips_about(topic=topic)}
+    assert {t.title for t in ctx.pack.tips if topic in t.topics} <= expected
+    assert len(expected) < len(ctx.pack.tips)
     reply = await handle_text(ctx=ctx, actor=actor, text=f"tip {topic.upper()}")
     assert _title(reply.text) in expected
+
+
+async def test_a_topic_asked_twice_gives_another_tip_about_it(ctx: Context, actor: Actor) -> None:
+    # "relationships" tags one tip, and another is about relationships in its words.
+    first = await handle_text(ctx=ctx, actor=actor, text="tip relationships")
+    second = await handle_text(ctx=ctx, actor=actor, text="tip relationships")
+    assert second.text != first.text
+    assert all("relationship" in _all_words(r) for r in (first, second))
+
+
+async def test_a_topic_with_one_tip_says_so_when_it_shows_it_again(
+    ctx: Context, actor: Actor
+) -> None:
+    only = [
+        topic
+        for tip in ctx.pack.tips
+        for topic in tip.topics
+        if len(ctx.pack.tips_about(topic=topic)) == 1
+    ]
+    assert only, "the pack should have a topic with a single tip"
+    first = await handle_text(ctx=ctx, actor=actor, text=f"tip {only[0]}")
+    again = await handle_text(ctx=ctx, actor=actor, text=f"tip {only[0]}")
+    assert again.text == first.text
+    assert again.sections[0].note is not None
+    assert again.sections[0].note.startswith(f"This is the only tip about “{only[0]}”")
+
+
+def _all_words(reply: Reply) -> str:
+    return " ".join(f"{s.heading} {s.text}" for s in reply.sections).lower()
 
 
 async def test_an_unknown_topic_says_which_topics_exist(ctx: Context, actor: Actor) -> None:
