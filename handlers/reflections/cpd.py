@@ -124,16 +124,19 @@ async def cpd(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
                 note=" ".join(standing.caveats()) or PRIVATE,
             ),
         ),
-        form=_form(current=standing.regulator.id, settings=settings),
+        form=_form(current=standing.regulator.id, settings=settings, intro=_intro(standing)),
     )
 
 
-def _form(*, current: str, settings: SavedCpdSettings) -> Form:
-    options = tuple(Option(value=r.id, label=f"{r.name} ({r.short})") for r in REGULATORS.values())
+def _form(*, current: str, settings: SavedCpdSettings, intro: str = PRIVATE) -> Form:
+    options = tuple(
+        Option(value=r.id, label=r.name if r.short == r.name else f"{r.name} ({r.short})")
+        for r in REGULATORS.values()
+    )
     return Form(
         form_id=SAVE,
         title="Your CPD settings",
-        intro=PRIVATE,
+        intro=intro,
         submit="Save",
         fields=(
             Field(
@@ -205,6 +208,16 @@ async def save(
                 note=_templates_note(regulator),
             ),
         ),
+    )
+
+
+def _intro(standing: Status) -> str:
+    """Where the member stands now, so the form says why its answers matter."""
+    window = standing.window
+    lines = "\n".join(f"• {line.text()}" for line in standing.lines)
+    return (
+        f"{standing.regulator.short}, {_day(window.start)} to {_day(window.end)}:\n{lines}\n\n"
+        f"{PRIVATE}"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -176,3 +177,18 @@ async def test_without_settings_the_export_says_what_it_assumed(bot: Harness, ac
     pdf = _text(reader)
     assert "No regulator set, so this uses the NMC's requirements" in pdf
     assert "No revalidation date set, so this counts back from today" in pdf
+
+
+async def test_the_home_tab_shows_progress_against_the_members_regulator(
+    bot: Harness, actor: Actor
+) -> None:
+    await _set_cpd(bot, actor, regulator="swe", renewal_date="2026-11-30")
+    await _reflect(bot, actor, template="swe", title="Court skills day", peer="A colleague's view")
+    event = {"type": "app_home_opened", "user": actor.user, "tab": "home", "channel": "D1"}
+    await bot.event(event=event, team=actor.workspace, event_id=uuid.uuid4().hex)
+    [call] = await bot.fake.wait_for("views.publish", successful=True)
+    home = json.dumps(call.params["view"], ensure_ascii=False)
+    assert "Social Work England*, 1 December 2025 to 30 November 2026" in home
+    assert "CPD records: 1 of 2 (1 to go)" in home
+    assert "With a peer reflection: 1 of 1 (met)" in home
+    assert "CPD settings" in home and "No regulator set" not in home
