@@ -12,7 +12,7 @@ from typing import Any
 
 import pypdf
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from handlers import Actor, Context
 from storage.models import CpdSettings, Member
@@ -192,3 +192,27 @@ async def test_the_home_tab_shows_progress_against_the_members_regulator(
     assert "CPD records: 1 of 2 (1 to go)" in home
     assert "With a peer reflection: 1 of 1 (met)" in home
     assert "CPD settings" in home and "No regulator set" not in home
+
+
+async def test_my_data_and_forget_me_include_the_cpd_settings(
+    bot: Harness, actor: Actor, ctx: Context
+) -> None:
+    await _set_cpd(bot, actor, regulator="nmc", renewal_date="2027-04-30", full_name="Sam Jones")
+    await bot.command(text="my-data", team=actor.workspace, user=actor.user)
+    await bot.fake.wait_for("files.completeUploadExternal")
+    [data] = [f for f in bot.fake.files if f.filename.endswith(".json")]
+    [held] = json.loads(data.content)["cpd_settings"]
+    assert (held["regulator"], held["renewal_date"]) == ("nmc", "2027-04-30")
+    assert held["full_name"] == "Sam Jones"
+    async with ctx.database.transaction() as session:
+        member = await session.scalar(select(Member.id).where(Member.external_id == actor.user))
+    assert member is not None
+    asked = await bot.command(text="forget-me", team=actor.workspace, user=actor.user)
+    button = next(b for b in asked["blocks"] if b["type"] == "actions")["elements"][0]
+    done = await bot.click(action_id=button["action_id"], team=actor.workspace, user=actor.user)
+    assert "erased everything" in done["text"]
+    async with ctx.database.transaction() as session:
+        left = await session.scalar(
+            select(func.count()).select_from(CpdSettings).where(CpdSettings.member_id == member)
+        )
+    assert left == 0
