@@ -44,7 +44,7 @@ from reportlab.platypus import (
 
 from handlers.core.text import defuse_formula
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
-from handlers.reflections.regulators import NMC, Status, hours_and_minutes
+from handlers.reflections.regulators import NMC, Status, gaps, hours_and_minutes
 from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES
 
 QUICK_NOTE_NAME = "Quick note"
@@ -126,6 +126,7 @@ def reflections_pdf(
     styles = _Styles()
     story: list[Flowable] = [
         *_cover(status=status, holder=holder, zone=zone, generated=generated, styles=styles),
+        *_practice_summary(status=status, styles=styles),
         *_log(status=status, zone=zone, styles=styles),
         *_write_ups(status=status, zone=zone, styles=styles),
         *_quick_notes(status=status, zone=zone, styles=styles),
@@ -195,7 +196,7 @@ def _log(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowable]:
     """The table a reviewer scans first: one row per record, with totals for the NMC."""
     rows = [r for r in status.records if not r.is_quick_note or r.cpd_minutes]
     nmc = status.regulator is NMC
-    heading = "CPD log" if nmc else f"{status.regulator.short} records"
+    heading = status.regulator.log_heading
     if not rows:
         return [
             PageBreak(),
@@ -219,7 +220,40 @@ def _log(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowable]:
     data += [[Paragraph(_markup(cell), styles.cell) for cell in row] for row in body]
     table = LongTable(data, colWidths=[w * mm for w in widths], repeatRows=1)
     table.setStyle(_TABLE_STYLE)
-    return [PageBreak(), Paragraph(heading, styles.heading), table]
+    flowables: list[Flowable] = [PageBreak(), Paragraph(escape(heading), styles.heading), table]
+    if status.regulator.flags_gaps:
+        flowables += _gaps(status=status, zone=zone, styles=styles)
+    return flowables
+
+
+def _gaps(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowable]:
+    """Long stretches without a record, which an HCPC profile must explain."""
+    days = [_local(r.created_at, zone).date() for r in status.records]
+    found = gaps(window=status.window, days=days)
+    if not found:
+        return [Paragraph("No gap of three months or more in this record.", styles.meta)]
+    return [
+        Paragraph("Gaps of three months or more, to explain in your statement:", styles.prompt),
+        *(
+            Paragraph(f"• {_short_date(start)} to {_short_date(end)}", styles.body)
+            for start, end in found
+        ),
+    ]
+
+
+def _practice_summary(*, status: Status, styles: _Styles) -> list[Flowable]:
+    """The profile's opening part, which only the member can write."""
+    if not status.regulator.practice_summary:
+        return []
+    return [
+        PageBreak(),
+        Paragraph("Summary of practice history", styles.heading),
+        Paragraph(
+            "Up to 500 words, in your own words: your current role, the people who use your "
+            "service, and the kind of work you do. The bot leaves this part to you.",
+            styles.meta,
+        ),
+    ]
 
 
 _TABLE_STYLE = TableStyle(
@@ -267,6 +301,8 @@ def _write_ups(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowa
     for number, record in enumerate(written, start=1):
         if nmc or number == 1:
             flowables.append(PageBreak())
+        if number == 1:
+            flowables.append(Paragraph(escape(status.regulator.write_ups_heading), styles.heading))
         else:
             flowables += [Spacer(1, 6 * mm), CondPageBreak(60 * mm)]
         label = (

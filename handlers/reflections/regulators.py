@@ -15,7 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
 
 from handlers.reflections.records import ReflectionRecord
 from handlers.reflections.templates import TEMPLATES
@@ -54,6 +57,12 @@ class Regulator:
     templates: tuple[str, ...]
     # Parts of the submission the bot does not hold, so the export names them as to-dos.
     also: tuple[str, ...] = ()
+    log_heading: str = "Records"
+    write_ups_heading: str = "Records in full"
+    # HCPC standard 1 asks for a continuous record: the export lists long gaps to explain.
+    flags_gaps: bool = False
+    # HCPC profiles open with a summary of practice the member writes themselves.
+    practice_summary: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -114,6 +123,8 @@ NMC = Regulator(
         ),
     ),
     templates=("nmc",),
+    log_heading="CPD log",
+    write_ups_heading="Written reflective accounts",
     also=(
         "Five pieces of practice-related feedback",
         "A reflective discussion with another NMC registrant about your five accounts",
@@ -163,6 +174,8 @@ GPHC = Regulator(
         ),
     ),
     templates=("gphc-planned", "gphc-unplanned", "gphc-peer", "gphc-account"),
+    log_heading="Revalidation records for the registration year",
+    write_ups_heading="Records on the GPhC's headings",
     also=("Submit the records through myGPhC when you renew",),
 )
 
@@ -200,6 +213,10 @@ HCPC = Regulator(
         Target(label="CPD time", required=0, measure=Measure.MINUTES),
     ),
     templates=("hcpc",),
+    log_heading="Standard 1: a continuous, dated record of CPD",
+    write_ups_heading="Statement: how my CPD meets standards 2 to 4",
+    flags_gaps=True,
+    practice_summary=True,
     also=(
         "A summary of your practice history (up to 500 words)",
         "Evidence for each activity: certificates, notes, feedback",
@@ -232,6 +249,8 @@ GMC = Regulator(
         Target(label="CPD time", required=0, measure=Measure.MINUTES),
     ),
     templates=("gmc",),
+    log_heading="Supporting information reflected on",
+    write_ups_heading="Reflections for appraisal",
     also=(
         "Your personal development plan and last year's appraisal summary",
         "Colleague and patient feedback once in each five-year cycle",
@@ -264,6 +283,8 @@ SWE = Regulator(
         ),
     ),
     templates=("swe",),
+    log_heading="CPD records for the registration year",
+    write_ups_heading="Records on Social Work England's questions",
     also=("Copy each record into your Social Work England online account",),
 )
 
@@ -328,6 +349,20 @@ def in_window(
 ) -> list[ReflectionRecord]:
     """The records whose local day falls in the window, as a person would date them."""
     return [r for r in records if window.holds(r.created_at.astimezone(zone).date())]
+
+
+GAP = relativedelta(months=3)  # "three consecutive months or more", HCPC CPD audit guidance
+
+
+def gaps(*, window: Window, days: Sequence[date]) -> list[tuple[date, date]]:
+    """Stretches of three months or more with no record, window edges included."""
+    marks = [window.start - timedelta(days=1), *sorted(days), window.end + timedelta(days=1)]
+    found = []
+    for before, after in pairwise(marks):
+        first_empty = before + timedelta(days=1)
+        if after >= first_empty + GAP:
+            found.append((first_empty, after - timedelta(days=1)))
+    return found
 
 
 def progress(*, regulator: Regulator, records: Sequence[ReflectionRecord]) -> tuple[Line, ...]:

@@ -76,6 +76,9 @@ async def test_settings_by_card_then_an_export_for_the_hcpc(bot: TeamsHarness) -
     assert "Covers: 1 July 2025 to 30 June 2027" in text
     assert "Activities for a CPD profile: 1 of 4 (3 to go)" in text
     assert "How it benefited service users (standard 4)" in text
+    assert "Summary of practice history" in text  # the profile's part only they can write
+    assert "Gaps of three months or more, to explain in your statement:" in text
+    assert "• 1 Jul 2025 to 2 Nov 2026" in text
     assert "6 h" in text
 
 

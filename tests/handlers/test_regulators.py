@@ -18,6 +18,7 @@ from handlers.reflections.regulators import (
     NMC,
     REGULATORS,
     SWE,
+    gaps,
     hours_and_minutes,
     status,
     suggested,
@@ -205,6 +206,15 @@ def test_every_regulator_cites_a_source_and_offers_its_own_templates() -> None:
         assert regulator.source.startswith("https://")
         assert regulator.templates and all(t in TEMPLATES for t in regulator.templates)
         assert all(TEMPLATES[t].regulator == regulator.id for t in regulator.templates)
+
+
+def test_gaps_of_three_months_or_more_are_found_from_edge_to_edge() -> None:
+    span = window(regulator=HCPC, renewal=date(2027, 6, 30), today=TODAY)  # from 1 July 2025
+    days = [date(2025, 9, 30), date(2025, 12, 29), date(2026, 3, 28), date(2027, 6, 30)]
+    assert gaps(window=span, days=days) == [(date(2026, 3, 29), date(2027, 6, 29))]
+    three_months = [date(2025, 9, 30), date(2025, 12, 30), date(2026, 3, 31), date(2027, 6, 30)]
+    assert (date(2025, 12, 31), date(2026, 3, 30)) in gaps(window=span, days=three_months)
+    assert gaps(window=span, days=[]) == [(span.start, span.end)]
 
 
 @given(st.integers(min_value=0, max_value=100_000))
