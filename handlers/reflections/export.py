@@ -311,11 +311,14 @@ def _write_ups(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowa
             else f"{_template_name(record)} ({number} of {len(written)})"
         )
         flowables.append(Paragraph(escape(label), styles.meta))
-        flowables.extend(_account(record=record, zone=zone, styles=styles))
+        title = styles.account if nmc else styles.record
+        flowables.extend(_account(record=record, zone=zone, styles=styles, title=title))
     return flowables
 
 
-def _account(*, record: ReflectionRecord, zone: ZoneInfo, styles: _Styles) -> list[Flowable]:
+def _account(
+    *, record: ReflectionRecord, zone: ZoneInfo, styles: _Styles, title: ParagraphStyle
+) -> list[Flowable]:
     """One reflection laid out on its template's headings."""
     meta = [
         f"Date: {_long_date(_local(record.created_at, zone).date())}",
@@ -331,7 +334,7 @@ def _account(*, record: ReflectionRecord, zone: ZoneInfo, styles: _Styles) -> li
     if record.session:
         meta.append(f"Session: {_markup(record.session)}")
     flowables: list[Flowable] = [
-        Paragraph(_markup(record.title) or "(untitled)", styles.account),
+        Paragraph(_markup(record.title) or "(untitled)", title),
         *(Paragraph(line, styles.meta) for line in meta),
     ]
     for _, heading, text in _answers(record):
@@ -417,6 +420,10 @@ class _Styles:
         self.title = ParagraphStyle("CpdTitle", parent=sheet["Title"], fontName=FONT_BOLD)
         self.account = ParagraphStyle(
             "Account", parent=sheet["Heading1"], fontName=FONT_BOLD, alignment=TA_CENTER
+        )
+        # Records that share a page get a smaller title than an account with a page to itself.
+        self.record = ParagraphStyle(
+            "Record", parent=sheet["Heading3"], fontName=FONT_BOLD, keepWithNext=1
         )
         self.heading = ParagraphStyle(
             "Heading", parent=sheet["Heading2"], fontName=FONT_BOLD, keepWithNext=1
