@@ -297,6 +297,8 @@ def _write_ups(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowa
     """Each written-up reflection on its template's headings; NMC accounts one to a page."""
     written = [r for r in status.records if not r.is_quick_note]
     nmc = status.regulator is NMC
+    total_accounts = sum(1 for r in written if r.template_id == "nmc")
+    accounts = 0
     flowables: list[Flowable] = []
     for number, record in enumerate(written, start=1):
         if nmc or number == 1:
@@ -305,11 +307,10 @@ def _write_ups(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowa
             flowables.append(Paragraph(escape(status.regulator.write_ups_heading), styles.heading))
         else:
             flowables += [Spacer(1, 6 * mm), CondPageBreak(60 * mm)]
-        label = (
-            f"Reflective account {number} of {len(written)}"
-            if nmc and record.template_id == "nmc"
-            else f"{_template_name(record)} ({number} of {len(written)})"
-        )
+        label = f"{_template_name(record)} ({number} of {len(written)})"
+        if nmc and record.template_id == "nmc":
+            accounts += 1
+            label = f"Reflective account {accounts} of {total_accounts}"
         flowables.append(Paragraph(escape(label), styles.meta))
         title = styles.account if nmc else styles.record
         flowables.extend(_account(record=record, zone=zone, styles=styles, title=title))

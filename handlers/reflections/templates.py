@@ -1,6 +1,7 @@
 """The reflective templates people choose from, with the headings regulators expect.
 
-The NMC headings follow the NMC's reflective accounts form for revalidation.
+The NMC headings follow the NMC's reflective accounts form and feedback log
+for revalidation (https://www.nmc.org.uk/revalidation/resources/forms-and-templates/).
 The GPhC's four record types follow its revalidation framework
 (https://www.pharmacyregulation.org/revalidation): planned and unplanned CPD,
 a peer discussion and a reflective account on the standards for pharmacy
@@ -73,6 +74,30 @@ NMC = Template(
             id="code",
             heading="How is this relevant to the Code?",
             question="How is this relevant to the Code?",
+        ),
+    ),
+)
+
+NMC_FEEDBACK = Template(
+    id="nmc-feedback",
+    name="NMC practice-related feedback",
+    summary="One of the five pieces of feedback, on the NMC's feedback log headings.",
+    regulator="nmc",
+    prompts=(
+        Prompt(
+            id="source",
+            heading="Where did the feedback come from?",
+            question="Who gave the feedback (their role, not their name), and how?",
+        ),
+        Prompt(
+            id="summary",
+            heading="What was the feedback about?",
+            question="In brief, what was the feedback about?",
+        ),
+        Prompt(
+            id="used",
+            heading="How did you use it to improve your practice?",
+            question="How did you use the feedback to improve your practice?",
         ),
     ),
 )
@@ -290,6 +315,7 @@ TEMPLATES: dict[str, Template] = {
     t.id: t
     for t in (
         NMC,
+        NMC_FEEDBACK,
         GIBBS,
         WHAT_SO_WHAT,
         GPHC_PLANNED,

@@ -148,6 +148,7 @@ async def test_a_nurses_export_has_the_nmc_log_and_accounts_of_the_three_years_t
         participatory=("yes",),
         code_themes=("preserve-safety",),
     )
+    await _reflect(bot, actor, template="nmc-feedback", title="Ward manager's feedback", minutes=0)
     await bot.command(
         text="reflect Note: ask about the rota review", team=actor.workspace, user=actor.user
     )
@@ -159,6 +160,7 @@ async def test_a_nurses_export_has_the_nmc_log_and_accounts_of_the_three_years_t
     assert "Covers: 1 May 2024 to 30 April 2027" in pdf
     assert "CPD: 3 h 35 min of 35 h (31 h 25 min to go)" in pdf
     assert "Reflective accounts (NMC form): 1 of 5 (4 to go)" in pdf
+    assert "Practice-related feedback: 1 of 5 (4 to go)" in pdf
     log = " ".join(reader.pages[1].extract_text().split())
     assert "CPD log" in log and "Link to the Code" in log and "Preserve safety" in log
     assert "Gŵyl dysgu: falls huddle" in log and "3 h 35 min" in log
@@ -169,6 +171,9 @@ async def test_a_nurses_export_has_the_nmc_log_and_accounts_of_the_three_years_t
     assert "How is this relevant to the Code?" in account
     assert "Quick notes (1)" in pdf and "Note: ask about the rota review" in pdf
     assert f"Page 3 of {len(reader.pages)}" in account
+    feedback = reader.pages[3].extract_text()
+    assert "NMC practice-related feedback (2 of 2)" in feedback
+    assert "How did you use it to improve your practice?" in feedback
 
 
 async def test_without_settings_the_export_says_what_it_assumed(bot: Harness, actor: Actor) -> None:

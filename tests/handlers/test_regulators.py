@@ -81,12 +81,13 @@ def test_a_29_february_renewal_counts_back_to_the_28th() -> None:
     assert span.start == date(2025, 3, 1)
 
 
-def test_nmc_counts_hours_participatory_hours_and_accounts_on_its_form() -> None:
+def test_nmc_counts_hours_participatory_hours_accounts_and_feedback() -> None:
     records = [
         _record(id=1, day=date(2026, 1, 5), template_id="nmc", cpd_minutes=215, participatory=True),
         _record(id=2, day=date(2026, 2, 5), template_id="gibbs", cpd_minutes=60),
         _record(id=3, day=date(2026, 3, 5), template_id=None, cpd_minutes=30, participatory=True),
         _record(id=4, day=date(2024, 4, 30), template_id="nmc", cpd_minutes=600),  # before
+        _record(id=5, day=date(2026, 4, 5), template_id="nmc-feedback"),
     ]
     standing = status(
         records=records,
@@ -100,8 +101,9 @@ def test_nmc_counts_hours_participatory_hours_and_accounts_on_its_form() -> None
         "CPD: 5 h 5 min of 35 h (29 h 55 min to go)",
         "Participatory: 4 h 5 min of 20 h (15 h 55 min to go)",
         "Reflective accounts (NMC form): 1 of 5 (4 to go)",
+        "Practice-related feedback: 1 of 5 (4 to go)",
     ]
-    assert [r.id for r in standing.records] == [1, 2, 3]
+    assert [r.id for r in standing.records] == [1, 2, 3, 5]
 
 
 def test_gphc_counts_its_four_kinds_of_record() -> None:
