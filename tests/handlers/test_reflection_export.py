@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pypdf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers.reflections.export import Holder, reflections_csv, reflections_pdf
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
@@ -292,3 +294,23 @@ def _fonts(reader: pypdf.PdfReader) -> dict[str, bool]:
             embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
             found[str(font["/BaseFont"])] = embedded
     return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.text(max_size=100), number=st.text(max_size=20), title=st.text(max_size=150))
+def test_whatever_a_member_types_the_pdf_is_made_and_opens(
+    name: str, number: str, title: str
+) -> None:
+    records = [_record(title=title, answers={"activity": title, "learned": name})]
+    standing = status(
+        records=records, regulator=NMC_RULES, chosen=True, renewal=None, today=TODAY, zone=LONDON
+    )
+    data = reflections_pdf(
+        records=records,
+        status=standing,
+        holder=Holder(name=name or None, registration=number or None),
+        zone=LONDON,
+        generated=datetime(2026, 11, 12, 10, 0, tzinfo=UTC),
+    )
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert "Page 1 of" in reader.pages[0].extract_text()
