@@ -16,6 +16,7 @@ from handlers.people import data_rights, facilitators, nudges, privacy  # noqa: 
 from handlers.polls import commands as polls
 from handlers.polls import outbox as _polls_outbox  # noqa: F401
 from handlers.reflections import commands as reflections  # noqa: F401
+from handlers.reflections import cpd  # noqa: F401
 from handlers.scheduling import forums, meetings  # noqa: F401
 from handlers.scheduling import outbox as _scheduling_outbox  # noqa: F401
 

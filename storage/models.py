@@ -112,6 +112,27 @@ class Reflection(Base):
     shared_channel: Mapped[str | None] = mapped_column(String(64))
 
 
+class CpdSettings(Base):
+    """A member's own revalidation details: which regulator, when, and how the export names them.
+
+    The name and registration number are the member's to print on their own
+    export, so they are sealed like anything else people write.
+    """
+
+    __tablename__ = "cpd_settings"
+    __table_args__ = (UniqueConstraint("workspace_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    regulator: Mapped[str | None] = mapped_column(String(16))
+    renewal_date: Mapped[date | None]
+    full_name: Mapped[str | None] = mapped_column(Sealed())
+    registration_number: Mapped[str | None] = mapped_column(Sealed())
+    # Counts exports, so each file gets a name no earlier one had.
+    exports: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 class Schedule(Base):
     """A recurring forum, journal club or meeting in one channel.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import Table, delete, select, update
@@ -89,7 +89,7 @@ NOT_EXPORTED = frozenset({"workspace_id", "member_id", "salt"})
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    return value.isoformat() if isinstance(value, date) else value  # datetimes too
 
 
 async def member_data(session: AsyncSession, *, scope: Scope) -> dict[str, Any]:

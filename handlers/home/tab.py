@@ -19,14 +19,12 @@ from handlers.facilitation.checkins import NOT_NOW_ACTION, SHARE, SHARE_ANONYMOU
 from handlers.library.citations import cite
 from handlers.library.tips import ANOTHER
 from handlers.lunch.posts import RSVP
-from handlers.reflections.commands import record_of
-from handlers.reflections.export import cpd_summary
+from handlers.reflections.cpd import member_status, progress_text
 from handlers.scheduling.forums import FORUM_KINDS
 from storage import Scope
 from storage.checkins import pending_checkins
 from storage.lunch import rsvp_of, upcoming_sessions
 from storage.participation import contributors_since, quiet_members, room_breakdown
-from storage.reflections import list_reflections
 from storage.schedules import list_schedules
 
 SESSIONS_SHOWN = 3
@@ -85,18 +83,17 @@ async def _sessions(session: AsyncSession, *, scope: Scope, now: datetime) -> Se
 
 
 async def _cpd(session: AsyncSession, *, ctx: Context, scope: Scope, now: datetime) -> Section:
-    rows, total = await list_reflections(session, scope=scope)
-    summary = cpd_summary(
-        records=[record_of(r) for r in rows], today=now.astimezone(ctx.timezone).date()
-    )
-    text = f"{total} reflection(s) logged.\n" + "\n".join(f"• {line}" for line in summary.lines())
+    """Progress against the member's own regulator, over the dates it will count."""
+    standing, _, records = await member_status(session, ctx=ctx, scope=scope, now=now)
+    text = f"{len(records)} reflection(s) logged.\n{progress_text(standing)}"
     return Section(
         heading="My reflections and CPD",
         text=text,
-        note="Private to you. Revalidation looks back three years.",
+        note=" ".join(standing.caveats()) or "Private to you.",
         buttons=(
             Button(action_id="help.run", label="Reflect", value="reflect", style="primary"),
             Button(action_id="help.run", label="My reflections", value="reflections"),
+            Button(action_id="help.run", label="CPD settings", value="cpd"),
             Button(action_id="help.run", label="Export for revalidation", value="export"),
         ),
     )

@@ -1,8 +1,7 @@
-"""A person's own data: the revalidation export, a copy of everything, and erasure."""
+"""A person's own data: a copy of everything, and erasure."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 
@@ -10,65 +9,9 @@ from handlers.core.context import Context
 from handlers.core.model import Actor, Attachment, Button, Delivery, FieldValue, Reply, Section
 from handlers.core.payloads import NONE
 from handlers.core.registry import action, command
-from handlers.reflections.commands import record_of
-from handlers.reflections.export import cpd_summary, reflections_csv, reflections_pdf
 from storage.people import forget_member, member_data
-from storage.reflections import list_reflections
 
 FORGET_CONFIRMED = "privacy.forget.confirmed"
-
-
-@command(
-    name="export",
-    usage="export",
-    summary="your reflections as PDF and CSV, with CPD hours, for revalidation",
-    slow=True,
-    order=80,
-)
-async def export(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
-    """CSV and PDF of all the person's reflections, with their CPD progress, by DM."""
-    now = ctx.clock()
-    async with ctx.acting(actor) as (session, scope):
-        rows, _ = await list_reflections(session, scope=scope)
-    records = [record_of(row) for row in reversed(rows)]  # oldest first reads as a log
-    summary = cpd_summary(records=records, today=now.astimezone(ctx.timezone).date())
-    if not records:
-        return Reply(
-            text="You have no reflections to export yet. Start one with `/ccpl reflect`.",
-        )
-    stamp = now.astimezone(ctx.timezone).strftime("%Y-%m-%d")
-    # PDF layout is CPU work; keep the event loop free for other people's requests.
-    pdf = await asyncio.to_thread(
-        reflections_pdf,
-        records=records,
-        summary=summary,
-        person=actor.name or actor.user,
-        zone=ctx.timezone,
-        generated=now,
-    )
-    csv_bytes = reflections_csv(records=records, zone=ctx.timezone)
-    progress = "\n".join(f"• {line}" for line in summary.lines())
-    return Reply(
-        text=f"Your CPD reflections export ({len(records)} reflections)",
-        sections=(
-            Section(
-                heading="Your CPD reflections",
-                text=f"Since {summary.since:%-d %B %Y}:\n{progress}",
-                note="The PDF has one reflective account per page; the CSV opens in a spreadsheet.",
-            ),
-        ),
-        attachments=(
-            Attachment(
-                filename=f"reflections-{stamp}.pdf", content=pdf, title="CPD reflections (PDF)"
-            ),
-            Attachment(
-                filename=f"reflections-{stamp}.csv",
-                content=csv_bytes,
-                title="CPD reflections (CSV)",
-            ),
-        ),
-        delivery=Delivery.DM,
-    )
 
 
 @command(

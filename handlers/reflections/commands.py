@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.core import payloads
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotFound
@@ -39,7 +41,11 @@ from handlers.reflections.form import (
     refused_note_form,
 )
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
-from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES
+from handlers.reflections.regulators import REGULATORS, suggested
+from handlers.reflections.templates import GENERAL, NMC_CODE_THEMES, TEMPLATES, Template
+from storage import Scope
+from storage.cpd import cpd_settings_of
+from storage.professions import profession_of
 from storage.reflections import (
     NewReflection,
     SavedReflection,
@@ -103,35 +109,47 @@ def _local_day(ctx: Context, when: datetime) -> str:
     return when.astimezone(ctx.timezone).strftime("%-d %B %Y")
 
 
-def _template_buttons() -> tuple[Button, ...]:
+async def _offered(session: AsyncSession, *, scope: Scope) -> tuple[Template, ...]:
+    """The general templates, then those on the member's regulator's own headings."""
+    settings = await cpd_settings_of(session, scope=scope)
+    regulator = REGULATORS.get(settings.regulator or "") or suggested(
+        await profession_of(session, scope=scope)
+    )
+    own = regulator.templates if regulator else ()
+    return tuple(TEMPLATES[t] for t in dict.fromkeys((*GENERAL, *own)))
+
+
+def _template_buttons(templates: tuple[Template, ...]) -> tuple[Button, ...]:
     return tuple(
         Button(action_id=f"{CHOOSE}.{t.id}", label=t.name, value=TEMPLATE_ID.encode(t.id))
-        for t in TEMPLATES.values()
+        for t in templates
     )
 
 
-def _expand_buttons(*, reflection_id: int) -> tuple[Button, ...]:
+def _expand_buttons(*, reflection_id: int, templates: tuple[Template, ...]) -> tuple[Button, ...]:
     return tuple(
         Button(
             action_id=f"{EXPAND}.{t.id}",
             label=t.name,
             value=EXPANSION.encode(Expansion(reflection_id=reflection_id, template_id=t.id)),
         )
-        for t in TEMPLATES.values()
+        for t in templates
     )
 
 
 @command(
     name="reflect",
     aliases=("reflection", "note"),
-    usage="reflect [nmc|gibbs|what]",
+    usage="reflect [template]",
     summary="log a private CPD reflection; `reflect <text>` saves a quick note",
     order=60,
 )
 async def reflect(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
     """`reflect` offers the templates; `reflect nmc` opens one; `reflect <text>` saves a note."""
     if not args:
-        listing = "\n".join(f"• **{t.name}**: {t.summary}" for t in TEMPLATES.values())
+        async with ctx.acting(actor) as (session, scope):
+            offered = await _offered(session, scope=scope)
+        listing = "\n".join(f"• **{t.name}**: {t.summary}" for t in offered)
         return Reply(
             text="Log a CPD reflection",
             sections=(
@@ -140,7 +158,7 @@ async def reflect(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
                     text=f"Choose a template:\n{listing}",
                     note="Private to you unless you choose to share it anonymously. "
                     "Quick note instead? `/ccpl reflect <your note>`",
-                    buttons=_template_buttons(),
+                    buttons=_template_buttons(offered),
                 ),
             ),
         )
@@ -171,13 +189,14 @@ async def _quick_note(*, ctx: Context, actor: Actor, text: str) -> Reply:
             reflection=NewReflection(template_id=None, title=title, answers={QUICK_NOTE: text}),
             now=now,
         )
+        offered = await _offered(session, scope=scope)
     return Reply(
         text="Saved as a quick note",
         sections=(
             Section(
                 text="Saved as a quick note, private to you. Expand it into a full "
                 "reflection now, or later from `/ccpl reflections`.",
-                buttons=_expand_buttons(reflection_id=row.id),
+                buttons=_expand_buttons(reflection_id=row.id, templates=offered),
             ),
         ),
     )
@@ -370,11 +389,13 @@ async def view(*, ctx: Context, actor: Actor, reflection_id: int) -> Reply:
     """One reflection in full, with the buttons to edit, expand or delete it."""
     record = await _owned_record(ctx=ctx, actor=actor, reflection_id=reflection_id)
     kind = "Quick note" if record.is_quick_note else TEMPLATES[record.template_id or ""].name
-    buttons = (
-        _expand_buttons(reflection_id=record.id)
-        if record.is_quick_note
-        else (Button(action_id=EDIT, label="Edit", value=payloads.ID.encode(record.id)),)
+    buttons: tuple[Button, ...] = (
+        Button(action_id=EDIT, label="Edit", value=payloads.ID.encode(record.id)),
     )
+    if record.is_quick_note:
+        async with ctx.acting(actor) as (session, scope):
+            offered = await _offered(session, scope=scope)
+        buttons = _expand_buttons(reflection_id=record.id, templates=offered)
     return Reply(
         text=typed(record.title),
         sections=(

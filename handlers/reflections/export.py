@@ -1,9 +1,11 @@
-"""Turning a member's private reflections into files they can hand in at revalidation.
+"""Turning a member's private reflections into the files their regulator asks for.
 
 Everything here is pure and synchronous: callers fetch the records, run these
-functions in a thread and deliver the bytes. The CPD arithmetic follows the NMC's
-revalidation requirements because those are the most prescriptive; other
-regulators ask for less, so the PDF tells people to check their own.
+functions in a thread and deliver the bytes. The PDF takes the shape of the
+member's regulator (handlers.reflections.regulators): the NMC's CPD log and
+reflective accounts, the GPhC's yearly records, the HCPC's CPD profile, the
+GMC's reflections for appraisal, Social Work England's CPD records. Text is
+set in DejaVu Sans, embedded, so Welsh and other scripts print as written.
 """
 
 from __future__ import annotations
@@ -13,78 +15,53 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+import matplotlib
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    LongTable,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
+    TableStyle,
 )
 
 from handlers.core.text import defuse_formula
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
+from handlers.reflections.regulators import NMC, Status, gaps, hours_and_minutes
 from handlers.reflections.templates import NMC_CODE_THEMES, TEMPLATES
 
 QUICK_NOTE_NAME = "Quick note"
-PDF_TITLE = "CPD reflections for revalidation"
-REQUIREMENTS_NOTE = (
-    "NMC revalidation asks for 35 hours of CPD including 20 participatory, and five "
-    "written reflective accounts, in the three years since your last revalidation. "
-    "Check your own regulator's requirements."
-)
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
 
 _THEME_LABELS = dict(NMC_CODE_THEMES)
-# Spreadsheet apps run a cell starting with these as a formula (CSV injection).
 # C0 controls other than tab and newline: invisible to the member, boxes in a PDF.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class CpdSummary:
-    """Progress towards revalidation over the three-year window, in the NMC's terms."""
+class Holder:
+    """Who the file is for, as the member chose to print it; both parts optional."""
 
-    since: date
-    hours: float
-    participatory_hours: float
-    accounts: int
-    required_hours: int = 35
-    required_participatory: int = 20
-    required_accounts: int = 5
-
-    def lines(self) -> list[str]:
-        """One line per requirement, so a reply or the PDF cover can list them as they are."""
-        return [
-            f"CPD: {_progress(self.hours, self.required_hours)} hours"
-            f"{_remaining(self.hours, self.required_hours)}",
-            f"Participatory: {_progress(self.participatory_hours, self.required_participatory)}"
-            f" hours{_remaining(self.participatory_hours, self.required_participatory)}",
-            f"Reflective accounts: {_progress(self.accounts, self.required_accounts)}"
-            f"{_remaining(self.accounts, self.required_accounts)}",
-        ]
-
-
-def cpd_summary(*, records: Sequence[ReflectionRecord], today: date) -> CpdSummary:
-    """Count what falls in the last three years, as revalidation looks back that far.
-
-    A record's day is its UTC creation date. Quick notes add their CPD time but are
-    not reflective accounts until they are written up with a template.
-    """
-    since = _three_years_before(today)
-    in_window = [r for r in records if r.created_at.astimezone(UTC).date() >= since]
-    minutes = sum(r.cpd_minutes for r in in_window)
-    participatory = sum(r.cpd_minutes for r in in_window if r.participatory)
-    return CpdSummary(
-        since=since,
-        hours=minutes / 60,
-        participatory_hours=participatory / 60,
-        accounts=sum(1 for r in in_window if not r.is_quick_note),
-    )
+    name: str | None = None
+    registration: str | None = None
 
 
 def reflections_csv(*, records: Sequence[ReflectionRecord], zone: ZoneInfo) -> bytes:
@@ -136,80 +113,217 @@ def reflections_csv(*, records: Sequence[ReflectionRecord], zone: ZoneInfo) -> b
 def reflections_pdf(
     *,
     records: Sequence[ReflectionRecord],
-    summary: CpdSummary,
-    person: str,
+    status: Status,
+    holder: Holder,
     zone: ZoneInfo,
     generated: datetime,
 ) -> bytes:
-    """A cover page with CPD progress, then one reflective account per page.
+    """The regulator's shape: a cover with progress, a log, the write-ups, then quick notes.
 
-    One account per page mirrors the NMC form, so members can print the ones they
-    discuss with their reflective discussion partner.
+    Only records inside the submission window go in, as that is what the
+    regulator reviews; the cover says how many others the CSV still holds.
     """
     styles = _Styles()
-    generated_day = _local(generated, zone).date()
-    story: list[object] = [
-        Paragraph(escape(PDF_TITLE), styles.title),
-        Paragraph(f"For: {_markup(person)}", styles.body),
-        Paragraph(f"Generated: {_long_date(generated_day)}", styles.body),
-        Paragraph(
-            f"Three-year window: {_long_date(summary.since)} to {_long_date(generated_day)}",
-            styles.body,
-        ),
-        Spacer(1, 4 * mm),
-        Paragraph("CPD summary", styles.heading),
-        *(Paragraph(escape(line), styles.body) for line in summary.lines()),
-        Paragraph(f"Reflections in this file: {len(records)}", styles.body),
-        Spacer(1, 4 * mm),
-        Paragraph(escape(REQUIREMENTS_NOTE), styles.meta),
+    story: list[Flowable] = [
+        *_cover(status=status, holder=holder, zone=zone, generated=generated, styles=styles),
+        *_practice_summary(status=status, styles=styles),
+        *_log(status=status, zone=zone, styles=styles),
+        *_write_ups(status=status, zone=zone, styles=styles),
+        *_quick_notes(status=status, zone=zone, styles=styles),
     ]
-    for record in _oldest_first(records):
-        story.append(PageBreak())
-        story.extend(_account(record=record, zone=zone, styles=styles))
-
+    outside = len(records) - len(status.records)
+    if outside:
+        story += [
+            Spacer(1, 4 * mm),
+            Paragraph(
+                f"{outside} reflection(s) from outside these dates are not in this file; "
+                "the CSV has every one.",
+                styles.meta,
+            ),
+        ]
     buffer = io.BytesIO()
+    title = f"CPD record for the {status.regulator.short}"
     doc = SimpleDocTemplate(
         buffer,
         pagesize=A4,
-        title=f"{PDF_TITLE}: {_clean(person)}",
-        author=_clean(person),
-        subject="CPD reflective accounts",
+        title=title + (f": {_clean(holder.name)}" if holder.name else ""),
+        author=_clean(holder.name or ""),
+        subject=f"CPD record for the {status.regulator.name}",
         creator="ccpl-bot",
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
+        initialFontName=FONT,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
         bottomMargin=20 * mm,
     )
-    doc.build(story)
+    doc.build(story, canvasmaker=_NumberedCanvas)
     return buffer.getvalue()
 
 
-class _Styles:
-    """The handful of paragraph styles the PDF uses, built once per document."""
+def _cover(
+    *, status: Status, holder: Holder, zone: ZoneInfo, generated: datetime, styles: _Styles
+) -> list[Flowable]:
+    regulator = status.regulator
+    window = status.window
+    facts = []
+    if holder.name:
+        facts.append(f"Name: {_markup(holder.name)}")
+    if holder.registration:
+        facts.append(f"{escape(regulator.register_label)}: {_markup(holder.registration)}")
+    if window.from_renewal:
+        facts.append(f"{regulator.date_label}: {_long_date(window.end)}")
+    facts += [
+        f"Covers: {_long_date(window.start)} to {_long_date(window.end)}",
+        f"Generated: {_long_date(_local(generated, zone).date())}",
+    ]
+    flowables: list[Flowable] = [
+        Paragraph(escape(f"CPD record for the {regulator.name} ({regulator.short})"), styles.title),
+        *(Paragraph(line, styles.body) for line in facts),
+        *(Paragraph(_plain_markup(note), styles.meta) for note in status.caveats()),
+        Paragraph("Progress", styles.heading),
+        *(Paragraph(escape(line.text()), styles.body) for line in status.lines),
+        Paragraph("What the regulator asks", styles.heading),
+        Paragraph(escape(regulator.requirement), styles.body),
+        Paragraph(f"Source: {escape(regulator.source)}", styles.meta),
+    ]
+    if regulator.also:
+        flowables.append(Paragraph("Also needed, kept outside this record", styles.heading))
+        flowables += [Paragraph(f"• {escape(item)}", styles.body) for item in regulator.also]
+    return flowables
 
-    def __init__(self) -> None:
-        sheet = getSampleStyleSheet()
-        self.title: ParagraphStyle = sheet["Title"]
-        self.heading: ParagraphStyle = sheet["Heading2"]
-        self.body: ParagraphStyle = sheet["BodyText"]
-        self.meta: ParagraphStyle = ParagraphStyle(
-            "Meta", parent=sheet["BodyText"], textColor="#444444", spaceAfter=2
+
+def _log(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowable]:
+    """The table a reviewer scans first: one row per record, with totals for the NMC."""
+    rows = [r for r in status.records if not r.is_quick_note or r.cpd_minutes]
+    nmc = status.regulator is NMC
+    heading = status.regulator.log_heading
+    if not rows:
+        return [
+            PageBreak(),
+            Paragraph(heading, styles.heading),
+            Paragraph("Nothing recorded in these dates yet.", styles.body),
+        ]
+    if nmc:
+        header = ["Date", "Method", "Topic", "Link to the Code", "Hours", "Participatory hours"]
+        body = [_nmc_row(r, zone) for r in rows]
+        minutes = sum(r.cpd_minutes for r in rows)
+        participatory = sum(r.cpd_minutes for r in rows if r.participatory)
+        body.append(
+            ["Total", "", "", "", hours_and_minutes(minutes), hours_and_minutes(participatory)]
         )
-        self.prompt: ParagraphStyle = ParagraphStyle(
-            "Prompt",
-            parent=sheet["BodyText"],
-            fontName="Helvetica-Bold",
-            spaceBefore=8,
-            keepWithNext=1,
-        )
+        widths = [22, 28, 44, 32, 24, 24]
+    else:
+        header = ["Date", "Record", "Title", "CPD time"]
+        body = [_record_row(r, zone) for r in rows]
+        widths = [24, 46, 82, 22]
+    data = [[Paragraph(escape(h), styles.cell_head) for h in header]]
+    data += [[Paragraph(_markup(cell), styles.cell) for cell in row] for row in body]
+    table = LongTable(data, colWidths=[w * mm for w in widths], repeatRows=1)
+    table.setStyle(_TABLE_STYLE)
+    flowables: list[Flowable] = [PageBreak(), Paragraph(escape(heading), styles.heading), table]
+    if status.regulator.flags_gaps:
+        flowables += _gaps(status=status, zone=zone, styles=styles)
+    return flowables
 
 
-def _account(*, record: ReflectionRecord, zone: ZoneInfo, styles: _Styles) -> list[object]:
-    """One reflection laid out as a reflective account."""
+def _gaps(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowable]:
+    """Long stretches without a record, which an HCPC profile must explain."""
+    days = [_local(r.created_at, zone).date() for r in status.records]
+    found = gaps(window=status.window, days=days)
+    if not found:
+        return [Paragraph("No gap of three months or more in this record.", styles.meta)]
+    return [
+        Paragraph("Gaps of three months or more, to explain in your statement:", styles.prompt),
+        *(
+            Paragraph(f"• {_short_date(start)} to {_short_date(end)}", styles.body)
+            for start, end in found
+        ),
+    ]
+
+
+def _practice_summary(*, status: Status, styles: _Styles) -> list[Flowable]:
+    """The profile's opening part, which only the member can write."""
+    if not status.regulator.practice_summary:
+        return []
+    return [
+        PageBreak(),
+        Paragraph("Summary of practice history", styles.heading),
+        Paragraph(
+            "Up to 500 words, in your own words: your current role, the people who use your "
+            "service, and the kind of work you do. The bot leaves this part to you.",
+            styles.meta,
+        ),
+    ]
+
+
+_TABLE_STYLE = TableStyle(
+    [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EDF3")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+)
+
+
+def _nmc_row(record: ReflectionRecord, zone: ZoneInfo) -> list[str]:
+    method = "Participatory" if record.participatory else "Individual"
+    if record.session:
+        method += f": {record.session}"
+    elif record.is_quick_note:
+        method += ": quick note"
+    return [
+        _short_date(_local(record.created_at, zone).date()),
+        method,
+        record.title,
+        "; ".join(_theme_label(t) for t in record.code_themes) or "Not given",
+        hours_and_minutes(record.cpd_minutes),
+        hours_and_minutes(record.cpd_minutes if record.participatory else 0),
+    ]
+
+
+def _record_row(record: ReflectionRecord, zone: ZoneInfo) -> list[str]:
+    return [
+        _short_date(_local(record.created_at, zone).date()),
+        _template_name(record),
+        record.title,
+        hours_and_minutes(record.cpd_minutes),
+    ]
+
+
+def _write_ups(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowable]:
+    """Each written-up reflection on its template's headings; NMC accounts one to a page."""
+    written = [r for r in status.records if not r.is_quick_note]
+    nmc = status.regulator is NMC
+    total_accounts = sum(1 for r in written if r.template_id == "nmc")
+    accounts = 0
+    flowables: list[Flowable] = []
+    for number, record in enumerate(written, start=1):
+        if nmc or number == 1:
+            flowables.append(PageBreak())
+        if number == 1:
+            flowables.append(Paragraph(escape(status.regulator.write_ups_heading), styles.heading))
+        else:
+            flowables += [Spacer(1, 6 * mm), CondPageBreak(60 * mm)]
+        label = f"{_template_name(record)} ({number} of {len(written)})"
+        if nmc and record.template_id == "nmc":
+            accounts += 1
+            label = f"Reflective account {accounts} of {total_accounts}"
+        flowables.append(Paragraph(escape(label), styles.meta))
+        title = styles.account if nmc else styles.record
+        flowables.extend(_account(record=record, zone=zone, styles=styles, title=title))
+    return flowables
+
+
+def _account(
+    *, record: ReflectionRecord, zone: ZoneInfo, styles: _Styles, title: ParagraphStyle
+) -> list[Flowable]:
+    """One reflection laid out on its template's headings."""
     meta = [
         f"Date: {_long_date(_local(record.created_at, zone).date())}",
-        f"Template: {_markup(_template_name(record))}",
-        f"CPD time: {_duration(record.cpd_minutes)}, "
+        f"CPD time: {hours_and_minutes(record.cpd_minutes)}, "
         f"{'participatory' if record.participatory else 'not participatory'}",
     ]
     if record.principles:
@@ -220,8 +334,8 @@ def _account(*, record: ReflectionRecord, zone: ZoneInfo, styles: _Styles) -> li
         )
     if record.session:
         meta.append(f"Session: {_markup(record.session)}")
-    flowables: list[object] = [
-        Paragraph(_markup(record.title) or "(untitled)", styles.title),
+    flowables: list[Flowable] = [
+        Paragraph(_markup(record.title) or "(untitled)", title),
         *(Paragraph(line, styles.meta) for line in meta),
     ]
     for _, heading, text in _answers(record):
@@ -229,6 +343,99 @@ def _account(*, record: ReflectionRecord, zone: ZoneInfo, styles: _Styles) -> li
         answer = _markup(text) if text.strip() else "<i>(not answered)</i>"
         flowables.append(Paragraph(answer, styles.body))
     return flowables
+
+
+def _quick_notes(*, status: Status, zone: ZoneInfo, styles: _Styles) -> list[Flowable]:
+    """Quick notes as a compact list: they are prompts to write up, not records yet."""
+    notes = [r for r in status.records if r.is_quick_note]
+    if not notes:
+        return []
+    flowables: list[Flowable] = [
+        Spacer(1, 6 * mm),
+        CondPageBreak(40 * mm),
+        Paragraph(f"Quick notes ({len(notes)})", styles.heading),
+        Paragraph(
+            "Not yet written up; expand one from /ccpl reflections to count it.", styles.meta
+        ),
+    ]
+    for note in notes:
+        day = _short_date(_local(note.created_at, zone).date())
+        time = f" · {hours_and_minutes(note.cpd_minutes)}" if note.cpd_minutes else ""
+        text = note.answers.get(QUICK_NOTE, "") or note.title
+        flowables.append(Paragraph(f"<b>{day}{time}</b>  {_markup(text)}", styles.note))
+    return flowables
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab is untyped
+    """Holds each page until the end, so every footer can say 'Page 2 of 5'."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:  # reportlab calls it by this name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont(FONT, 8)
+            self.setFillColor(colors.HexColor("#555555"))
+            self.drawCentredString(A4[0] / 2, 10 * mm, f"Page {self._pageNumber} of {total}")
+            super().showPage()
+        super().save()
+
+
+@cache
+def _fonts() -> str:
+    """Registers DejaVu Sans from matplotlib's copy: a Unicode font embedded in the PDF."""
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    faces = {
+        FONT: "DejaVuSans.ttf",
+        FONT_BOLD: "DejaVuSans-Bold.ttf",
+        f"{FONT}-Oblique": "DejaVuSans-Oblique.ttf",
+        f"{FONT}-BoldOblique": "DejaVuSans-BoldOblique.ttf",
+    }
+    for name, file in faces.items():
+        pdfmetrics.registerFont(TTFont(name, str(folder / file)))
+    pdfmetrics.registerFontFamily(
+        FONT,
+        normal=FONT,
+        bold=FONT_BOLD,
+        italic=f"{FONT}-Oblique",
+        boldItalic=f"{FONT}-BoldOblique",
+    )
+    return FONT
+
+
+class _Styles:
+    """The handful of paragraph styles the PDF uses, built once per document."""
+
+    def __init__(self) -> None:
+        font = _fonts()
+        sheet = getSampleStyleSheet()
+        body = ParagraphStyle("Body", parent=sheet["BodyText"], fontName=font)
+        self.body = body
+        self.title = ParagraphStyle("CpdTitle", parent=sheet["Title"], fontName=FONT_BOLD)
+        self.account = ParagraphStyle(
+            "Account", parent=sheet["Heading1"], fontName=FONT_BOLD, alignment=TA_CENTER
+        )
+        # Records that share a page get a smaller title than an account with a page to itself.
+        self.record = ParagraphStyle(
+            "Record", parent=sheet["Heading3"], fontName=FONT_BOLD, keepWithNext=1
+        )
+        self.heading = ParagraphStyle(
+            "Heading", parent=sheet["Heading2"], fontName=FONT_BOLD, keepWithNext=1
+        )
+        self.meta = ParagraphStyle("Meta", parent=body, textColor="#444444", spaceAfter=2)
+        self.prompt = ParagraphStyle(
+            "Prompt", parent=body, fontName=FONT_BOLD, spaceBefore=8, keepWithNext=1
+        )
+        self.cell = ParagraphStyle("Cell", parent=body, fontSize=8, leading=10)
+        self.cell_head = ParagraphStyle("CellHead", parent=self.cell, fontName=FONT_BOLD)
+        self.note = ParagraphStyle("Note", parent=body, fontSize=9, leading=11, spaceAfter=3)
 
 
 def _answers(record: ReflectionRecord) -> list[tuple[str, str, str]]:
@@ -263,14 +470,6 @@ def _answer_columns(records: Sequence[ReflectionRecord]) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
-def _three_years_before(day: date) -> date:
-    """The same calendar day three years earlier; 29 February falls back to the 28th."""
-    try:
-        return day.replace(year=day.year - 3)
-    except ValueError:
-        return day.replace(year=day.year - 3, day=28)
-
-
 def _oldest_first(records: Sequence[ReflectionRecord]) -> list[ReflectionRecord]:
     return sorted(records, key=lambda r: (r.created_at, r.id))
 
@@ -284,31 +483,9 @@ def _long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _duration(minutes: int) -> str:
-    if minutes <= 0:
-        return "none recorded"
-    hours, rest = divmod(minutes, 60)
-    parts = []
-    if hours:
-        parts.append(f"{hours} hour" + ("s" if hours != 1 else ""))
-    if rest:
-        parts.append(f"{rest} minute" + ("s" if rest != 1 else ""))
-    return " ".join(parts)
-
-
-def _number(value: float) -> str:
-    """Hours to at most two decimals without trailing zeros: 12.5, 4, 1.33."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def _progress(done: float, required: int) -> str:
-    return f"{_number(done)} of {required}"
-
-
-def _remaining(done: float, required: int) -> str:
-    if done >= required:
-        return " (met)"
-    return f" ({_number(required - done)} to go)"
+def _short_date(day: date) -> str:
+    """'12 Nov 2026': fits a log table's narrow date column."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def _template_name(record: ReflectionRecord) -> str:
@@ -335,3 +512,8 @@ def _clean(text: str) -> str:
 def _markup(text: str) -> str:
     """User text made safe for reportlab's mini-markup, keeping its line breaks."""
     return escape(_clean(text)).replace("\n", "<br/>")
+
+
+def _plain_markup(text: str) -> str:
+    """Our own notes, whose `code` spans mean nothing on paper."""
+    return escape(text.replace("`", ""))

@@ -243,8 +243,8 @@ async def test_export_arrives_as_a_pdf_that_opens_and_a_csv_that_parses(
     await bot.fake.wait_for("files.completeUploadExternal")
     files = {f.filename.rsplit(".", 1)[1]: f for f in bot.fake.files}
     pdf = pypdf.PdfReader(io.BytesIO(files["pdf"].content))
-    assert len(pdf.pages) == 3  # a summary page and one account per page
-    assert "First" in pdf.pages[1].extract_text() + pdf.pages[2].extract_text()
+    assert len(pdf.pages) == 4  # a summary, the CPD log, and one account per page
+    assert "First" in pdf.pages[2].extract_text() + pdf.pages[3].extract_text()
     rows = list(csv.DictReader(io.StringIO(files["csv"].content.decode("utf-8-sig"))))
     assert {r["title"] for r in rows} == {"First", "Second"}
     assert files["pdf"].channel_id is not None and files["pdf"].channel_id.startswith("D")

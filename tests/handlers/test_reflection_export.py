@@ -1,26 +1,26 @@
-"""Reflection exports: CPD arithmetic, a CSV Excel can open, a PDF laid out per account."""
+"""Reflection exports: a CSV Excel can open, and a PDF in the NMC's shape that prints any script."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pypdf
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from handlers.reflections.export import (
-    CpdSummary,
-    cpd_summary,
-    reflections_csv,
-    reflections_pdf,
-)
+from handlers.reflections.export import Holder, reflections_csv, reflections_pdf
 from handlers.reflections.records import QUICK_NOTE, ReflectionRecord
+from handlers.reflections.regulators import NMC as NMC_RULES
+from handlers.reflections.regulators import status
 from handlers.reflections.templates import GIBBS, NMC
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 11, 12)
+REVALIDATION = date(2027, 3, 31)
 NMC_ANSWERS = {
     "activity": "Led a safeguarding huddle.",
     "learned": "Shorter huddles kept people engaged.",
@@ -65,10 +65,18 @@ def _rows(data: bytes) -> list[list[str]]:
 
 
 def _pdf(records: list[ReflectionRecord]) -> pypdf.PdfReader:
+    standing = status(
+        records=records,
+        regulator=NMC_RULES,
+        chosen=True,
+        renewal=REVALIDATION,
+        today=TODAY,
+        zone=LONDON,
+    )
     data = reflections_pdf(
         records=records,
-        summary=cpd_summary(records=records, today=TODAY),
-        person="Sam Jones (RN)",
+        status=standing,
+        holder=Holder(name="Sam Jones", registration="12A3456E"),
         zone=LONDON,
         generated=datetime(2026, 11, 12, 10, 0, tzinfo=UTC),
     )
@@ -76,40 +84,6 @@ def _pdf(records: list[ReflectionRecord]) -> pypdf.PdfReader:
 
 
 # cpd_summary
-
-
-def test_window_starts_on_the_same_day_three_years_back() -> None:
-    assert cpd_summary(records=[], today=TODAY).since == date(2023, 11, 12)
-    assert cpd_summary(records=[], today=date(2028, 2, 29)).since == date(2025, 2, 28)
-
-
-def test_a_record_on_the_first_day_counts_and_one_the_day_before_does_not() -> None:
-    since = date(2023, 11, 12)
-    on_edge = _record(id=1, created_at=_at(since), cpd_minutes=60)
-    before = _record(id=2, created_at=_at(since) - timedelta(seconds=1), cpd_minutes=600)
-    summary = cpd_summary(records=[on_edge, before], today=TODAY)
-    assert summary.hours == 1
-    assert summary.accounts == 1
-
-
-def test_quick_notes_add_hours_but_are_not_accounts() -> None:
-    records = [
-        _record(id=1, cpd_minutes=90, participatory=True),
-        _note(id=2, cpd_minutes=30),
-    ]
-    summary = cpd_summary(records=records, today=TODAY)
-    assert summary.hours == 2
-    assert summary.participatory_hours == 1.5
-    assert summary.accounts == 1
-
-
-def test_lines_say_what_is_left_and_what_is_met() -> None:
-    summary = CpdSummary(since=date(2023, 11, 12), hours=12.5, participatory_hours=20, accounts=3)
-    assert summary.lines() == [
-        "CPD: 12.5 of 35 hours (22.5 to go)",
-        "Participatory: 20 of 20 hours (met)",
-        "Reflective accounts: 3 of 5 (2 to go)",
-    ]
 
 
 # CSV
@@ -202,22 +176,45 @@ def test_unicode_survives_the_csv() -> None:
 # PDF
 
 
-def test_pdf_has_a_cover_and_one_page_per_reflection() -> None:
+def test_pdf_has_a_cover_a_log_and_one_page_per_nmc_account() -> None:
     records = [_record(id=i, created_at=datetime(2026, 1, i, tzinfo=UTC)) for i in range(1, 4)]
     reader = _pdf([*records, _note(id=9)])
-    assert len(reader.pages) == 1 + 4
-    cover = reader.pages[0].extract_text()
-    assert "CPD reflections for revalidation" in cover
-    assert "Sam Jones (RN)" in cover
-    assert "12 November 2023" in cover
-    assert "Reflective accounts: 3 of 5" in cover
+    assert len(reader.pages) == 1 + 1 + 3  # cover, log, an account per page (notes after)
+    cover = " ".join(reader.pages[0].extract_text().split())
+    assert "CPD record for the Nursing and Midwifery Council (NMC)" in cover
+    assert "Name: Sam Jones" in cover
+    assert "NMC PIN: 12A3456E" in cover
+    assert "Revalidation date: 31 March 2027" in cover
+    assert "Covers: 1 April 2024 to 31 March 2027" in cover
+    assert "Reflective accounts (NMC form): 3 of 5 (2 to go)" in cover
+    assert "nmc.org.uk" in cover
     assert reader.metadata is not None
-    assert reader.metadata.title is not None
-    assert reader.metadata.title.startswith("CPD reflections for revalidation")
-    assert reader.metadata.author == "Sam Jones (RN)"
+    assert reader.metadata.title == "CPD record for the NMC: Sam Jones"
+    assert reader.metadata.author == "Sam Jones"
 
 
-def test_pdf_reflection_page_reads_as_a_reflective_account() -> None:
+def test_every_page_is_numbered_out_of_the_total() -> None:
+    reader = _pdf([_record(id=i, created_at=datetime(2026, 1, i, tzinfo=UTC)) for i in (1, 2)])
+    total = len(reader.pages)
+    for number, page in enumerate(reader.pages, start=1):
+        assert f"Page {number} of {total}" in page.extract_text()
+
+
+def test_nmc_log_has_the_nmc_columns_and_hours_in_hours_and_minutes() -> None:
+    records = [
+        _record(id=1, cpd_minutes=215, participatory=True, code_themes=("preserve-safety",)),
+        _record(id=2, created_at=datetime(2026, 2, 1, tzinfo=UTC), cpd_minutes=60),
+    ]
+    log = _pdf(records).pages[1].extract_text()
+    for column in ("Date", "Method", "Topic", "Link to the Code", "Hours", "Participatory"):
+        assert column in log
+    assert "3 h 35 min" in log
+    assert "Preserve safety" in log
+    assert "Total" in log and "4 h 35 min" in log
+    assert "3.58" not in log
+
+
+def test_pdf_account_reads_as_a_reflective_account() -> None:
     record = _record(
         created_at=datetime(2026, 7, 12, 23, 30, tzinfo=UTC),
         cpd_minutes=90,
@@ -226,26 +223,42 @@ def test_pdf_reflection_page_reads_as_a_reflective_account() -> None:
         code_themes=("practise-effectively",),
         answers={**NMC_ANSWERS, "code": "  "},
     )
-    page = _pdf([record]).pages[1].extract_text()
+    page = _pdf([record]).pages[2].extract_text()
+    assert "Reflective account 1 of 1" in page
     for prompt in NMC.prompts:
         assert prompt.heading in page
     assert NMC_ANSWERS["learned"] in page
     assert "(not answered)" in page
     assert "13 July 2026" in page
-    assert "1 hour 30 minutes, participatory" in page
+    assert "1 h 30 min, participatory" in page
     assert "CCPL principles: 2, 4" in page
     assert "Practise effectively" in page
 
 
-def test_pdf_quick_note_shows_its_heading() -> None:
-    page = _pdf([_note()]).pages[1].extract_text()
-    assert "Quick note" in page
-    assert "Jot: ask about rota" in page
+def test_quick_notes_share_a_compact_list() -> None:
+    notes = [
+        _note(id=i, text=f"Jot {i}: ask about rota", created_at=datetime(2026, 3, i, tzinfo=UTC))
+        for i in range(1, 9)
+    ]
+    reader = _pdf(notes)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) == 2  # cover, then the log and all eight notes on one page
+    assert "Quick notes (8)" in text
+    assert all(f"Jot {i}: ask about rota" in text for i in range(1, 9))
+
+
+def test_records_outside_the_window_are_left_out_and_counted() -> None:
+    old = _record(id=1, title="Before the window", created_at=datetime(2024, 3, 31, tzinfo=UTC))
+    new = _record(id=2, title="Inside the window", created_at=datetime(2024, 4, 1, tzinfo=UTC))
+    text = "".join(page.extract_text() for page in _pdf([old, new]).pages)
+    assert "Inside the window" in text
+    assert "Before the window" not in text
+    assert "1 reflection(s) from outside these dates" in text
 
 
 def test_pdf_escapes_markup_in_user_text() -> None:
-    page = _pdf([_record(title="<b>A & B</b>", answers={"activity": "x < y\nnext"})]).pages[1]
-    text = page.extract_text()
+    reader = _pdf([_record(title="<b>A & B</b>", answers={"activity": "x < y\nnext"})])
+    text = reader.pages[2].extract_text()
     assert "<b>A & B</b>" in text
     assert "x < y" in text
 
@@ -255,13 +268,49 @@ def test_long_answer_flows_onto_more_pages() -> None:
     assert len(long) >= 9999
     one_word = "x" * 10_000
     reader = _pdf([_record(answers={"activity": long, "learned": one_word})])
-    assert len(reader.pages) > 2
+    assert len(reader.pages) > 3
 
 
-def test_unicode_punctuation_does_not_raise() -> None:
-    text = (
-        "\u2019 \u201c \u201d \u00e9 \u00a3 \u2013 \u2014 \u20ac \U0001f600 \u4e2d\u6587 \x00\x0b"
+def test_welsh_and_other_scripts_print_in_an_embedded_unicode_font() -> None:
+    welsh = "Gŵyl y Gwŷr: dysgais am ofal â chalon"
+    others = "Ελληνικά Кириллица café £ \u2013 € \U0001f600 \x00\x0b"
+    reader = _pdf([_record(title=welsh, answers={"activity": f"{welsh} {others}"}, session=welsh)])
+    text = reader.pages[2].extract_text()
+    assert welsh in text
+    assert "Ελληνικά Кириллица café £ \u2013 €" in text
+    fonts = _fonts(reader)
+    assert fonts and all("DejaVuSans" in name for name in fonts)
+    assert all(embedded for embedded in fonts.values())
+
+
+def _fonts(reader: pypdf.PdfReader) -> dict[str, bool]:
+    """Each font the pages use, and whether its glyphs travel inside the file."""
+    found: dict[str, bool] = {}
+    for page in reader.pages:
+        resources = page["/Resources"]
+        for font in resources.get("/Font", {}).values():
+            font = font.get_object()
+            descriptor = font.get("/FontDescriptor")
+            embedded = descriptor is not None and "/FontFile2" in descriptor.get_object()
+            found[str(font["/BaseFont"])] = embedded
+    return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=st.text(max_size=100), number=st.text(max_size=20), title=st.text(max_size=150))
+def test_whatever_a_member_types_the_pdf_is_made_and_opens(
+    name: str, number: str, title: str
+) -> None:
+    records = [_record(title=title, answers={"activity": title, "learned": name})]
+    standing = status(
+        records=records, regulator=NMC_RULES, chosen=True, renewal=None, today=TODAY, zone=LONDON
     )
-    reader = _pdf([_record(title=text, answers={"activity": text}, session=text)])
-    assert len(reader.pages) == 2
-    assert "\u00e9 \u00a3" in reader.pages[1].extract_text()
+    data = reflections_pdf(
+        records=records,
+        status=standing,
+        holder=Holder(name=name or None, registration=number or None),
+        zone=LONDON,
+        generated=datetime(2026, 11, 12, 10, 0, tzinfo=UTC),
+    )
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert "Page 1 of" in reader.pages[0].extract_text()
