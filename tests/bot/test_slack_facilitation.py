@@ -77,6 +77,8 @@ async def test_members_are_refused_facilitator_commands_and_admins_are_not(
     assert "is for workspace admins" in answer["text"]
     answer = await bot.command(text="quiet", team=TEAM, user=HOST)
     assert "<@UMEMBER>" in all_text(answer)
+    # The asker is never in their own report, as a check-in never invites them.
+    assert f"<@{HOST}>" not in all_text(answer)
     answer = await bot.command(text="audit", team=TEAM, user=HOST)
     assert "report.quiet" in all_text(answer)
 
