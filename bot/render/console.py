@@ -28,8 +28,12 @@ def _wrap(text: str, indent: str = "") -> str:
     return "\n".join(lines)
 
 
-def render_console(reply: Reply) -> tuple[str, list[Button]]:
-    """The text to print and the buttons in the order their numbers refer to."""
+def render_console(reply: Reply, *, first: int = 1) -> tuple[str, list[Button]]:
+    """The text to print and the buttons in the order their numbers refer to.
+
+    `first` is the number of the first button, when buttons already on screen
+    keep theirs.
+    """
     parts: list[str] = []
     buttons: list[Button] = []
     if not reply.sections:
@@ -45,5 +49,5 @@ def render_console(reply: Reply) -> tuple[str, list[Button]]:
         parts.append("")
     buttons.extend(reply.buttons)
     if buttons:
-        parts.append("  ".join(f"[{n}] {b.label}" for n, b in enumerate(buttons, start=1)))
+        parts.append("  ".join(f"[{n}] {b.label}" for n, b in enumerate(buttons, start=first)))
     return "\n".join(parts).rstrip() + "\n", buttons
