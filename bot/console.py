@@ -46,7 +46,8 @@ from handlers.core.roles import ADMIN, FACILITATOR
 BANNER = (
     "CCPL learning network: local console.\n"
     "Type `tip`, `resources`, `principles`, `lessons`, `case`, `reflect` or `help` "
-    "(with or without /ccpl). A number presses a button. `quit` or Ctrl-D leaves.\n"
+    "(with or without /ccpl). A number presses a button; Up recalls a command. "
+    "`quit`, Ctrl-D or Ctrl-C leaves.\n"
 )
 UNAVAILABLE = "Sorry, I couldn't reach my database just now. Please try again."
 INTERRUPTED = "Stopped. Anything not yet saved was left unsaved. Goodbye."

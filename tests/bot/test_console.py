@@ -239,7 +239,7 @@ def _controlled_by_stdin() -> None:
 class Terminal:
     """`ccpl-bot console` at a terminal: a pseudo-terminal, typed keys, what it shows."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *, env: dict[str, str]) -> None:
         self.master, slave = pty.openpty()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "console"],
@@ -247,7 +247,7 @@ class Terminal:
             stdout=slave,
             stderr=slave,
             cwd=tmp_path,
-            env={**_console_env(tmp_path), "TERM": "xterm"},
+            env={**env, "TERM": "xterm"},
             close_fds=True,
             start_new_session=True,
             preexec_fn=_controlled_by_stdin,
@@ -287,10 +287,14 @@ class Terminal:
 def test_at_a_terminal_history_recalls_commands_and_ctrl_c_or_d_leave_cleanly(
     tmp_path: Path,
 ) -> None:
-    first = Terminal(tmp_path)
+    env = _console_env(tmp_path)  # one data key for both sessions, as on one machine
+    first = Terminal(tmp_path, env=env)
     first.wait_for("ccpl> ")
     first.type("tip\r")
     first.wait_for("ccpl> ", count=2)
+    first.type("reflect Spoke with the discharge team about trust\r")
+    first.wait_for("Saved as a quick note")
+    first.wait_for("ccpl> ", count=3)
     first.type("reflect what\r")
     first.wait_for("Title")
     first.type("Private words\r")
@@ -303,9 +307,10 @@ def test_at_a_terminal_history_recalls_commands_and_ctrl_c_or_d_leave_cleanly(
     history = tmp_path / "ccpl.db.history"
     assert history.stat().st_mode & 0o777 == 0o600
     kept = history.read_text(encoding="utf-8").splitlines()
-    assert kept == ["tip", "reflect what"]  # commands only; never a form's answers
+    # Commands only: never a quick note or a form's answers, which are sealed elsewhere.
+    assert kept == ["tip", "reflect what"]
 
-    second = Terminal(tmp_path)
+    second = Terminal(tmp_path, env=env)
     second.wait_for("ccpl> ")
     second.type("\x1b[A\r")  # Up, Enter: the last command again
     second.wait_for("Title")
