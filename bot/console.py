@@ -92,9 +92,9 @@ class Console:
 
     async def read(self, prompt: str) -> str | None:
         """A line typed into a form: never kept in the history."""
-        return await self._read(prompt, keep=_never)
+        return await self._read(prompt)
 
-    async def _read(self, prompt: str, *, keep: Keep) -> str | None:
+    async def _read(self, prompt: str, *, keep: Keep | None = None) -> str | None:
         if self.interactive and not self.reader.terminal:
             self.write(prompt)
         return await self.reader.read(prompt, keep=keep)
@@ -206,10 +206,6 @@ def in_console_terms(line: str) -> str:
     named = f"#{CONSOLE_CHANNEL}"
     reference = f"<#{CONSOLE_CHANNEL}|{CONSOLE_CHANNEL}>"
     return " ".join(reference if word.lower() == named else word for word in line.split(" "))
-
-
-def _never(line: str) -> bool:
-    return False
 
 
 class ConsolePoster:

@@ -48,10 +48,6 @@ def worth_remembering(line: str) -> bool:
     return True
 
 
-def _nothing(line: str) -> bool:
-    return False
-
-
 class History:
     """The readline history, kept in a file only its owner can read (mode 0600)."""
 
@@ -71,9 +67,9 @@ class History:
             os.chmod(self.path, 0o600)
             readline.read_history_file(self.path)
 
-    def forget_last_unless(self, line: str, keep: Keep) -> None:
-        """`input()` adds every line it reads; take back one that is not a command."""
-        if self.readline is None or keep(line) or not line.strip():
+    def forget_last_unless(self, line: str, keep: Keep | None) -> None:
+        """`input()` adds every line it reads; take back one `keep` does not want."""
+        if self.readline is None or not line.strip() or (keep is not None and keep(line)):
             return
         length = self.readline.get_current_history_length()
         if length:
@@ -108,7 +104,7 @@ class LineReader:
         if self.history is not None:
             self.history.save()
 
-    def _blocking(self, prompt: str, keep: Keep) -> str | None:
+    def _blocking(self, prompt: str, keep: Keep | None) -> str | None:
         if not self.terminal:
             line = self.stdin.readline()
             return line.rstrip("\n") if line else None
@@ -121,8 +117,9 @@ class LineReader:
             self.history.forget_last_unless(line, keep)
         return line
 
-    async def read(self, prompt: str, *, keep: Keep = _nothing) -> str | None:
-        """The next line, or None at the end of input; `keep` says whether history keeps it."""
+    async def read(self, prompt: str, *, keep: Keep | None = None) -> str | None:
+        """The next line, or None at the end of input; `keep` says whether the history
+        keeps it (without one, it does not)."""
         if self.ended:
             return None
         loop = asyncio.get_running_loop()

@@ -15,7 +15,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from bot.console import run_console
+from bot.console_input import worth_remembering
 from handlers import Context
 from storage.crypto import DataKey
 
@@ -319,3 +323,14 @@ def test_at_a_terminal_history_recalls_commands_and_ctrl_c_or_d_leave_cleanly(
     assert second.ended() == 0
     assert "Cancelled; nothing was saved." in second.shown
     assert "Traceback" not in second.shown
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    command=st.sampled_from(["reflect", "note", "Reflection", "/ccpl reflect"]),
+    note=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1),
+)
+def test_no_quick_note_is_ever_kept_in_the_history(command: str, note: str) -> None:
+    """However a quick note is typed, the history file never holds it."""
+    assume(not all(word.lower() in ("nmc", "gibbs", "what") for word in note.split()))
+    assert not worth_remembering(f"{command} {note}")
