@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
+from bot.render.console import wrap
 from bot.render.markup import to_plain
 from handlers import Action, Field, FieldKind, FieldValue, Form
 
@@ -84,10 +85,10 @@ async def _ask(
     field: Field, *, read: ReadLine, write: Write, current: FieldValue, error: str | None
 ) -> FieldValue:
     if error:
-        write(f"  ! {to_plain(error)}\n")
+        write(wrap(f"! {error}", indent="  ") + "\n")
     write(f"{_describe(field)}\n")
     if field.hint:
-        write(f"  {to_plain(field.hint)}\n")
+        write(f"{wrap(field.hint, indent='  ')}\n")
     _show_current(field, current=current, write=write)
     while True:
         answer = await read("> ")
@@ -108,11 +109,11 @@ async def _ask(
 
 def _list_problems(form: Form, errors: Mapping[str, str], write: Write) -> None:
     """Every problem at once, before any field is asked again."""
-    labels = {f.id: to_plain(f.label) for f in form.fields}
+    labels = {f.id: f.label for f in form.fields}
     count = "1 thing" if len(errors) == 1 else f"{len(errors)} things"
     write(f"\nPlease check {count}; everything else you typed is kept:\n")
     for field_id, problem in errors.items():
-        write(f"  • {labels.get(field_id, field_id)}: {to_plain(problem)}\n")
+        write(wrap(f"• {labels.get(field_id, field_id)}: {problem}", indent="  ") + "\n")
 
 
 async def fill_form(
@@ -133,7 +134,7 @@ async def fill_form(
     if errors is None:
         write(f"\n{to_plain(form.title)} (type `cancel` at any prompt to stop)\n")
         if form.intro:
-            write(f"{to_plain(form.intro)}\n")
+            write(f"{wrap(form.intro)}\n")
     else:
         _list_problems(form, errors, write)
     for field in form.fields:

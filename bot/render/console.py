@@ -10,7 +10,8 @@ from handlers import Button, Reply
 WIDTH = 78
 
 
-def _wrap(text: str, indent: str = "") -> str:
+def wrap(text: str, indent: str = "") -> str:
+    """Our Markdown as plain lines that fit a terminal; bullets keep their hanging indent."""
     lines = []
     for line in to_plain(text).split("\n"):
         if not line.strip():
@@ -37,14 +38,14 @@ def render_console(reply: Reply, *, first: int = 1) -> tuple[str, list[Button]]:
     parts: list[str] = []
     buttons: list[Button] = []
     if not reply.sections:
-        parts.append(_wrap(reply.text))
+        parts.append(wrap(reply.text))
     for section in reply.sections:
         if section.heading:
             heading = section.heading  # plain text on every platform, perhaps typed by someone
             parts.append(f"{heading}\n{'-' * min(len(heading), WIDTH)}")
-        parts.append(_wrap(section.text))
+        parts.append(wrap(section.text))
         if section.note:
-            parts.append(_wrap(f"({section.note})", indent="  "))
+            parts.append(wrap(f"({section.note})", indent="  "))
         buttons.extend(section.buttons)
         parts.append("")
     buttons.extend(reply.buttons)
