@@ -52,6 +52,7 @@ BANNER = (
 UNAVAILABLE = "Sorry, I couldn't reach my database just now. Please try again."
 INTERRUPTED = "Stopped. Anything not yet saved was left unsaved. Goodbye."
 CONSOLE_CHANNEL = "console"  # the console's one channel, #console
+PROMPT = "ccpl> "
 
 
 class Console:
@@ -102,7 +103,7 @@ class Console:
     async def run(self) -> None:
         if self.interactive:
             self.write(BANNER + "\n")
-        while (line := await self._read("ccpl> ", keep=worth_remembering)) is not None:
+        while (line := await self._read(PROMPT, keep=worth_remembering)) is not None:
             line = line.strip()
             if not line:
                 continue
@@ -189,9 +190,16 @@ class Console:
         if self._answering:
             self._held.append((heading, reply))
             return
-        # Between commands a post may land on the prompt line: start it on a line of its own.
-        self.write(f"{'' if after_reply else chr(10)}[{heading}]\n")
+        if after_reply:
+            self.write(f"[{heading}]\n")
+            self.show(reply)
+            return
+        # Between commands a post lands on the prompt line: it starts on a line of its
+        # own, and the prompt is shown again under it.
+        self.write(f"\n[{heading}]\n")
         self.show(reply)
+        if self.interactive:
+            self.write(PROMPT)
 
 
 def in_console_terms(line: str) -> str:
