@@ -131,6 +131,8 @@ class Console:
             held, self._held = self._held, []
             for heading, reply in held:
                 self.show_post(heading, reply, after_reply=True)
+            # Whatever this line showed, posts arriving later continue its numbers.
+            self._renumber = False
 
     async def _run(self, line: str) -> Outcome:
         """A number presses the button shown with that number; anything else is a command."""
