@@ -295,11 +295,15 @@ async def _socket(settings: Settings) -> None:
 
 async def _console(settings: Settings) -> None:
     from bot.console import run_console
-    from bot.runtime import build_context
+    from bot.runtime import build_context, key_file
 
     ctx = await build_context(settings=settings, local_key=True)
+    # The history sits beside the console's own key, which sits beside its database.
+    history = key_file(settings=settings).with_suffix(".history")
     try:
-        await run_console(ctx=ctx, stdin=sys.stdin, stdout=sys.stdout)
+        await run_console(
+            ctx=ctx, stdin=sys.stdin, stdout=sys.stdout, history=history, interrupt=True
+        )
     finally:
         await ctx.database.dispose()
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import getpass
+import signal
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.clock import Clock
 from bot.console_forms import Cancelled, fill_form
+from bot.console_input import History, Keep, LineReader, kept_terminal, worth_remembering
 from bot.delivery import (
     Answered,
     FieldErrors,
@@ -36,46 +38,72 @@ from handlers import (
     Form,
     Platform,
     Reply,
+    parse,
 )
+from handlers.core.registry import REGISTRY
 from handlers.core.roles import ADMIN, FACILITATOR
 
 BANNER = (
     "CCPL learning network: local console.\n"
     "Type `tip`, `resources`, `principles`, `lessons`, `case`, `reflect` or `help` "
-    "(with or without /ccpl). A number presses a button. `quit` or Ctrl-D leaves.\n"
+    "(with or without /ccpl). A number presses a button; Up recalls a command. "
+    "`quit`, Ctrl-D or Ctrl-C leaves.\n"
 )
 UNAVAILABLE = "Sorry, I couldn't reach my database just now. Please try again."
+INTERRUPTED = "Stopped. Anything not yet saved was left unsaved. Goodbye."
+CONSOLE_CHANNEL = "console"  # the console's one channel, #console
+PROMPT = "ccpl> "
 
 
 class Console:
-    """One person's session at the terminal."""
+    """One person's session at the terminal.
+
+    Every button printed gets a number, whether on a reply, on a post the reply
+    made (a poll, a lunch announcement) or on a scheduled post, and typing the
+    number presses it. The numbers start again at 1 with the first buttons a
+    command shows; posts that arrive between commands continue them, so the
+    buttons still on screen keep their numbers.
+    """
 
     def __init__(
-        self, *, ctx: Context, stdin: TextIO, stdout: TextIO, actor: Actor, files: Path
+        self,
+        *,
+        ctx: Context,
+        stdin: TextIO,
+        stdout: TextIO,
+        actor: Actor,
+        files: Path,
+        history: History | None = None,
     ) -> None:
         self.ctx = ctx
-        self.stdin = stdin
         self.stdout = stdout
         self.actor = actor
         self.files = files
         self.interactive = stdin.isatty()
+        self.reader = LineReader(stdin=stdin, history=history)
         self.buttons: list[Button] = []
-        self.follow_ups = FollowUpPrinter(console=self)
+        self._renumber = True
+        self._answering = False
+        self._held: list[tuple[str, Reply]] = []
+        self.poster = ConsolePoster(console=self)
 
     def write(self, text: str) -> None:
         self.stdout.write(text)
         self.stdout.flush()
 
     async def read(self, prompt: str) -> str | None:
-        if self.interactive:
+        """A line typed into a form: never kept in the history."""
+        return await self._read(prompt)
+
+    async def _read(self, prompt: str, *, keep: Keep | None = None) -> str | None:
+        if self.interactive and not self.reader.terminal:
             self.write(prompt)
-        line = await asyncio.to_thread(self.stdin.readline)
-        return line.rstrip("\n") if line else None
+        return await self.reader.read(prompt, keep=keep)
 
     async def run(self) -> None:
         if self.interactive:
             self.write(BANNER + "\n")
-        while (line := await self.read("ccpl> ")) is not None:
+        while (line := await self._read(PROMPT, keep=worth_remembering)) is not None:
             line = line.strip()
             if not line:
                 continue
@@ -84,17 +112,27 @@ class Console:
             await self.answer(line)
 
     async def answer(self, line: str) -> None:
-        outcome = await self._run(line)
-        if isinstance(outcome, Answered) and outcome.reply.form is not None:
-            try:
-                outcome = await self.submit(outcome.reply.form)
-            except Cancelled:
-                outcome = Answered(reply=Reply(text="Cancelled; nothing was saved."))
-        if isinstance(outcome, Refused) and outcome.outage:
-            outcome = Refused(message=UNAVAILABLE, outage=True)
-        self.show(outcome.reply)
-        if isinstance(outcome, Answered):
-            await post_follow_ups(poster=self.follow_ups, reply=outcome.reply)
+        """Run one line and show everything it caused, the reply first."""
+        self._answering, self._renumber = True, True
+        try:
+            outcome = await self._run(line)
+            if isinstance(outcome, Answered) and outcome.reply.form is not None:
+                try:
+                    outcome = await self.submit(outcome.reply.form)
+                except Cancelled:
+                    outcome = Answered(reply=Reply(text="Cancelled; nothing was saved."))
+            if isinstance(outcome, Refused) and outcome.outage:
+                outcome = Refused(message=UNAVAILABLE, outage=True)
+            self.show(outcome.reply)
+            if isinstance(outcome, Answered):
+                await post_follow_ups(poster=self.poster, reply=outcome.reply)
+        finally:
+            self._answering = False
+            held, self._held = self._held, []
+            for heading, reply in held:
+                self.show_post(heading, reply, after_reply=True)
+            # Whatever this line showed, posts arriving later continue its numbers.
+            self._renumber = False
 
     async def _run(self, line: str) -> Outcome:
         """A number presses the button shown with that number; anything else is a command."""
@@ -102,7 +140,7 @@ class Console:
             pressed = self.buttons[int(line) - 1]
             action = Action(action_id=pressed.action_id, value=pressed.value)
             return await run_action(ctx=self.ctx, actor=self.actor, action=action)
-        return await run_command(ctx=self.ctx, actor=self.actor, text=line)
+        return await run_command(ctx=self.ctx, actor=self.actor, text=in_console_terms(line))
 
     async def submit(self, form: Form) -> Outcome:
         """Fill in and submit a form until it is accepted or the person cancels."""
@@ -113,7 +151,7 @@ class Console:
                 ctx=self.ctx, actor=self.actor, action=action, fields=fields
             )
             if isinstance(outcome, FieldErrors):
-                # Only the fields with a problem are asked again; the rest are kept.
+                # Every problem at once; only those fields are asked again.
                 action = await fill_form(
                     form=form,
                     read=self.read,
@@ -133,38 +171,59 @@ class Console:
             raise Cancelled
 
     def show(self, reply: Reply) -> None:
-        text, self.buttons = render_console(reply)
+        renumber = self._renumber
+        first = 1 if renumber else len(self.buttons) + 1
+        text, buttons = render_console(reply, first=first)
+        if buttons:
+            self.buttons = buttons if renumber else [*self.buttons, *buttons]
+            self._renumber = False
         self.write(text + "\n")
         for attachment in reply.attachments:
             self.files.mkdir(parents=True, exist_ok=True)
             path = self.files / attachment.filename
             path.write_bytes(attachment.content)
             self.write(f"Saved {attachment.title} to {path}\n")
+        if reply.attachments:
+            self.write("\n")
+
+    def show_post(self, heading: str, reply: Reply, *, after_reply: bool = False) -> None:
+        """A post to the channel or a direct message; held until the reply that made it
+        has been shown, so an answer always comes first."""
+        if self._answering:
+            self._held.append((heading, reply))
+            return
+        if after_reply:
+            self.write(f"[{heading}]\n")
+            self.show(reply)
+            return
+        # Between commands a post lands on the prompt line: it starts on a line of its
+        # own, and the prompt is shown again under it.
+        self.write(f"\n[{heading}]\n")
+        self.show(reply)
+        if self.interactive:
+            self.write(PROMPT)
 
 
-class FollowUpPrinter:
-    """A reply's channel posts and DMs, printed under it: the console has nowhere else."""
+def in_console_terms(line: str) -> str:
+    """`#console` as a channel reference, as Slack sends `<#C123|name>` for `#name`,
+    for the commands whose usage names a `#channel`; anyone's writing stays as typed.
 
-    def __init__(self, *, console: Console) -> None:
-        self.console = console
-
-    async def post(
-        self,
-        *,
-        target: str,
-        reply: Reply,
-        direct: bool,
-        update: str | None = None,
-        pin: bool = False,
-        thread: str | None = None,
-    ) -> str | None:
-        posted, _ = render_console(reply)
-        self.console.write(f"(posted to {target}:)\n{posted}\n")
-        return update
+    The console has one channel, so that is the one name it knows.
+    """
+    spec = REGISTRY.command(parse(text=line).name)
+    if spec is None or "#channel" not in spec.usage:
+        return line
+    named = f"#{CONSOLE_CHANNEL}"
+    reference = f"<#{CONSOLE_CHANNEL}|{CONSOLE_CHANNEL}>"
+    return " ".join(reference if word.lower() == named else word for word in line.split(" "))
 
 
 class ConsolePoster:
-    """Scheduled posts, printed as they fall due while the console is open."""
+    """Posts to #console and direct messages, printed in the console with their buttons.
+
+    Both a reply's own posts (a vote updating its poll) and the outbox's (a poll or
+    lunch announcement, a reminder) come here: the console has nowhere else to show them.
+    """
 
     def __init__(self, *, console: Console) -> None:
         self.console = console
@@ -181,9 +240,8 @@ class ConsolePoster:
         thread: str | None = None,
     ) -> str | None:
         where = "direct message" if direct else f"#{target}"
-        verb = "updated" if update else "pinned post" if pin else "post"
-        self.console.write(f"\n[{verb} in {where}]\n")
-        self.console.show(reply)
+        verb = "updated post" if update else "pinned post" if pin else "post"
+        self.console.show_post(f"{verb} in {where}", reply)
         self.count += 1
         return update or f"console-{self.count}"
 
@@ -206,16 +264,30 @@ async def run_console(
     user: str | None = None,
     files: Path = Path("exports"),
     grace: timedelta = timedelta(hours=6),
+    history: Path | None = None,
+    interrupt: bool = False,
 ) -> None:
-    """Read commands until end of input or `quit`; print each reply and anything scheduled."""
+    """Read commands until end of input, `quit` or (with `interrupt`) Ctrl-C; print each
+    reply and anything scheduled. `history` is where a terminal's command history is kept."""
     name = user or getpass.getuser()
     actor = Actor(
-        platform=Platform.CONSOLE, workspace="local", user=name, name=name, channel="console"
+        platform=Platform.CONSOLE,
+        workspace="local",
+        user=name,
+        name=name,
+        channel=CONSOLE_CHANNEL,
     )
-    console = Console(ctx=ctx, stdin=stdin, stdout=stdout, actor=actor, files=files)
+    console = Console(
+        ctx=ctx,
+        stdin=stdin,
+        stdout=stdout,
+        actor=actor,
+        files=files,
+        history=History(path=history),
+    )
     clock = Clock(
         ctx=ctx,
-        sender=OutboxSender(ctx=ctx, poster=ConsolePoster(console=console)),
+        sender=OutboxSender(ctx=ctx, poster=console.poster),
         leadership=Leadership(database=ctx.database),
         grace=grace,
     )
@@ -227,6 +299,31 @@ async def run_console(
     )
     await clock.start()
     try:
-        await console.run()
+        with kept_terminal(stdin):
+            console.reader.start()
+            try:
+                await _until_interrupted(console, interrupt=interrupt)
+            finally:
+                console.reader.stop()
     finally:
         await clock.stop()
+
+
+async def _until_interrupted(console: Console, *, interrupt: bool) -> None:
+    """Run the session; Ctrl-C ends it as `quit` would, even mid-form, with nothing
+    half-saved (the form is dropped, any transaction rolled back) and no traceback."""
+    session = asyncio.create_task(console.run())
+    if not interrupt:
+        await session
+        return
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, session.cancel)
+    try:
+        await session
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise  # the console itself is being stopped, not interrupted
+        console.write(f"\n{INTERRUPTED}\n")
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)

@@ -10,7 +10,8 @@ from handlers import Button, Reply
 WIDTH = 78
 
 
-def _wrap(text: str, indent: str = "") -> str:
+def wrap(text: str, indent: str = "") -> str:
+    """Our Markdown as plain lines that fit a terminal; bullets keep their hanging indent."""
     lines = []
     for line in to_plain(text).split("\n"):
         if not line.strip():
@@ -28,22 +29,26 @@ def _wrap(text: str, indent: str = "") -> str:
     return "\n".join(lines)
 
 
-def render_console(reply: Reply) -> tuple[str, list[Button]]:
-    """The text to print and the buttons in the order their numbers refer to."""
+def render_console(reply: Reply, *, first: int = 1) -> tuple[str, list[Button]]:
+    """The text to print and the buttons in the order their numbers refer to.
+
+    `first` is the number of the first button, when buttons already on screen
+    keep theirs.
+    """
     parts: list[str] = []
     buttons: list[Button] = []
     if not reply.sections:
-        parts.append(_wrap(reply.text))
+        parts.append(wrap(reply.text))
     for section in reply.sections:
         if section.heading:
             heading = section.heading  # plain text on every platform, perhaps typed by someone
             parts.append(f"{heading}\n{'-' * min(len(heading), WIDTH)}")
-        parts.append(_wrap(section.text))
+        parts.append(wrap(section.text))
         if section.note:
-            parts.append(_wrap(f"({section.note})", indent="  "))
+            parts.append(wrap(f"({section.note})", indent="  "))
         buttons.extend(section.buttons)
         parts.append("")
     buttons.extend(reply.buttons)
     if buttons:
-        parts.append("  ".join(f"[{n}] {b.label}" for n, b in enumerate(buttons, start=1)))
+        parts.append("  ".join(f"[{n}] {b.label}" for n, b in enumerate(buttons, start=first)))
     return "\n".join(parts).rstrip() + "\n", buttons

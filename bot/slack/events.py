@@ -15,6 +15,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.render.slack import render_home
+from bot.slack.manifest import subscribed_event_types
 from handlers import Actor, Context, Platform
 from handlers.facilitation.participation import joined, left, record_contribution, refresh_members
 from handlers.home.tab import home
@@ -122,3 +123,13 @@ def register_events(*, app: AsyncApp, ctx: Context, client: AsyncWebClient) -> N
             log.warning("database unavailable: home tab not refreshed")
             return
         await client.views_publish(user_id=actor.user, view=render_home(reply))
+
+    # Last, so every listener above wins: Bolt answers 404 to an event no listener
+    # takes, and Slack retries it. A reaction to a file, the bot leaving a channel,
+    # or any event that needs no work is acknowledged all the same.
+    for kind in subscribed_event_types():
+        app.event(kind)(_nothing_to_do)
+
+
+async def _nothing_to_do() -> None:
+    """A subscribed event with no work for the bot: acknowledged, so Slack does not retry it."""

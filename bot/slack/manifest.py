@@ -6,6 +6,8 @@ a test keeps the two equal, so a new command reaches the manifest by being decla
 
 from __future__ import annotations
 
+import yaml
+
 from handlers.core.registry import REGISTRY, Registry
 
 _TEMPLATE = """\
@@ -80,3 +82,14 @@ def usage_hint(*, registry: Registry = REGISTRY) -> str:
 def slack_manifest(*, registry: Registry = REGISTRY) -> str:
     """The manifest YAML an admin pastes into api.slack.com/apps."""
     return _TEMPLATE.replace("{usage_hint}", usage_hint(registry=registry))
+
+
+def subscribed_event_types() -> tuple[str, ...]:
+    """The Events API types the manifest subscribes to, as events name them.
+
+    `message.im`, `message.channels` and `message.groups` all arrive as `message`.
+    Every one must be acknowledged, or Slack retries it and in time stops sending.
+    """
+    manifest = yaml.safe_load(slack_manifest())
+    subscribed: list[str] = manifest["settings"]["event_subscriptions"]["bot_events"]
+    return tuple(dict.fromkeys(name.split(".")[0] for name in subscribed))

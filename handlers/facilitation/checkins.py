@@ -34,7 +34,7 @@ from handlers.core.payloads import CHANNEL, ID, Codec, record
 from handlers.core.registry import Role, action, command
 from handlers.core.roles import audit
 from handlers.core.text import typed
-from handlers.facilitation.participation import open_report, refresh_members
+from handlers.facilitation.participation import open_report, quiet_others, refresh_members
 from handlers.facilitation.quiet import SEND_CHECKINS
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
 from storage.checkins import (
@@ -52,7 +52,6 @@ from storage.checkins import (
     mark_checkin_not_now,
 )
 from storage.outbox import enqueue
-from storage.participation import quiet_members
 from storage.schedules import get_schedule
 
 # No one is asked more often than this, however quiet they stay.
@@ -105,9 +104,10 @@ async def send_checkins(*, ctx: Context, actor: Actor, channel: str, days: int =
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
         await close_rounds(session, workspace_id=scope.workspace_id, now=now)
-        quiet = await quiet_members(
+        quiet = await quiet_others(
             session,
             workspace_id=scope.workspace_id,
+            asker=actor.user,
             channel=channel,
             since=now - timedelta(days=days),
             now=now,
@@ -115,7 +115,7 @@ async def send_checkins(*, ctx: Context, actor: Actor, channel: str, days: int =
         found = await eligible(
             session,
             workspace_id=scope.workspace_id,
-            users=[q.user for q in quiet if q.user != actor.user],
+            users=[q.user for q in quiet.members],
             asked_since=now - ASK_AT_MOST_EVERY,
         )
         latest = await latest_forum_prompt(
@@ -162,6 +162,8 @@ async def send_checkins(*, ctx: Context, actor: Actor, channel: str, days: int =
     if found.invite:
         await ctx.schedules_changed()
     left_out = []
+    if quiet.asker_left_out:
+        left_out.append("you, who sent the invitations")
     if found.recently_asked:
         left_out.append(f"{found.recently_asked} already invited in the last 30 days")
     if found.opted_out:

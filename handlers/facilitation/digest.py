@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.core.context import Context
 from handlers.core.model import Actor, Attachment, Delivery, Platform, Reply, Section
-from handlers.facilitation.participation import refresh_members
+from handlers.facilitation.participation import quiet_others, refresh_members
 from handlers.facilitation.room import (
     RoomPicture,
     breakdown_text,
@@ -24,7 +24,7 @@ from handlers.facilitation.room import (
 )
 from storage.facilitators import digest_recipients
 from storage.outbox import OutboxRow
-from storage.participation import quiet_members, room_breakdown
+from storage.participation import room_breakdown
 from storage.repositories import workspace_address
 from storage.schedules import list_schedules
 
@@ -92,15 +92,21 @@ async def compose_digest(*, ctx: Context, row: OutboxRow) -> Reply | None:
             counts = await room_breakdown(
                 session, workspace_id=row.workspace_id, channel=channel, since=now - WINDOW, now=now
             )
-            quiet = await quiet_members(
-                session, workspace_id=row.workspace_id, channel=channel, since=now - WINDOW, now=now
+            # As `/ccpl quiet` counts for this reader, whom the digest points to it.
+            quiet = await quiet_others(
+                session,
+                workspace_id=row.workspace_id,
+                asker=reader.user,
+                channel=channel,
+                since=now - WINDOW,
+                now=now,
             )
             channels.append(
                 _Channel(
                     channel=channel,
                     name=name,
                     room=picture(pack=ctx.pack, counts=counts),
-                    quiet=len(quiet),
+                    quiet=len(quiet.members),
                 )
             )
     return await _digest(ctx=ctx, month=str(row.payload.get("month", "")), channels=channels)

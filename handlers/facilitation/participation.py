@@ -22,8 +22,10 @@ from storage import Scope
 from storage.forgotten import passive_scope
 from storage.participation import (
     KINDS,
+    QuietMember,
     member_joined,
     member_left,
+    quiet_members,
     record_activity,
     sync_channel,
     synced_at,
@@ -34,7 +36,7 @@ RESYNC_AFTER = timedelta(hours=24)
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
 
-_CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$|^#?([A-Z][A-Z0-9]{6,})$")
+_CHANNEL = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$|^#?([A-Z][A-Z0-9]{6,})$")
 
 
 @asynccontextmanager
@@ -146,3 +148,29 @@ def nobody_known(channel: str) -> str:
         f"I don't know of anyone in <#{channel}> yet. People are counted once they join "
         "or post while I'm in the channel: check I've been added, then try again."
     )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QuietOthers:
+    """The quiet members a facilitator could invite, and whether they left themselves out."""
+
+    members: list[QuietMember]
+    asker_left_out: bool
+
+
+async def quiet_others(
+    session: AsyncSession,
+    *,
+    workspace_id: int,
+    asker: str,
+    channel: str,
+    since: datetime,
+    now: datetime,
+) -> QuietOthers:
+    """Who has gone quiet, less the facilitator asking: one answer for `quiet` and
+    `check-in`, so the report never lists someone a check-in would not invite."""
+    quiet = await quiet_members(
+        session, workspace_id=workspace_id, channel=channel, since=since, now=now
+    )
+    others = [q for q in quiet if q.user != asker]
+    return QuietOthers(members=others, asker_left_out=len(others) < len(quiet))

@@ -9,9 +9,9 @@ from handlers.core.errors import NotAllowed
 from handlers.core.model import Actor, Button, Reply, Section
 from handlers.core.registry import command
 from handlers.core.roles import audit, require_facilitator
-from handlers.facilitation.participation import nobody_known, open_report
+from handlers.facilitation.participation import nobody_known, open_report, quiet_others
 from handlers.people.nudges import is_quiet_hours, set_quiet_hours
-from storage.participation import channel_size, quiet_members, synced_at
+from storage.participation import channel_size, synced_at
 
 SEND_CHECKINS = "checkin.send"
 SHOWN = 50
@@ -50,9 +50,10 @@ async def quiet_report(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> 
     target = await open_report(ctx=ctx, actor=actor, args=args, command="quiet")
     now = ctx.clock()
     async with ctx.acting(actor) as (session, scope):
-        quiet = await quiet_members(
+        found = await quiet_others(
             session,
             workspace_id=scope.workspace_id,
+            asker=actor.user,
             channel=target.channel,
             since=target.since(now),
             now=now,
@@ -70,7 +71,12 @@ async def quiet_report(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> 
     where = f"<#{target.channel}>"
     if not known:
         return Reply(text=nobody_known(target.channel))
+    quiet = found.members
     if not quiet:
+        if found.asker_left_out:
+            return Reply(
+                text=f"No one else in {where} has gone quiet in the last {target.days} days.",
+            )
         return Reply(
             text=f"Everyone in {where} has contributed in the last {target.days} days.",
         )
@@ -94,7 +100,8 @@ async def quiet_report(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> 
                 heading=f"Quiet members, last {target.days} days",
                 text=summary + "\n" + "\n".join(lines),
                 note=(
-                    "Only you can see this. People who joined in this window, paused "
+                    "Only you can see this, and you are not listed yourself. People who "
+                    "joined in this window, paused "
                     "people and people who opted out of counting are left out. Silence is "
                     "not disengagement: a kind one-to-one invitation often helps."
                 ),

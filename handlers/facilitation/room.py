@@ -28,7 +28,7 @@ NOTE = (
     "Only you can see this. Professions are as members set them with `/ccpl profile`; "
     "paused people and anyone who opted out of counting are left out."
 )
-_NAMED_CHANNEL = re.compile(r"^<#[A-Z0-9]+\|([^>]+)>$")
+_NAMED_CHANNEL = re.compile(r"^<#[A-Za-z0-9]+\|([^>]+)>$")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -16,6 +16,7 @@ from handlers.core.model import Actor, Button, Reply, Section
 from handlers.core.roles import is_facilitator
 from handlers.core.text import local, typed
 from handlers.facilitation.checkins import NOT_NOW_ACTION, SHARE, SHARE_ANONYMOUSLY
+from handlers.facilitation.participation import quiet_others
 from handlers.library.citations import cite
 from handlers.library.tips import ANOTHER
 from handlers.lunch.posts import RSVP
@@ -24,7 +25,7 @@ from handlers.scheduling.forums import FORUM_KINDS
 from storage import Scope
 from storage.checkins import pending_checkins
 from storage.lunch import rsvp_of, upcoming_sessions
-from storage.participation import contributors_since, quiet_members, room_breakdown
+from storage.participation import contributors_since, room_breakdown
 from storage.schedules import list_schedules
 
 SESSIONS_SHOWN = 3
@@ -45,7 +46,9 @@ async def home(*, ctx: Context, actor: Actor) -> Reply:
             await _checkins(session, scope=scope),
         ]
         if facilitator:
-            sections.append(await _forum_health(session, ctx=ctx, scope=scope, now=now))
+            sections.append(
+                await _forum_health(session, ctx=ctx, actor=actor, scope=scope, now=now)
+            )
     return Reply(text="Your CCPL learning network home", sections=tuple(sections))
 
 
@@ -117,7 +120,7 @@ async def _checkins(session: AsyncSession, *, scope: Scope) -> Section:
 
 
 async def _forum_health(
-    session: AsyncSession, *, ctx: Context, scope: Scope, now: datetime
+    session: AsyncSession, *, ctx: Context, actor: Actor, scope: Scope, now: datetime
 ) -> Section:
     """Per forum channel: who spoke this month, how many are quiet, which professions spoke."""
     forums = await list_schedules(
@@ -137,9 +140,11 @@ async def _forum_health(
         this_month = await contributors_since(
             session, workspace_id=scope.workspace_id, channels=[channel], since=month_start
         )
-        quiet = await quiet_members(
+        # The count `/ccpl quiet` would list for this facilitator.
+        quiet = await quiet_others(
             session,
             workspace_id=scope.workspace_id,
+            asker=actor.user,
             channel=channel,
             since=now - QUIET_WINDOW,
             now=now,
@@ -156,7 +161,7 @@ async def _forum_health(
         )
         lines.append(
             f"• <#{channel}>: {this_month} contributor(s) this month, "
-            f"{len(quiet)} quiet for 30 days; "
+            f"{len(quiet.members)} quiet for 30 days; "
             f"professions heard: {', '.join(heard) if heard else 'none recorded'}"
         )
     return Section(

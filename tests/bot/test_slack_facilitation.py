@@ -77,6 +77,8 @@ async def test_members_are_refused_facilitator_commands_and_admins_are_not(
     assert "is for workspace admins" in answer["text"]
     answer = await bot.command(text="quiet", team=TEAM, user=HOST)
     assert "<@UMEMBER>" in all_text(answer)
+    # The asker is never in their own report, as a check-in never invites them.
+    assert f"<@{HOST}>" not in all_text(answer)
     answer = await bot.command(text="audit", team=TEAM, user=HOST)
     assert "report.quiet" in all_text(answer)
 
@@ -292,8 +294,13 @@ async def test_the_home_tab_shows_tip_cpd_and_for_facilitators_forum_health(
     assert "Tip of the day" in member and "My reflections and CPD" in member
     assert "Forum health" not in member
     await set_up_forums(bot, rules_by_channel={FORUM: "Be kind"})
+    bot.fake.set_channel_members(FORUM, [HOST, "UANN"])
+    report = all_text(await bot.command(text=f"quiet <#{FORUM}|forum>", team=TEAM, user=HOST))
+    assert "1 member(s)" in report and "<@UANN>" in report
     facilitator = await open_home(HOST)
     assert "Forum health" in facilitator and f"<#{FORUM}>" in facilitator
+    # The same count as the report the facilitator would open from it.
+    assert "1 quiet for 30 days" in facilitator
     async with sctx.database.transaction() as session:
         members = (await session.execute(select(Member.external_id))).scalars().all()
     assert "UANN" in members
