@@ -7,6 +7,7 @@ import asyncio
 import errno
 import logging
 import signal
+import ssl
 import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.logs import configure_logging
 from bot.runtime import NotMigrated, PlatformUnreachable
@@ -109,8 +110,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def listen_host(settings: Settings) -> str:
-    """Where `serve` listens: loopback alone when /api/messages takes unauthenticated
-    requests, so nobody else on the network can speak as anyone."""
+    """Where `serve` listens: CCPL_HOST, else every interface, or loopback alone when
+    /api/messages takes unauthenticated requests, so nobody else on the network can speak
+    as anyone (settings refuse any other CCPL_HOST then)."""
+    if settings.host is not None:
+        return settings.host
     return "127.0.0.1" if settings.teams_anonymous else "0.0.0.0"
 
 
@@ -170,7 +174,7 @@ async def _listen(runner: web.AppRunner, settings: Settings) -> None:
     if settings.teams_anonymous:
         log.info("listening on port %d at %s only (CCPL_TEAMS_ANONYMOUS)", settings.port, host)
     else:
-        log.info("listening on port %d", settings.port)
+        log.info("listening on port %d at %s", settings.port, host)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -452,6 +456,25 @@ def _run(command: str, args: argparse.Namespace, settings: Settings, parser: Par
     return TOOLS[command](args, settings, parser)
 
 
+def _database_trouble(exc: BaseException) -> str:
+    """One line on why the database did not open: which part of DATABASE_URL to check,
+    never the password."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return (
+            f"the database server's TLS certificate did not verify ({cause.verify_message}): "
+            "check sslrootcert and the host name in DATABASE_URL"
+        )
+    if isinstance(cause, ConnectionError) and "SSL" in str(cause):
+        # asyncpg's words for a server that answered the TLS request with no.
+        return (
+            "the database server refused TLS, which DATABASE_URL's sslmode asks for: "
+            "turn ssl on at the server, or use sslmode=prefer"
+        )
+    # Connection refused, bad password, unknown host.
+    return f"cannot open the database ({type(cause).__name__}): check DATABASE_URL"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     parser = _parser()
@@ -474,11 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ccpl-bot: cannot reach a service at start-up ({exc})", file=sys.stderr)
         return 1
     except (OSError, SQLAlchemyError) as exc:
-        # Connection refused, bad password, unknown host: say which database, never the password.
-        print(
-            f"ccpl-bot: cannot open the database ({type(exc).__name__}): check DATABASE_URL",
-            file=sys.stderr,
-        )
+        print(f"ccpl-bot: {_database_trouble(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
