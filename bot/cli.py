@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db_command")
     db.add_parser("upgrade", help="migrate the database to the latest schema")
+    backup = db.add_parser(
+        "backup", help="SQLite: copy the live database to FILE; PostgreSQL: print the pg_dump line"
+    )
+    backup.add_argument("file", type=Path, help="the backup file to write (must not exist)")
     keys = commands.add_parser("keys", help="the data key (CCPL_DATA_KEY)").add_subparsers(
         dest="keys_command"
     )
@@ -317,6 +321,34 @@ async def _db_upgrade(settings: Settings) -> None:
         await database.dispose()
 
 
+def _db_backup(settings: Settings, target: Path) -> int:
+    from storage.backup import (
+        BackupRefused,
+        backup_sqlite,
+        pg_dump_command,
+        pg_restore_command,
+    )
+    from storage.database import normalise_url
+
+    url = normalise_url(settings.database_url)
+    if url.get_backend_name() == "postgresql":
+        print(pg_dump_command(url=url, target=target))
+        print(
+            "# run the line above where pg_dump can reach the server (password in PGPASSWORD "
+            "or ~/.pgpass); restore into a new, empty database with:",
+            file=sys.stderr,
+        )
+        print(f"#   {pg_restore_command(url=url, source=target)}", file=sys.stderr)
+        return 0
+    try:
+        pages = backup_sqlite(url=url, target=target)
+    except BackupRefused as exc:
+        print(f"ccpl-bot: {exc}", file=sys.stderr)
+        return 2
+    print(f"backed up {pages} page(s) to {target}; restore by stopping the bot and copying it back")
+    return 0
+
+
 async def _keys_rotate(settings: Settings) -> int:
     from bot.runtime import load_data_key, open_database
     from storage.sealing import rotate
@@ -388,8 +420,10 @@ def _schedule_tool(args: argparse.Namespace, settings: Settings, parser: Parser)
 
 
 def _db_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    if args.db_command == "backup":
+        return _db_backup(settings, args.file)
     if args.db_command != "upgrade":
-        parser.error("try `ccpl-bot db upgrade`")
+        parser.error("try `ccpl-bot db upgrade` or `ccpl-bot db backup FILE`")
     asyncio.run(_db_upgrade(settings))
     return 0
 
