@@ -151,6 +151,9 @@ async def _serve(settings: Settings) -> None:
             database=ctx.database,
             slack=runtime.slack if runtime else None,
             teams=runtime.teams if runtime else None,
+            metrics_token=settings.metrics_token,
+            clock=ctx.clock,
+            leads=runtime.leads if runtime else lambda: False,
         )
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=REQUESTS_GRACE)
         await runner.setup()

@@ -173,6 +173,10 @@ class Runtime:
     connector: Connector | None = None
     sending: asyncio.Task[None] | None = None
 
+    def leads(self) -> bool:
+        """Whether this process runs the clock now (for /metrics)."""
+        return self.clock is not None and self.clock.leadership.held
+
     async def stop(self, *, grace: float = 0.0) -> int:
         """Stop sending (posts in flight get `grace` seconds to land), give back the
         outbox rows not sent, stop the clock and release its lock. Returns how many

@@ -157,6 +157,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="CCPL_LOG_FORMAT")
     # Where `serve` listens; unset: every interface, or loopback alone in anonymous Teams mode.
     host: str | None = Field(default=None, validation_alias="CCPL_HOST")
+    # When set, /metrics answers only `Authorization: Bearer <this>`.
+    metrics_token: str | None = Field(default=None, validation_alias="CCPL_METRICS_TOKEN")
 
     @model_validator(mode="before")
     @classmethod
