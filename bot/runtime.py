@@ -157,7 +157,9 @@ async def build_context(*, settings: Settings, local_key: bool = False) -> Conte
         await database.dispose()
         raise
     log.info("ready: %r", settings)
-    return Context(pack=pack, database=database, timezone=settings.timezone)
+    return Context(
+        pack=pack, database=database, timezone=settings.timezone, retention=settings.retention
+    )
 
 
 @dataclass(kw_only=True)

@@ -28,6 +28,7 @@ from pydantic_settings import (
 
 from storage.crypto import BadKey, DataKey
 from storage.database import BadDatabaseUrl, connect_options, normalise_url
+from storage.retention import Retention
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -159,6 +160,13 @@ class Settings(BaseSettings):
     host: str | None = Field(default=None, validation_alias="CCPL_HOST")
     # When set, /metrics answers only `Authorization: Bearer <this>`.
     metrics_token: str | None = Field(default=None, validation_alias="CCPL_METRICS_TOKEN")
+    # Days each record is kept (storage/retention.py); reflections until their author deletes.
+    keep_participation: int = Field(default=365, validation_alias="CCPL_KEEP_PARTICIPATION_DAYS")
+    keep_audit: int = Field(default=730, validation_alias="CCPL_KEEP_AUDIT_DAYS")
+    keep_outbox: int = Field(default=90, validation_alias="CCPL_KEEP_OUTBOX_DAYS")
+    keep_checkins: int = Field(default=365, validation_alias="CCPL_KEEP_CHECKINS_DAYS")
+    keep_polls: int = Field(default=365, validation_alias="CCPL_KEEP_POLLS_DAYS")
+    keep_event_ids: int = Field(default=7, validation_alias="CCPL_KEEP_EVENT_IDS_DAYS")
 
     @model_validator(mode="before")
     @classmethod
@@ -350,6 +358,35 @@ class Settings(BaseSettings):
                 "a loopback address such as 127.0.0.1"
             )
         return value
+
+    @field_validator(
+        "keep_participation",
+        "keep_audit",
+        "keep_outbox",
+        "keep_checkins",
+        "keep_polls",
+        "keep_event_ids",
+        mode="before",
+    )
+    @classmethod
+    def _days_kept(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        name = f"CCPL_{(info.field_name or '').upper()}_DAYS"
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 3650:
+            raise SettingsError(f"{name} must be a whole number of days from 1 to 3650")
+        return int(value)
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(
+            participation=self.keep_participation,
+            audit=self.keep_audit,
+            outbox=self.keep_outbox,
+            checkins=self.keep_checkins,
+            polls=self.keep_polls,
+            event_ids=self.keep_event_ids,
+        )
 
     @property
     def has_slack(self) -> bool:
