@@ -21,6 +21,7 @@ from bot.logs import configure_logging
 from bot.runtime import NotMigrated, PlatformUnreachable
 from bot.settings import Settings, SettingsError, load_settings
 from content import ContentError
+from storage.migrate import BrokenReferences
 from storage.sealing import KeyMismatch
 
 if TYPE_CHECKING:
@@ -518,7 +519,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return _run(args.command or "run", args, load_settings(), parser)
-    except (SettingsError, NotMigrated, KeyMismatch) as exc:
+    except (SettingsError, NotMigrated, KeyMismatch, BrokenReferences) as exc:
         print(f"ccpl-bot: {exc}", file=sys.stderr)
         return 2
     except ContentError as exc:
