@@ -25,6 +25,7 @@ CHANNELS = [f"C0FAN{n}" for n in range(6)]
 SLOW = CHANNELS[-1]
 DUE = datetime(2026, 11, 3, 12, 30, tzinfo=UTC)
 DUE_PHRASE = "first Tuesday of the month at 12:30"
+NEXT = datetime(2026, 12, 1, 12, 30, tzinfo=UTC)
 
 
 async def _scrape(bot: Harness, *, token: str | None = None) -> tuple[int, str]:
@@ -90,6 +91,30 @@ async def test_outbox_depth_rises_with_a_fan_out_and_falls_as_it_is_sent(
         sent = _value(text, "ccpl_outbox_posts_total", platform="slack", result="sent")
         assert sent - before == len(CHANNELS)
         assert _value(text, "ccpl_database_up") == 1
+
+        # Next month's round meets a 429 (waited out, then sent) and a channel that is gone.
+        bot.fake.fail_next("chat.postMessage", status=429, retry_after=0)
+        bot.fake.fail_next("chat.postMessage", status=200, error="channel_not_found")
+        clock.now = NEXT
+        planned = (await plan(ctx=ctx, until=clock.now, grace=timedelta(hours=6))).planned
+        bot.runtime.sender.wake()
+        await bot.settle()
+        _, after = await _scrape(bot)
+        slack = {"platform": "slack"}
+        assert (
+            _value(after, "ccpl_rate_limited_total", slack)
+            - _value(text, "ccpl_rate_limited_total", slack)
+            == 1
+        )
+        assert (
+            _value(after, "ccpl_outbox_posts_total", slack, result="failed")
+            - _value(text, "ccpl_outbox_posts_total", slack, result="failed")
+            == 1
+        )
+        assert _value(after, "ccpl_outbox_posts_total", slack, result="sent") - sent == (
+            planned - 1
+        )
+        assert _value(after, "ccpl_outbox_depth") == 0
 
 
 async def test_commands_are_counted_by_their_registry_name_never_by_what_was_typed(
