@@ -131,7 +131,7 @@ def connect_options(raw: str) -> tuple[URL, dict[str, Any]]:
     unknown = sorted(set(query) - {*TLS_PARAMETERS, *PASSED_THROUGH, "application_name"})
     if unknown:
         raise BadDatabaseUrl(
-            f"DATABASE_URL has a parameter the PostgreSQL driver does not take: {unknown[0]}; "
+            f"DATABASE_URL has a parameter the PostgreSQL driver does not take: {unknown[0]!r}; "
             f"remove it (TLS: {', '.join(TLS_PARAMETERS)})"
         )
     args: dict[str, Any] = {}
