@@ -47,8 +47,9 @@ class RequestNote:
     def _write(self) -> None:
         ms = round((time.monotonic() - self.started) * 1000)
         outcome = self.outcome or _status_outcome(self.status)
-        # A load balancer asks /healthz every few seconds: only a sick answer is news.
-        quiet = self.route == "/healthz" and outcome == "ok"
+        # A load balancer asks /healthz, and Prometheus /metrics, every few seconds: only
+        # a sick answer is news.
+        quiet = self.route in ("/healthz", "/metrics") and outcome == "ok"
         log.log(
             logging.DEBUG if quiet else logging.INFO,
             "%s %s %s in %d ms",

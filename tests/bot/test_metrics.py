@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from content import ContentPack
@@ -135,7 +137,10 @@ async def test_commands_are_counted_by_their_registry_name_never_by_what_was_typ
     assert _value(after, "ccpl_answer_seconds_count", kind="command") >= 2
 
 
-async def test_with_a_token_metrics_answer_only_its_bearer(ctx: Context) -> None:
+async def test_with_a_token_metrics_answer_only_its_bearer(
+    ctx: Context, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="ccpl.requests")
     async with running_bot(ctx=ctx, metrics_token="s3cret-scrape-token") as bot:
         assert (await _scrape(bot))[0] == 401
         assert (await _scrape(bot, token="s3cret-scrape-tokem"))[0] == 401
@@ -147,3 +152,7 @@ async def test_with_a_token_metrics_answer_only_its_bearer(ctx: Context) -> None
         assert status == 200 and "ccpl_outbox_depth" in text
         async with bot.http.get(f"{bot.root}/healthz") as response:
             assert response.status == 200  # the load balancer's probe needs no token
+    # Prometheus scrapes every few seconds: a refused scrape is news, a good one is not.
+    scrapes = [r for r in caplog.records if r.getMessage().startswith("/metrics ")]
+    assert [r.getMessage().split()[2] for r in scrapes] == ["refused"] * 3
+    assert all("s3cret" not in r.getMessage() for r in caplog.records)
