@@ -7,6 +7,7 @@ import asyncio
 import errno
 import logging
 import signal
+import ssl
 import sys
 import time
 from collections.abc import Callable, Coroutine, Sequence
@@ -14,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.logs import configure_logging
 from bot.runtime import NotMigrated, PlatformUnreachable
 from bot.settings import Settings, SettingsError, load_settings
 from content import ContentError
 from storage.inventory import InventoryIncomplete
+from storage.migrate import BrokenReferences
 from storage.sealing import KeyMismatch
 
 if TYPE_CHECKING:
@@ -79,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db_command")
     db.add_parser("upgrade", help="migrate the database to the latest schema")
+    backup = db.add_parser(
+        "backup", help="SQLite: copy the live database to FILE; PostgreSQL: print the pg_dump line"
+    )
+    backup.add_argument("file", type=Path, help="the backup file to write (must not exist)")
     keys = commands.add_parser("keys", help="the data key (CCPL_DATA_KEY)").add_subparsers(
         dest="keys_command"
     )
@@ -114,8 +120,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def listen_host(settings: Settings) -> str:
-    """Where `serve` listens: loopback alone when /api/messages takes unauthenticated
-    requests, so nobody else on the network can speak as anyone."""
+    """Where `serve` listens: CCPL_HOST, else every interface, or loopback alone when
+    /api/messages takes unauthenticated requests, so nobody else on the network can speak
+    as anyone (settings refuse any other CCPL_HOST then)."""
+    if settings.host is not None:
+        return settings.host
     return "127.0.0.1" if settings.teams_anonymous else "0.0.0.0"
 
 
@@ -148,6 +157,9 @@ async def _serve(settings: Settings) -> None:
             database=ctx.database,
             slack=runtime.slack if runtime else None,
             teams=runtime.teams if runtime else None,
+            metrics_token=settings.metrics_token,
+            clock=ctx.clock,
+            leads=runtime.leads if runtime else lambda: False,
         )
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=REQUESTS_GRACE)
         await runner.setup()
@@ -175,7 +187,7 @@ async def _listen(runner: web.AppRunner, settings: Settings) -> None:
     if settings.teams_anonymous:
         log.info("listening on port %d at %s only (CCPL_TEAMS_ANONYMOUS)", settings.port, host)
     else:
-        log.info("listening on port %d", settings.port)
+        log.info("listening on port %d at %s", settings.port, host)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -322,6 +334,34 @@ async def _db_upgrade(settings: Settings) -> None:
         await database.dispose()
 
 
+def _db_backup(settings: Settings, target: Path) -> int:
+    from storage.backup import (
+        BackupRefused,
+        backup_sqlite,
+        pg_dump_command,
+        pg_restore_command,
+    )
+    from storage.database import normalise_url
+
+    url = normalise_url(settings.database_url)
+    if url.get_backend_name() == "postgresql":
+        print(pg_dump_command(url=url, target=target))
+        print(
+            "# run the line above where pg_dump can reach the server (password in PGPASSWORD "
+            "or ~/.pgpass); restore into a new, empty database with:",
+            file=sys.stderr,
+        )
+        print(f"#   {pg_restore_command(url=url, source=target)}", file=sys.stderr)
+        return 0
+    try:
+        pages = backup_sqlite(url=url, target=target)
+    except BackupRefused as exc:
+        print(f"ccpl-bot: {exc}", file=sys.stderr)
+        return 2
+    print(f"backed up {pages} page(s) to {target}; restore by stopping the bot and copying it back")
+    return 0
+
+
 async def _keys_rotate(settings: Settings) -> int:
     from bot.runtime import load_data_key, open_database
     from storage.sealing import rotate
@@ -393,8 +433,10 @@ def _schedule_tool(args: argparse.Namespace, settings: Settings, parser: Parser)
 
 
 def _db_tool(args: argparse.Namespace, settings: Settings, parser: Parser) -> int:
+    if args.db_command == "backup":
+        return _db_backup(settings, args.file)
     if args.db_command != "upgrade":
-        parser.error("try `ccpl-bot db upgrade`")
+        parser.error("try `ccpl-bot db upgrade` or `ccpl-bot db backup FILE`")
     asyncio.run(_db_upgrade(settings))
     return 0
 
@@ -471,13 +513,32 @@ def _run(command: str, args: argparse.Namespace, settings: Settings, parser: Par
     return TOOLS[command](args, settings, parser)
 
 
+def _database_trouble(exc: BaseException) -> str:
+    """One line on why the database did not open: which part of DATABASE_URL to check,
+    never the password."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return (
+            f"the database server's TLS certificate did not verify ({cause.verify_message}): "
+            "check sslrootcert and the host name in DATABASE_URL"
+        )
+    if isinstance(cause, ConnectionError) and "SSL" in str(cause):
+        # asyncpg's words for a server that answered the TLS request with no.
+        return (
+            "the database server refused TLS, which DATABASE_URL's sslmode asks for: "
+            "turn ssl on at the server, or use sslmode=prefer"
+        )
+    # Connection refused, bad password, unknown host.
+    return f"cannot open the database ({type(cause).__name__}): check DATABASE_URL"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         return _run(args.command or "run", args, load_settings(), parser)
-    except (SettingsError, NotMigrated, KeyMismatch, InventoryIncomplete) as exc:
+    except (SettingsError, NotMigrated, KeyMismatch, InventoryIncomplete, BrokenReferences) as exc:
         print(f"ccpl-bot: {exc}", file=sys.stderr)
         return 2
     except ContentError as exc:
@@ -493,11 +554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ccpl-bot: cannot reach a service at start-up ({exc})", file=sys.stderr)
         return 1
     except (OSError, SQLAlchemyError) as exc:
-        # Connection refused, bad password, unknown host: say which database, never the password.
-        print(
-            f"ccpl-bot: cannot open the database ({type(exc).__name__}): check DATABASE_URL",
-            file=sys.stderr,
-        )
+        print(f"ccpl-bot: {_database_trouble(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -27,6 +27,7 @@ from handlers.scheduling.forums import next_dates
 from handlers.scheduling.outbox import PURPOSE_BEFORE
 from storage.lunch import sessions_between
 from storage.outbox import next_due
+from storage.retention import enforce
 from storage.schedules import active_schedules
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ RESYNC = timedelta(seconds=60)
 # How often the leader checks its lock and a standby stands: a dead leader is
 # replaced within this, once PostgreSQL has noticed the connection is gone.
 ELECTION = timedelta(seconds=10)
+# Records past their retention are deleted this often (and once at start), by the leader.
+RETENTION_EVERY = timedelta(days=1)
 
 
 class Clock:
@@ -63,6 +66,20 @@ class Clock:
             log.info("planned %d post(s)", report.planned)
         await self.sender.drain()
         await self.rebuild()
+
+    async def tidy(self) -> dict[str, int]:
+        """Delete what has outlived its retention, if this process leads; counts only."""
+        if not await self.leadership.try_acquire():
+            return {}
+        async with self.ctx.database.transaction() as session:
+            removed = await enforce(session, policy=self.ctx.retention, now=self.ctx.clock())
+        if any(removed.values()):
+            log.info(
+                "retention: deleted %s",
+                ", ".join(f"{n} {kind}" for kind, n in removed.items() if n),
+                extra={"outcome": "retention", **{f"deleted_{k}": n for k, n in removed.items()}},
+            )
+        return removed
 
     async def elect(self) -> None:
         """Check the leader's lock, or stand as leader; a new leader catches up at once."""
@@ -127,7 +144,16 @@ class Clock:
             coalesce=True,
             max_instances=1,
         )
+        self.scheduler.add_job(
+            self.tidy,
+            IntervalTrigger(seconds=RETENTION_EVERY.total_seconds()),
+            id="retention",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
         await self.tick()
+        await self.tidy()
 
     async def changed(self) -> None:
         """A schedule or session changed in this process: send anything due and re-plan."""

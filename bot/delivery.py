@@ -154,7 +154,7 @@ async def run_command(*, ctx: Context, actor: Actor, text: str) -> Outcome:
 async def run_action(*, ctx: Context, actor: Actor, action: Action) -> Outcome:
     """Run a button press."""
     action = _clean(action)
-    with request_log.running(command=request_log.action_name(action)) as note:
+    with request_log.running(command=request_log.action_name(action), kind="action") as note:
         outcome = await _outcome(
             lambda: handle_action(ctx=ctx, actor=actor, action=action),
             what=action_name(action.action_id),
@@ -186,7 +186,7 @@ async def submit_form(
 ) -> FormOutcome:
     """Validate and save a form whose inputs are `fields` (ids, in the order shown)."""
     action = _clean(action)
-    with request_log.running(command=request_log.action_name(action)) as note:
+    with request_log.running(command=request_log.action_name(action), kind="form") as note:
         outcome = await _submitted(ctx=ctx, actor=actor, action=action, fields=fields)
         note.outcome = _word(outcome)
         return outcome

@@ -1,13 +1,17 @@
-"""The one aiohttp application: Slack at /slack/events, Teams at /api/messages, /healthz."""
+"""The one aiohttp application: Slack at /slack/events, Teams at /api/messages, /healthz
+and /metrics."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
-from bot import request_log
+from bot import metrics, request_log
 from bot.teams.endpoint import TeamsEndpoint
 from storage import Database
 
@@ -37,10 +41,25 @@ async def _request_line(request: web.Request, handler: Handler) -> web.StreamRes
         return response
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _no() -> bool:
+    return False
+
+
 def build_web_app(
-    *, database: Database, slack: AsyncApp | None, teams: TeamsEndpoint | None = None
+    *,
+    database: Database,
+    slack: AsyncApp | None,
+    teams: TeamsEndpoint | None = None,
+    metrics_token: str | None = None,
+    clock: Callable[[], datetime] = _now,
+    leads: Callable[[], bool] = _no,
 ) -> web.Application:
-    """Routes for the platforms that are configured, plus /healthz."""
+    """Routes for the platforms that are configured, plus /healthz and /metrics
+    (behind `Authorization: Bearer <metrics_token>` when one is set)."""
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_request_line])
 
     async def healthz(_: web.Request) -> web.Response:
@@ -51,6 +70,14 @@ def build_web_app(
         )
 
     app.router.add_get("/healthz", healthz)
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        if not metrics.authorised(header=request.headers.get("Authorization"), token=metrics_token):
+            return web.Response(status=401, headers={"WWW-Authenticate": "Bearer"})
+        body, content_type = await metrics.exposition(database=database, now=clock, leads=leads)
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    app.router.add_get("/metrics", metrics_page)
 
     if slack is not None:
         bolt = slack

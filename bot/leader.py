@@ -55,7 +55,11 @@ class Leadership:
 
     async def _acquire(self) -> bool:
         if self._engine is None:
-            self._engine = create_async_engine(self.database.url, poolclass=NullPool)
+            self._engine = create_async_engine(
+                self.database.url,
+                poolclass=NullPool,
+                connect_args=self.database.connect_args,
+            )
         conn = await self._engine.connect()
         self._conn = conn  # kept for `_drop` should the lock query time out
         if await try_leader_lock(conn):

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from bot import metrics
 from handlers import Action, parse
 from handlers.core.registry import REGISTRY
 
@@ -46,8 +47,9 @@ class RequestNote:
     def _write(self) -> None:
         ms = round((time.monotonic() - self.started) * 1000)
         outcome = self.outcome or _status_outcome(self.status)
-        # A load balancer asks /healthz every few seconds: only a sick answer is news.
-        quiet = self.route == "/healthz" and outcome == "ok"
+        # A load balancer asks /healthz, and Prometheus /metrics, every few seconds: only
+        # a sick answer is news.
+        quiet = self.route in ("/healthz", "/metrics") and outcome == "ok"
         log.log(
             logging.DEBUG if quiet else logging.INFO,
             "%s %s %s in %d ms",
@@ -92,17 +94,25 @@ def request(*, route: str) -> Iterator[RequestNote]:
 
 
 @contextmanager
-def running(*, command: str) -> Iterator[RequestNote]:
-    """Work for a command, inside a request's note or (console, Socket Mode) its own."""
+def running(*, command: str, kind: str = "command") -> Iterator[RequestNote]:
+    """Work for a command or action (`kind`), inside a request's note or (console, Socket
+    Mode) its own; counted in /metrics by name and outcome when it ends."""
     note = _NOTE.get() or RequestNote(route="-")
     note.command = command
     note.open()
+    started = time.monotonic()
     try:
         yield note
     except BaseException:
         note.outcome = "error"
         raise
     finally:
+        metrics.answered(
+            kind=kind,
+            name=command,
+            outcome=note.outcome or "error",
+            seconds=time.monotonic() - started,
+        )
         note.close()
 
 

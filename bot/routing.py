@@ -27,18 +27,26 @@ class PosterRoute(Protocol):
         """The poster for a row of this workspace; raise PostFailed if there is none here."""
         ...  # pragma: no cover
 
+    def platform_for(self, *, workspace_id: int) -> str:
+        """The workspace's platform, as /metrics names it."""
+        ...  # pragma: no cover
+
 
 class OnePoster:
     """Every row through one poster: a process that serves one platform."""
 
-    def __init__(self, *, poster: Poster) -> None:
+    def __init__(self, *, poster: Poster, platform: str = "unknown") -> None:
         self.poster = poster
+        self.platform = platform
 
     async def prepare(self, session: AsyncSession, *, workspace_ids: Collection[int]) -> None:
         return None
 
     def poster_for(self, *, workspace_id: int) -> Poster:
         return self.poster
+
+    def platform_for(self, *, workspace_id: int) -> str:
+        return self.platform
 
 
 class PlatformPosters:
@@ -53,6 +61,9 @@ class PlatformPosters:
         if not unknown:
             return
         self._platforms.update(await platform_of(session, workspace_ids=unknown))
+
+    def platform_for(self, *, workspace_id: int) -> str:
+        return self._platforms.get(workspace_id, "unknown")
 
     def poster_for(self, *, workspace_id: int) -> Poster:
         platform = self._platforms.get(workspace_id)

@@ -157,7 +157,9 @@ async def build_context(*, settings: Settings, local_key: bool = False) -> Conte
         await database.dispose()
         raise
     log.info("ready: %r", settings)
-    return Context(pack=pack, database=database, timezone=settings.timezone)
+    return Context(
+        pack=pack, database=database, timezone=settings.timezone, retention=settings.retention
+    )
 
 
 @dataclass(kw_only=True)
@@ -172,6 +174,10 @@ class Runtime:
     http: aiohttp.ClientSession
     connector: Connector | None = None
     sending: asyncio.Task[None] | None = None
+
+    def leads(self) -> bool:
+        """Whether this process runs the clock now (for /metrics)."""
+        return self.clock is not None and self.clock.leadership.held
 
     async def stop(self, *, grace: float = 0.0) -> int:
         """Stop sending (posts in flight get `grace` seconds to land), give back the

@@ -6,6 +6,7 @@ stack trace minutes later.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -26,7 +27,8 @@ from pydantic_settings import (
 )
 
 from storage.crypto import BadKey, DataKey
-from storage.database import normalise_url
+from storage.database import BadDatabaseUrl, connect_options, normalise_url
+from storage.retention import Retention
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -43,6 +45,16 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 # that opens an endpoint to anyone must not turn on by a guess.
 _YES = {"1", "true"}
 _NO = {"0", "false"}
+
+
+_HOST = re.compile(r"[A-Za-z0-9.:%_-]{1,253}")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 LOG_LEVELS = {
@@ -144,6 +156,17 @@ class Settings(BaseSettings):
     # Unset: INFO for the processes, WARNING for one-off tools.
     log_level: int | None = Field(default=None, validation_alias="CCPL_LOG_LEVEL")
     log_format: Literal["text", "json"] = Field(default="text", validation_alias="CCPL_LOG_FORMAT")
+    # Where `serve` listens; unset: every interface, or loopback alone in anonymous Teams mode.
+    host: str | None = Field(default=None, validation_alias="CCPL_HOST")
+    # When set, /metrics answers only `Authorization: Bearer <this>`.
+    metrics_token: str | None = Field(default=None, validation_alias="CCPL_METRICS_TOKEN")
+    # Days each record is kept (storage/retention.py); reflections until their author deletes.
+    keep_participation: int = Field(default=365, validation_alias="CCPL_KEEP_PARTICIPATION_DAYS")
+    keep_audit: int = Field(default=730, validation_alias="CCPL_KEEP_AUDIT_DAYS")
+    keep_outbox: int = Field(default=90, validation_alias="CCPL_KEEP_OUTBOX_DAYS")
+    keep_checkins: int = Field(default=365, validation_alias="CCPL_KEEP_CHECKINS_DAYS")
+    keep_polls: int = Field(default=365, validation_alias="CCPL_KEEP_POLLS_DAYS")
+    keep_event_ids: int = Field(default=7, validation_alias="CCPL_KEEP_EVENT_IDS_DAYS")
 
     @model_validator(mode="before")
     @classmethod
@@ -201,7 +224,9 @@ class Settings(BaseSettings):
         if not isinstance(value, str):
             return value
         try:
-            normalise_url(value)
+            connect_options(value)
+        except BadDatabaseUrl as exc:
+            raise SettingsError(str(exc)) from None
         except Exception as exc:  # sqlalchemy raises several types for a bad URL
             raise SettingsError(f"DATABASE_URL is not a usable database URL: {exc}") from None
         return value
@@ -314,6 +339,54 @@ class Settings(BaseSettings):
                 "with an app id every request is authenticated, so unset one of them"
             )
         return value
+
+    @field_validator("host", mode="before")
+    @classmethod
+    def _host(cls, value: Any) -> Any:
+        if isinstance(value, str) and not _HOST.fullmatch(value):
+            raise SettingsError(
+                f"CCPL_HOST should be an address to listen on, like 0.0.0.0 or ::, got {value!r}"
+            )
+        return value
+
+    @field_validator("host")
+    @classmethod
+    def _host_loopback_when_anonymous(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("teams_anonymous") and not _is_loopback(value):
+            raise SettingsError(
+                "CCPL_TEAMS_ANONYMOUS takes unauthenticated requests, so CCPL_HOST must be "
+                "a loopback address such as 127.0.0.1"
+            )
+        return value
+
+    @field_validator(
+        "keep_participation",
+        "keep_audit",
+        "keep_outbox",
+        "keep_checkins",
+        "keep_polls",
+        "keep_event_ids",
+        mode="before",
+    )
+    @classmethod
+    def _days_kept(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        name = f"CCPL_{(info.field_name or '').upper()}_DAYS"
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 3650:
+            raise SettingsError(f"{name} must be a whole number of days from 1 to 3650")
+        return int(value)
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(
+            participation=self.keep_participation,
+            audit=self.keep_audit,
+            outbox=self.keep_outbox,
+            checkins=self.keep_checkins,
+            polls=self.keep_polls,
+            event_ids=self.keep_event_ids,
+        )
 
     @property
     def has_slack(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +35,23 @@ STATEMENT_TIMEOUT = 3.0  # any one statement, for a server that stops mid-query
 SQLITE_BUSY_MS = 3000  # another process holding SQLite's write lock
 
 
+# libpq's TLS parameters, as managed PostgreSQL services (Azure's included) write them in
+# the URLs they hand out; asyncpg takes none of them as keywords, only its `ssl` argument.
+TLS_PARAMETERS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "sslcrl")
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# Other libpq parameters that asyncpg or SQLAlchemy's dialect also take as they are.
+PASSED_THROUGH = (
+    "prepared_statement_cache_size",
+    "prepared_statement_name_func",
+    "target_session_attrs",
+    "async_fallback",
+)
+
+
+class BadDatabaseUrl(ValueError):
+    """A URL parameter the driver cannot use, or a certificate it cannot read; one line."""
+
+
 class DatabaseUnavailable(RuntimeError):
     """The database did not answer; callers turn this into a kind, retryable message."""
 
@@ -54,6 +72,78 @@ def normalise_url(raw: str) -> URL:
     return url
 
 
+def _tls_context(params: dict[str, str], *, mode: str) -> ssl.SSLContext:
+    """An SSL context doing what libpq does for `mode` with these certificate files."""
+    root = params.get("sslrootcert")
+    verifying = mode in ("verify-ca", "verify-full") or (mode == "require" and root)
+    try:
+        if verifying:
+            context = ssl.create_default_context(cafile=None if root in (None, "system") else root)
+            # verify-ca checks the chain but not the name, as in libpq.
+            context.check_hostname = mode == "verify-full"
+        else:
+            # "require" without a root certificate: encrypted, server not verified (libpq's).
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        if "sslcrl" in params:
+            context.load_verify_locations(cafile=params["sslcrl"])
+            context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
+        if "sslcert" in params:
+            context.load_cert_chain(
+                params["sslcert"], params.get("sslkey"), password=params.get("sslpassword")
+            )
+    except (OSError, ssl.SSLError) as exc:
+        raise BadDatabaseUrl(
+            f"DATABASE_URL's certificate files cannot be read: {exc.strerror or exc}"
+        ) from None
+    return context
+
+
+def _tls_argument(params: dict[str, str]) -> ssl.SSLContext | str | bool | None:
+    mode = params.get("sslmode", "verify-full" if "sslrootcert" in params else "")
+    if not mode:
+        return None
+    if mode not in SSL_MODES:
+        raise BadDatabaseUrl(
+            f"DATABASE_URL has sslmode={mode!r}; use one of {', '.join(SSL_MODES)}"
+        )
+    if mode == "disable":
+        return False
+    if mode in ("allow", "prefer") and len(params) == 1:
+        return mode  # asyncpg's own: try TLS, fall back to plain
+    return _tls_context(params, mode="require" if mode in ("allow", "prefer") else mode)
+
+
+def connect_options(raw: str) -> tuple[URL, dict[str, Any]]:
+    """The URL for SQLAlchemy and the driver's extra connect arguments.
+
+    libpq's `sslmode`, `sslrootcert`, `sslcert`, `sslkey`, `sslpassword` and `sslcrl`
+    become asyncpg's `ssl` argument; `application_name` a server setting. Any other
+    parameter asyncpg would refuse is named in one line, instead of a traceback at connect.
+    """
+    url = normalise_url(raw)
+    if url.get_backend_name() != "postgresql":
+        return url, {}
+    query = {
+        key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()
+    }
+    unknown = sorted(set(query) - {*TLS_PARAMETERS, *PASSED_THROUGH, "application_name"})
+    if unknown:
+        raise BadDatabaseUrl(
+            f"DATABASE_URL has a parameter the PostgreSQL driver does not take: {unknown[0]!r}; "
+            f"remove it (TLS: {', '.join(TLS_PARAMETERS)})"
+        )
+    args: dict[str, Any] = {}
+    tls = _tls_argument({k: v for k, v in query.items() if k in TLS_PARAMETERS})
+    if tls is not None:
+        args["ssl"] = tls
+    if "application_name" in query:
+        args["server_settings"] = {"application_name": query["application_name"]}
+    kept = {k: v for k, v in url.query.items() if k in PASSED_THROUGH}
+    return url.set(query=kept), args
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the web and clock processes read while one writes; foreign keys
     # are off by default in SQLite and our cascades depend on them.
@@ -69,7 +159,7 @@ class Database:
     """Owns the engine; hands out sessions that never expire loaded objects."""
 
     def __init__(self, *, url: str, echo: bool = False) -> None:
-        self.url = normalise_url(url)
+        self.url, self.connect_args = connect_options(url)
         # Parameters carry people's words (reflections, answers): never in an error's text.
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_postgres:
@@ -83,7 +173,11 @@ class Database:
                 pool_timeout=POOL_WAIT,
                 # `timeout` bounds connecting; `command_timeout` each statement, so a
                 # server that stops answering mid-flight frees its connection.
-                connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": STATEMENT_TIMEOUT},
+                connect_args={
+                    **self.connect_args,
+                    "timeout": CONNECT_TIMEOUT,
+                    "command_timeout": STATEMENT_TIMEOUT,
+                },
             )
         else:
             # SQLite has one writer. A single connection queues work in asyncio

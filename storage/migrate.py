@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.database import Database
 
@@ -47,5 +48,31 @@ async def upgrade(*, database: Database, revision: str = "head") -> None:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 
-    async with database.engine.begin() as conn:
-        await conn.run_sync(run)
+    async with database.engine.connect() as conn:
+        if database.is_sqlite:
+            # SQLite alters a table by copying it and dropping the original, and with foreign
+            # keys on, that drop deletes every row referencing it, through ON DELETE CASCADE:
+            # upgrading through a change to `members` once erased every reflection. The
+            # switch works only outside a transaction, so before the migration's own.
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(run)
+                if database.is_sqlite:
+                    await _no_broken_references(conn)
+        finally:
+            if database.is_sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
+
+
+class BrokenReferences(RuntimeError):
+    """A migration left rows pointing at rows that are gone; it was rolled back."""
+
+
+async def _no_broken_references(conn: AsyncConnection) -> None:
+    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+    if broken:
+        tables = sorted({row[0] for row in broken})
+        raise BrokenReferences(f"the migration left broken references in {', '.join(tables)}")

@@ -317,3 +317,36 @@ async def holds_leader_lock(conn: AsyncConnection) -> bool:
 
 async def release_leader_lock(conn: AsyncConnection) -> None:
     await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEDULER_LOCK})
+
+
+async def scheduler_elected(session: AsyncSession) -> bool:
+    """Whether any process holds the scheduler lock now (PostgreSQL), for operators."""
+    got = await session.execute(
+        text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+            " AND granted AND objsubid = 1"
+            " AND (classid::bigint << 32 | objid::bigint) = :key)"
+        ),
+        {"key": SCHEDULER_LOCK},
+    )
+    return bool(got.scalar_one())
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Backlog:
+    """Rows due and not yet sent, across workspaces: counts only, for operators."""
+
+    depth: int
+    oldest_due: datetime | None
+
+
+async def backlog(session: AsyncSession, *, now: datetime) -> Backlog:
+    """How many rows are due and unsent, and when the oldest fell due."""
+    depth, oldest = (
+        await session.execute(
+            select(func.count(), func.min(OutboxMessage.due_at)).where(
+                OutboxMessage.status.in_((PENDING, SENDING)), OutboxMessage.due_at <= now
+            )
+        )
+    ).one()
+    return Backlog(depth=depth, oldest_due=oldest)

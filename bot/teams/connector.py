@@ -26,6 +26,7 @@ from microsoft_agents.hosting.core.connector.client import UserTokenClient
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from microsoft_agents.hosting.core.turn_context import TurnContext
 
+from bot import metrics
 from bot.posting import PostFailed
 from bot.teams.service_urls import ServiceUrls
 
@@ -133,6 +134,8 @@ class ConnectorFactory:
 
 def _failure(exc: Exception) -> PostFailed:
     if isinstance(exc, aiohttp.ClientResponseError):
+        if exc.status == 429:
+            metrics.rate_limited(platform="teams")
         return PostFailed(
             f"connector answered {exc.status}", permanent=exc.status in PERMANENT_STATUSES
         )

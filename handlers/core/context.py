@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from content import ContentPack
 from handlers.core.model import Actor
 from storage import Database, Scope, ensure_scope
+from storage.retention import Retention
 
 
 def utc_now() -> datetime:
@@ -56,6 +57,8 @@ class Context:
     schedules_changed: Callable[[], Awaitable[None]] = nothing_changed
     # Reads a channel's members so reports know who is in the room.
     channel_members: ChannelLister = no_lister
+    # How long records are kept: enforced by the scheduler, told in `privacy`.
+    retention: Retention = field(default_factory=Retention)
 
     @asynccontextmanager
     async def acting(self, actor: Actor) -> AsyncIterator[tuple[AsyncSession, Scope]]:

@@ -68,6 +68,7 @@ async def privacy(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
             Section(heading=f"Your counts, last {WINDOW_DAYS} days", text=counts),
             Section(heading="What is counted", text=what),
             Section(heading="Check-ins", text=checkin_text, buttons=switches),
+            Section(heading="How long things are kept", text="\n".join(ctx.retention.lines())),
         ),
     )
 

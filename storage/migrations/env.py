@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from storage.database import normalise_url
+from storage.database import connect_options
 from storage.models import Base
 
 config = context.config
@@ -27,7 +27,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_own_engine() -> None:
-    engine = create_async_engine(normalise_url(config.get_main_option("sqlalchemy.url") or ""))
+    url, connect_args = connect_options(config.get_main_option("sqlalchemy.url") or "")
+    engine = create_async_engine(url, connect_args=connect_args)
     async with engine.begin() as conn:
         await conn.run_sync(_run)
     await engine.dispose()

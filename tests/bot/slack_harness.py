@@ -191,7 +191,7 @@ class Harness:
 
 @asynccontextmanager
 async def running_bot(
-    *, ctx: Context, admins: frozenset[str] = frozenset()
+    *, ctx: Context, admins: frozenset[str] = frozenset(), metrics_token: str | None = None
 ) -> AsyncIterator[Harness]:
     """The whole Slack stack on loopback: fake Web API, the real runtime (its Bolt app
     and outbox sender, as `serve` builds them), aiohttp server."""
@@ -210,7 +210,13 @@ async def running_bot(
         # As `serve` runs beside a separate scheduler: no clock here, so tests move time.
         runtime = await build_runtime(settings=settings, ctx=ctx, clock=False)
         server = TestServer(
-            build_web_app(database=ctx.database, slack=runtime.slack), host="127.0.0.1"
+            build_web_app(
+                database=ctx.database,
+                slack=runtime.slack,
+                clock=ctx.clock,
+                metrics_token=metrics_token,
+            ),
+            host="127.0.0.1",
         )
         await server.start_server()
         try:
