@@ -10,6 +10,7 @@ the errors beside their fields and everything typed kept.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -41,11 +42,46 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _text(text: str, **style: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": _clip(to_teams(text), TEXT_LIMIT), "wrap": True, **style}
+# A label and its value on a line of their own, "**When:** Tue 3 Nov", read as a fact.
+_FACT = re.compile(r"^\*\*([^*\n]{1,60}?):\*\*[ \t]+(\S.*)$")
+_PARAGRAPHS = re.compile(r"\n[ \t\u00a0]*\n")
 
 
-def _plain(text: str, **style: Any) -> dict[str, Any]:
+def _line(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": _clip(text, TEXT_LIMIT), "wrap": True, **style}
+
+
+def _text(text: str, *, personal: bool = False, **style: Any) -> list[dict[str, Any]]:
+    """Our Markdown as blocks Teams lays out as written.
+
+    Teams joins lines split by a single line break into one paragraph, so each line
+    is a TextBlock of its own (a list keeps one item per line) and a blank line
+    starts a new paragraph with a wider gap. Consecutive "**Label:** value" lines
+    become a FactSet, as label/value details read in Teams.
+    """
+    markdown = to_teams(text, personal=personal)
+    gap = style.pop("spacing", None)
+    blocks: list[dict[str, Any]] = []
+    for number, paragraph in enumerate(_PARAGRAPHS.split(markdown.strip("\n"))):
+        lines = [line for line in paragraph.split("\n") if line.strip()]
+        for index, line in enumerate(lines):
+            spacing = gap if number == index == 0 else "Medium" if index == 0 else "None"
+            placed = {"spacing": spacing} if spacing else {}
+            fact = None if style else _FACT.match(line)
+            if fact is None:
+                blocks.append(_line(line, **style, **placed))
+            elif index and blocks[-1]["type"] == "FactSet":
+                blocks[-1]["facts"].append(_fact(fact))
+            else:
+                blocks.append({"type": "FactSet", "facts": [_fact(fact)], **placed})
+    return blocks
+
+
+def _fact(match: re.Match[str]) -> dict[str, str]:
+    return {"title": match[1], "value": _clip(match[2], TEXT_LIMIT)}
+
+
+def _plain(text: str, **style: Any) -> list[dict[str, Any]]:
     """Headings and titles are plain text on every platform (Slack's header block is),
     and may be what a person typed, such as a reflection's title."""
     return _text(typed(text), **style)
@@ -72,14 +108,16 @@ def _button_rows(buttons: Sequence[Button]) -> list[dict[str, Any]]:
     ]
 
 
-def _section(section: Section) -> list[dict[str, Any]]:
+def _section(section: Section, *, personal: bool) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if section.heading:
-        items.append(_plain(_clip(section.heading, 200), weight="Bolder", size="Medium"))
+        items += _plain(_clip(section.heading, 200), weight="Bolder", size="Medium")
     if section.text.strip():
-        items.append(_text(section.text, spacing="Small"))
+        items += _text(section.text, personal=personal, spacing="Small")
     if section.note:
-        items.append(_text(section.note, isSubtle=True, size="Small", spacing="Small"))
+        items += _text(
+            section.note, personal=personal, isSubtle=True, size="Small", spacing="Small"
+        )
     items.extend(_button_rows(section.buttons))
     return items
 
@@ -102,7 +140,7 @@ def _size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False).encode())
 
 
-def render_card(reply: Reply) -> dict[str, Any]:
+def render_card(reply: Reply, *, personal: bool = False) -> dict[str, Any]:
     """A message card: sections in order, then the reply's own buttons.
 
     Sections that would take the card past Teams' size limit are left off
@@ -112,10 +150,10 @@ def render_card(reply: Reply) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     spent = _size(reply.buttons and _button_rows(reply.buttons))
     for section in sections:
-        items = _section(section)
+        items = _section(section, personal=personal)
         cost = _size(items)
         if body and spent + cost > CARD_BUDGET:
-            body.append(_text(MORE, isSubtle=True))
+            body += _text(MORE, isSubtle=True)
             break
         body.extend(items)
         spent += cost
@@ -211,25 +249,24 @@ def render_form(
     channels: Sequence[ChannelChoice] = (),
     values: Mapping[str, FieldValue] | None = None,
     errors: Mapping[str, str] | None = None,
+    personal: bool = True,
 ) -> dict[str, Any]:
     """A form as a card. With `values` and `errors` it is the same form shown again:
     what was typed is kept and each problem sits under its field."""
     problems = dict(errors or {})
-    body: list[dict[str, Any]] = [_plain(form.title, weight="Bolder", size="Large")]
+    body = _plain(form.title, weight="Bolder", size="Large")
     if form.intro:
-        body.append(_text(form.intro))
+        body += _text(form.intro, personal=personal)
     if problems:
-        body.append(
-            _text("Please check the fields marked below.", color="Attention", weight="Bolder")
-        )
+        body += _text("Please check the fields marked below.", color="Attention", weight="Bolder")
     for field in form.fields:
         body.append(_input(field, _initial(field, values), channels))
         if field.hint:
-            body.append(_plain(field.hint, isSubtle=True, size="Small", spacing="None"))
+            body += _plain(field.hint, isSubtle=True, size="Small", spacing="None")
         if field.id in problems:
-            body.append(_text(problems.pop(field.id), color="Attention", spacing="None"))
+            body += _text(problems.pop(field.id), color="Attention", spacing="None")
     for message in problems.values():  # a problem with no field of its own
-        body.append(_text(message, color="Attention"))
+        body += _text(message, color="Attention")
     submit = {
         "type": "Action.Submit",
         "title": _clip(form.submit, 80),

@@ -30,14 +30,21 @@ from storage.repositories import workspace_address
 log = logging.getLogger(__name__)
 
 
-def message_activity(reply: Reply) -> Activity:
-    """Plain text for a plain answer, a card for anything with sections or buttons."""
-    if not reply.sections and not reply.buttons:
-        return Activity(type="message", text=to_teams(reply.text), text_format="markdown")
+def message_activity(reply: Reply, *, personal: bool = False) -> Activity:
+    """Plain text for a one-line answer, a card for anything longer or with buttons.
+
+    `personal` is a 1:1 chat, where commands are typed without an @mention.
+    Teams runs a message's lines together, so text of several lines is a card too.
+    """
+    if not reply.sections and not reply.buttons and "\n" not in reply.text.strip():
+        return Activity(
+            type="message", text=to_teams(reply.text, personal=personal), text_format="markdown"
+        )
+    content = render_card(reply, personal=personal)
     return Activity(
         type="message",
         summary=reply.text[:200],
-        attachments=[Attachment(content_type=CONTENT_TYPE, content=render_card(reply))],
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=content)],
     )
 
 
@@ -153,7 +160,8 @@ class BoundTeamsPoster:
             if direct
             else await owner.channel(workspace_id=self.workspace_id, conversation_id=target)
         )
-        activity = message_activity(await owner.named(workspace_id=self.workspace_id, reply=reply))
+        named = await owner.named(workspace_id=self.workspace_id, reply=reply)
+        activity = message_activity(named, personal=direct)
         if update:
             await owner.connector.update(
                 service_url=where.service_url,

@@ -4,7 +4,8 @@ It records every activity the bot sends, answers the way the connector does,
 serves each team's roster a page at a time (`pagedmembers`), serves as the
 OneDrive upload URL of the file consent flow, and validates every Adaptive
 Card against the official 1.5 schema (the version Teams renders for bots) and
-Teams' size limit. `assert_all_valid()` fails the test otherwise.
+Teams' size limit, and every text for what Teams would garble (lines run
+together, placeholders dropped as HTML). `assert_all_valid()` fails the test otherwise.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.resources
 import itertools
 import json
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,9 +38,47 @@ def _schema() -> dict[str, Any]:
 SCHEMA = Draft6Validator(_schema())
 
 
+# What Teams takes for an HTML tag and drops, with whatever it encloses: `<text>`.
+_TAG = re.compile(r"(?<!\\)<[A-Za-z/!?]")
+
+
+def text_problems(text: str, *, where: str) -> list[str]:
+    """How Teams would garble markdown: a single line break, which it runs into one
+    paragraph with the next line, and anything it reads as an HTML tag and drops."""
+    problems = []
+    if "\n" in text.strip():
+        problems.append(f"run-on: a line break Teams would join up in {where}: {text[:120]!r}")
+    if _TAG.search(text):
+        problems.append(f"swallowed: Teams would drop a tag-like <...> in {where}: {text[:120]!r}")
+    return problems
+
+
+def _texts(element: Any) -> list[tuple[str, str]]:
+    """(where, markdown) of every TextBlock and fact in a card, however deep."""
+    found: list[tuple[str, str]] = []
+    if isinstance(element, list):
+        for item in element:
+            found += _texts(item)
+    elif isinstance(element, dict):
+        kind = element.get("type")
+        if kind == "TextBlock":
+            found.append(("a TextBlock", str(element.get("text", ""))))
+        elif kind == "FactSet":
+            found += [("a fact", str(f.get("value", ""))) for f in element.get("facts", [])]
+        for value in element.values():
+            if isinstance(value, list | dict):
+                found += _texts(value)
+    return found
+
+
+def readability_problems(card: dict[str, Any]) -> list[str]:
+    return [p for where, text in _texts(card) for p in text_problems(text, where=where)]
+
+
 def card_problems(card: dict[str, Any]) -> list[str]:
     """Everything wrong with a card as Teams would receive it."""
     problems = [f"schema: {e.message[:300]}" for e in SCHEMA.iter_errors(card)]
+    problems += readability_problems(card)
     if card.get("version") != "1.5":
         problems.append(f"version {card.get('version')!r}: Teams renders 1.5 for bots")
     size = len(json.dumps(card).encode())
@@ -128,6 +168,8 @@ class FakeConnector:
         return True
 
     def _check(self, activity: dict[str, Any]) -> None:
+        if isinstance(activity.get("text"), str):
+            self.problems += text_problems(activity["text"], where="a message's text")
         for attachment in activity.get("attachments") or []:
             if attachment.get("contentType") == CARD:
                 self.problems += card_problems(attachment["content"])
