@@ -70,10 +70,16 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE_FORM = unavailable_form(button="the button")
 SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again."
-SENT_TO_CHAT = "I've sent you a private message."
+SENT_FORM = "I've sent you a form in our personal chat."
+SENT_FILE = "I've sent you the file in our personal chat."
+SENT_ANSWER = "I've answered in our personal chat, as it's just for you."
 WELCOME = (
     "Hello! I'm CCPL, the learning network bot. Type **help** to see what I can do, "
     "or **tip** for a leadership tip."
+)
+CHANNEL_WELCOME = (
+    "Hello! I'm CCPL, the learning network bot. Mention me with **@CCPL help** to see "
+    "what I can do, or **@CCPL tip** for a leadership tip."
 )
 FILE_EXPIRED = "That file offer has expired. Ask me again and I'll send a fresh one."
 _TAGS = re.compile(r"<[^>]+>")
@@ -164,6 +170,15 @@ def _mentioned_refs(activity: Activity) -> set[str]:
     }
 
 
+def _where_it_went(reply: Reply) -> str:
+    """The thread's note: what went to the personal chat, never what it says."""
+    if reply.form is not None:
+        return SENT_FORM
+    if reply.attachments:
+        return SENT_FILE
+    return SENT_ANSWER
+
+
 class TeamsBot:
     """The agent the SDK's adapter calls for each activity."""
 
@@ -217,7 +232,8 @@ class TeamsBot:
             )
             await self._file_answer(turn, activity)
         elif kind == "installationUpdate" and (activity.action or "").startswith("add"):
-            await self._send(turn, turn.conversation_id, Reply(text=WELCOME))
+            welcome = WELCOME if turn.personal else CHANNEL_WELCOME
+            await self._send(turn, turn.conversation_id, Reply(text=welcome))
         elif kind == "conversationUpdate":
             await self._membership(turn, activity)
         elif kind == "messageReaction":
@@ -450,12 +466,16 @@ class TeamsBot:
         where = await self.poster.person(workspace_id=turn.workspace_id, user=turn.actor.user)
         return where.conversation_id
 
-    async def _send(self, turn: Turn, conversation_id: str, reply: Reply) -> str:
+    async def _send(
+        self, turn: Turn, conversation_id: str, reply: Reply, *, personal: bool | None = None
+    ) -> str:
         named = await self.poster.named(workspace_id=turn.workspace_id, reply=reply)
         return await self.connector.send(
             service_url=turn.service_url,
             conversation_id=conversation_id,
-            activity=message_activity(named),
+            activity=message_activity(
+                named, personal=turn.personal if personal is None else personal
+            ),
         )
 
     async def _form_card(
@@ -483,10 +503,14 @@ class TeamsBot:
         )
 
     async def deliver(self, turn: Turn, reply: Reply, *, note: bool = True) -> None:
-        """Put a reply where it belongs: this conversation, or the person's 1:1 chat.
-        With `note`, a channel thread is told when its answer went to the chat."""
+        """Put a reply where it belongs: where it was asked, or the person's 1:1 chat.
+
+        Teams cannot show one member of a channel a reply the rest cannot see, so
+        public answers (a tip, help, a post) go to the thread and anything private
+        to the personal chat; with `note`, the thread is told what went there.
+        """
         private = (
-            reply.delivery is not Delivery.CHANNEL
+            (reply.delivery is not Delivery.CHANNEL and not reply.public)
             or reply.form is not None
             or bool(reply.attachments)
         )
@@ -494,14 +518,14 @@ class TeamsBot:
         if private and not turn.personal:
             where = await self._personal_chat(turn)
             if note:
-                await self._send(turn, turn.conversation_id, Reply(text=SENT_TO_CHAT))
+                await self._send(turn, turn.conversation_id, Reply(text=_where_it_went(reply)))
         if reply.form is not None:
             card = await self._form_card(turn, reply.form)
             await self.connector.send(
                 service_url=turn.service_url, conversation_id=where, activity=card
             )
         elif reply.sections or reply.buttons or reply.text:
-            await self._send(turn, where, reply)
+            await self._send(turn, where, reply, personal=turn.personal or private)
         if reply.attachments:
             offers = [
                 self.files.offer(attachment=a, member=turn.actor.user) for a in reply.attachments
@@ -536,10 +560,13 @@ class TeamsBot:
         await self._replace(turn, card)
 
     async def _saved(self, turn: Turn, form: Form, reply: Reply) -> None:
-        if reply.form is None and not reply.attachments and not reply.also_post:
-            # The saved form becomes the answer, as a modal closes in Slack.
+        if reply.form is None and not reply.attachments:
+            # The saved form becomes the answer, as a modal closes in Slack; a post it
+            # makes elsewhere (a shared reflection) follows, with no second message here.
             named = await self.poster.named(workspace_id=turn.workspace_id, reply=reply)
-            await self._replace(turn, message_activity(named))
+            await self._replace(turn, message_activity(named, personal=turn.personal))
+            poster = self.poster.bound(workspace_id=turn.workspace_id)
+            await post_follow_ups(poster=poster, reply=reply)
             return
         await self._replace(turn, message_activity(Reply(text=f"{form.title}: sent.")))
         await self.deliver(turn, reply)

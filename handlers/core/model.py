@@ -175,6 +175,9 @@ class Reply:
     also_post: tuple[ChannelPost, ...] = ()
     # User ids the text names as <@id> on purpose; the same syntax typed by anyone stays text.
     mentions: tuple[str, ...] = ()
+    # Nothing in it is only for the asker (a tip, help): where a platform cannot show a
+    # reply to one person in a channel (Teams), it answers in the channel's thread.
+    public: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -39,6 +39,7 @@ def _category_for(words: str) -> str | None:
 
 @command(
     name="resources",
+    private=False,
     aliases=("resource",),
     usage="resources [category or words]",
     summary="leadership development resources",
@@ -91,6 +92,7 @@ async def resources(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Rep
 
 @command(
     name="principles",
+    private=False,
     aliases=("principle",),
     usage="principles [1-5]",
     summary="the five CCPL principles and the two core expectations",
@@ -140,6 +142,7 @@ async def principles(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Re
 
 @command(
     name="lessons",
+    private=False,
     aliases=("lesson",),
     usage="lessons",
     summary="five lessons learned by the learning network",
@@ -165,6 +168,7 @@ async def lessons(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
 
 @command(
     name="case",
+    private=False,
     aliases=("cases", "case-study", "case-studies", "casestudy"),
     usage="case [name]",
     summary="case studies from integrated care systems",

@@ -135,7 +135,7 @@ async def test_channel_talk_is_counted_unanswered_and_quiet_lists_the_silent_ros
     bot.fake.set_roster(TEAM, [FACILITATOR, ANN, BEN, CAT, DAN, SILENT, EVE])
     answer = await bot.say("quiet", tenant=TENANT, user=FACILITATOR, channel=FORUM)
     [note] = [s for s in answer if s.conversation.startswith(FORUM)]
-    assert "private message" in note.text
+    assert "answered in our personal chat" in note.text
     [report] = [s for s in answer if s.conversation == personal(FACILITATOR)]
     assert "2 member(s)" in report.text
     assert SILENT in report.text and DAN in report.text
@@ -242,7 +242,9 @@ async def test_facilitators_are_added_by_mention_and_only_admins_read_the_audit(
     allowed = await bot.say("quiet", tenant=TENANT, user=BOB, channel=FORUM)
     assert "is for facilitators" not in said(allowed)
     for user in (BOB, FACILITATOR):
-        assert "is for workspace admins" in said(await bot.say("audit", tenant=TENANT, user=user))
+        assert "is for team owners and admins" in said(
+            await bot.say("audit", tenant=TENANT, user=user)
+        )
     log = said(await bot.say("audit", tenant=TENANT, user=ADMIN))
     assert "facilitators.add" in log and BOB in log and CAROL in log
     # An admin is a facilitator too.

@@ -95,7 +95,10 @@ async def test_reflect_in_a_channel_opens_the_form_in_the_personal_chat(
     bot: TeamsHarness, tenant: str, user: str
 ) -> None:
     note, form = await bot.say("reflect gibbs", tenant=tenant, user=user, channel=CHANNEL)
-    assert note.conversation.startswith(CHANNEL) and "private message" in note.text
+    assert (
+        note.conversation.startswith(CHANNEL)
+        and "sent you a form in our personal chat" in note.text
+    )
     assert form.conversation == f"a:personal-29:{user}"
     fields = inputs(form.cards[0])  # the form, where only its author sees what they type
     share = fields["channel"]  # where to share it, if shared: this channel is offered

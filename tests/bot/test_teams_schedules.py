@@ -109,7 +109,7 @@ async def test_lunch_rsvp_by_button_updates_the_announcement_and_offers_the_invi
     updated = [s for s in bot.fake.to(LUNCH) if s.update]
     assert updated and updated[-1].id == announcement.id
     assert "Going: 1 of 2" in updated[-1].text
-    assert not any("private message" in s.text for s in answers)  # no note per click
+    assert not any("personal chat" in s.text for s in answers)  # no note per click
     # The confirmation and the .ics go to the member's own chat, by file consent.
     mine = [s for s in answers if s.conversation == personal(MEMBER)]
     offers = [
