@@ -45,6 +45,8 @@ def _clip(text: str, limit: int) -> str:
 # A label and its value on a line of their own, "**When:** Tue 3 Nov", read as a fact.
 _FACT = re.compile(r"^\*\*([^*\n]{1,60}?):\*\*[ \t]+(\S.*)$")
 _PARAGRAPHS = re.compile(r"\n[ \t\u00a0]*\n")
+# Our bullet lines, "• item" (or "- item"), are one Markdown list in a card.
+_BULLET = re.compile(r"^[•-][ \t\u00a0]+(.*)$")
 
 
 def _line(text: str, **style: Any) -> dict[str, Any]:
@@ -55,7 +57,7 @@ def _text(text: str, *, personal: bool = False, **style: Any) -> list[dict[str, 
     """Our Markdown as blocks Teams lays out as written.
 
     Teams joins lines split by a single line break into one paragraph, so each line
-    is a TextBlock of its own (a list keeps one item per line) and a blank line
+    is a TextBlock of its own, bullet lines one Markdown list, and a blank line
     starts a new paragraph with a wider gap. Consecutive "**Label:** value" lines
     become a FactSet, as label/value details read in Teams.
     """
@@ -68,12 +70,21 @@ def _text(text: str, *, personal: bool = False, **style: Any) -> list[dict[str, 
             spacing = gap if number == index == 0 else "Medium" if index == 0 else "None"
             placed = {"spacing": spacing} if spacing else {}
             fact = None if style else _FACT.match(line)
-            if fact is None:
+            bullet = _BULLET.match(line)
+            previous = blocks[-1] if index and blocks else {}
+            if bullet and previous.get("ccpl_list"):
+                previous["text"] += "\n- " + bullet[1]
+            elif bullet:
+                blocks.append({**_line("- " + bullet[1], **style, **placed), "ccpl_list": True})
+            elif fact is None:
                 blocks.append(_line(line, **style, **placed))
-            elif index and blocks[-1]["type"] == "FactSet":
-                blocks[-1]["facts"].append(_fact(fact))
+            elif previous.get("type") == "FactSet":
+                previous["facts"].append(_fact(fact))
             else:
                 blocks.append({"type": "FactSet", "facts": [_fact(fact)], **placed})
+    for block in blocks:
+        if block.pop("ccpl_list", False):
+            block["text"] = _clip(block["text"], TEXT_LIMIT)
     return blocks
 
 

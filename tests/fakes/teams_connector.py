@@ -40,13 +40,16 @@ SCHEMA = Draft6Validator(_schema())
 
 # What Teams takes for an HTML tag and drops, with whatever it encloses: `<text>`.
 _TAG = re.compile(r"(?<!\\)<[A-Za-z/!?]")
+_LIST_ITEM = re.compile(r"^(- |\d+\. )")
 
 
 def text_problems(text: str, *, where: str) -> list[str]:
     """How Teams would garble markdown: a single line break, which it runs into one
     paragraph with the next line, and anything it reads as an HTML tag and drops."""
     problems = []
-    if "\n" in text.strip():
+    lines = text.strip().split("\n")
+    # Lines of a Markdown list are items of their own; any other break runs on.
+    if len(lines) > 1 and not all(_LIST_ITEM.match(line) for line in lines):
         problems.append(f"run-on: a line break Teams would join up in {where}: {text[:120]!r}")
     if _TAG.search(text):
         problems.append(f"swallowed: Teams would drop a tag-like <...> in {where}: {text[:120]!r}")
