@@ -275,6 +275,26 @@ async def remember_people(
         )
 
 
+async def refs_of_users(
+    session: AsyncSession, *, workspace_id: int, users: Collection[str]
+) -> list[str]:
+    """Teams user ids ("29:...") of people known by their object ids, in the order
+    given; people the bot has not met are left out."""
+    if not users:
+        return []
+    rows = await session.execute(
+        select(Member.external_id, TeamsMember.user_ref)
+        .join(Member, Member.id == TeamsMember.member_id)
+        .where(
+            TeamsMember.workspace_id == workspace_id,
+            Member.workspace_id == workspace_id,
+            Member.external_id.in_(list(users)),
+        )
+    )
+    found = {r[0]: r[1] for r in rows}
+    return [found[u] for u in users if u in found]
+
+
 async def users_by_ref(
     session: AsyncSession, *, workspace_id: int, user_refs: Collection[str]
 ) -> dict[str, str]:

@@ -229,6 +229,28 @@ async def close_poll(session: AsyncSession, *, scope: Scope, poll: Poll) -> Poll
     return dataclasses.replace(poll, closed=True, salt=None)
 
 
+async def poll_viewers(session: AsyncSession, *, poll: Poll, most: int = 60) -> list[str]:
+    """Platform user ids of the poll's creator and, for a named poll, its voters: the
+    people a shared post can show their own view (Teams allows 60). An anonymous poll
+    names no voter here."""
+    creator = await session.scalar(
+        select(Member.external_id).where(
+            Member.workspace_id == poll.workspace_id, Member.id == poll.member_id
+        )
+    )
+    found = [creator] if creator else []
+    if not poll.anonymous:
+        rows = await session.execute(
+            select(Member.external_id)
+            .join(PollVote, PollVote.member_id == Member.id)
+            .where(PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
+            .order_by(Member.external_id)
+            .limit(most)
+        )
+        found += [user for (user,) in rows if user != creator]
+    return found[:most]
+
+
 async def named_votes(session: AsyncSession, *, poll: Poll) -> list[tuple[str, int]]:
     """Each voter's platform user id and choice, for a named poll's export."""
     rows = await session.execute(

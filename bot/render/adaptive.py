@@ -1,7 +1,11 @@
 """Adaptive Cards (1.5, what Teams renders for bots) from the neutral Reply and Form.
 
-Buttons and forms use Action.Submit: Teams sends its `data`, merged with the
-form's inputs, back as a message activity, answered in `submission()`.
+Buttons and forms use Action.Execute (Universal Actions): Teams sends an
+`adaptiveCard/action` invoke and shows the card the bot answers with. Each has
+an Action.Submit fallback for clients without it, whose `data` comes back merged
+with the form's inputs as a message activity. Both are read by `submission()`.
+A shared post with a `view` gets a `refresh` clause, so each reader named in
+`userIds` (and anyone who asks for a refresh) sees their own view of it.
 A form carries its own definition (without any typed text) in the submit
 data, so a submission with errors can be shown again as the same card with
 the errors beside their fields and everything typed kept.
@@ -34,6 +38,11 @@ VALUE_KEY = "ccpl_value"
 FORM_KEY = "ccpl_form"
 STATE_KEY = "ccpl_state"
 DEFINITION_KEY = "ccpl_definition"
+# The per-reader view of the card a button sits on, to answer a press with.
+VIEW_KEY = "ccpl_view"
+VIEW_VALUE_KEY = "ccpl_view_value"
+REFRESH = "refresh"  # the verb of a card's refresh action
+MOST_VIEWERS = 60  # Teams keeps a view of their own for at most 60 people
 
 ChannelChoice = tuple[str, str]  # (conversation id, label)
 
@@ -98,28 +107,36 @@ def _plain(text: str, **style: Any) -> list[dict[str, Any]]:
     return _text(typed(text), **style)
 
 
-def _submit(button: Button) -> dict[str, Any]:
-    action: dict[str, Any] = {
-        "type": "Action.Submit",
-        "title": _clip(button.label, 80),
-        "data": {ACTION_KEY: button.action_id, VALUE_KEY: button.value},
-    }
-    if button.style == "primary":
-        action["style"] = "positive"
-    elif button.style == "danger":
-        action["style"] = "destructive"
-    return action
+def _execute(
+    title: str, verb: str, data: dict[str, Any], style: str | None = None
+) -> dict[str, Any]:
+    """Action.Execute, with the same action as Action.Submit for older clients."""
+    submit: dict[str, Any] = {"type": "Action.Submit", "title": _clip(title, 80), "data": data}
+    if style:
+        submit["style"] = style
+    return {**submit, "type": "Action.Execute", "verb": verb, "fallback": submit}
 
 
-def _button_rows(buttons: Sequence[Button]) -> list[dict[str, Any]]:
+def _button(button: Button, view: Button | None) -> dict[str, Any]:
+    data = {ACTION_KEY: button.action_id, VALUE_KEY: button.value}
+    if view is not None:
+        data |= {VIEW_KEY: view.action_id, VIEW_VALUE_KEY: view.value}
+    style = {"primary": "positive", "danger": "destructive"}.get(button.style or "")
+    return _execute(button.label, button.action_id, data, style)
+
+
+def _button_rows(buttons: Sequence[Button], view: Button | None = None) -> list[dict[str, Any]]:
     # Teams shows a handful of actions per row and hides the rest behind "...".
     return [
-        {"type": "ActionSet", "actions": [_submit(b) for b in buttons[i : i + BUTTONS_PER_ROW]]}
+        {
+            "type": "ActionSet",
+            "actions": [_button(b, view) for b in buttons[i : i + BUTTONS_PER_ROW]],
+        }
         for i in range(0, len(buttons), BUTTONS_PER_ROW)
     ]
 
 
-def _section(section: Section, *, personal: bool) -> list[dict[str, Any]]:
+def _section(section: Section, *, personal: bool, view: Button | None) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if section.heading:
         items += _plain(_clip(section.heading, 200), weight="Bolder", size="Medium")
@@ -129,12 +146,20 @@ def _section(section: Section, *, personal: bool) -> list[dict[str, Any]]:
         items += _text(
             section.note, personal=personal, isSubtle=True, size="Small", spacing="Small"
         )
-    items.extend(_button_rows(section.buttons))
+    items.extend(_button_rows(_for_everyone(section.buttons, view), view))
     return items
 
 
+def _for_everyone(buttons: Sequence[Button], view: Button | None) -> tuple[Button, ...]:
+    """A shared post with a view of its own per reader leaves owners' controls to it."""
+    return tuple(b for b in buttons if view is None or not b.owners_only)
+
+
 def card(
-    body: list[dict[str, Any]], *, actions: list[dict[str, Any]] | None = None
+    body: list[dict[str, Any]],
+    *,
+    actions: list[dict[str, Any]] | None = None,
+    refresh: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     found: dict[str, Any] = {
         "type": "AdaptiveCard",
@@ -144,6 +169,19 @@ def card(
     }
     if actions:
         found["actions"] = actions
+    if refresh:
+        found["refresh"] = refresh
+    return found
+
+
+def _refresh(view: Button, viewers: Sequence[str]) -> dict[str, Any]:
+    """Teams asks for `view` for each person in `userIds` when they see the card (and
+    for anyone who picks Refresh), and shows them the card the bot answers with."""
+    data = {ACTION_KEY: view.action_id, VALUE_KEY: view.value}
+    action = {"type": "Action.Execute", "title": view.label, "verb": REFRESH, "data": data}
+    found: dict[str, Any] = {"action": action}
+    if viewers:
+        found["userIds"] = list(viewers[:MOST_VIEWERS])
     return found
 
 
@@ -151,25 +189,30 @@ def _size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False).encode())
 
 
-def render_card(reply: Reply, *, personal: bool = False) -> dict[str, Any]:
+def render_card(
+    reply: Reply, *, personal: bool = False, viewers: Sequence[str] = ()
+) -> dict[str, Any]:
     """A message card: sections in order, then the reply's own buttons.
 
-    Sections that would take the card past Teams' size limit are left off
-    with a line saying so, as Slack's renderer does past 50 blocks.
+    `viewers` are the Teams user ids (`29:...`) of `reply.viewers`, who see their
+    own view of a shared post. Sections that would take the card past Teams' size
+    limit are left off with a line saying so, as Slack's renderer does past 50 blocks.
     """
     sections = reply.sections or (Section(text=reply.text),)
+    view = reply.view
+    buttons = _button_rows(_for_everyone(reply.buttons, view), view)
     body: list[dict[str, Any]] = []
-    spent = _size(reply.buttons and _button_rows(reply.buttons))
+    spent = _size(buttons)
     for section in sections:
-        items = _section(section, personal=personal)
+        items = _section(section, personal=personal, view=view)
         cost = _size(items)
         if body and spent + cost > CARD_BUDGET:
             body += _text(MORE, isSubtle=True)
             break
         body.extend(items)
         spent += cost
-    body.extend(_button_rows(reply.buttons))
-    return card(body)
+    body.extend(buttons)
+    return card(body, refresh=_refresh(view, viewers) if view else None)
 
 
 def attachment(content: dict[str, Any]) -> dict[str, Any]:
@@ -278,17 +321,8 @@ def render_form(
             body += _text(problems.pop(field.id), color="Attention", spacing="None")
     for message in problems.values():  # a problem with no field of its own
         body += _text(message, color="Attention")
-    submit = {
-        "type": "Action.Submit",
-        "title": _clip(form.submit, 80),
-        "style": "positive",
-        "data": {
-            FORM_KEY: form.form_id,
-            STATE_KEY: form.state,
-            DEFINITION_KEY: _definition(form),
-        },
-    }
-    return card(body, actions=[submit])
+    data = {FORM_KEY: form.form_id, STATE_KEY: form.state, DEFINITION_KEY: _definition(form)}
+    return card(body, actions=[_execute(form.submit, form.form_id, data, "positive")])
 
 
 def _definition(form: Form) -> dict[str, Any]:
@@ -313,10 +347,11 @@ def _form_from(definition: Mapping[str, Any]) -> Form:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Pressed:
-    """A button press from a card."""
+    """A button press from a card; `view` draws the card's reader's own view after it."""
 
     action_id: str
     value: str
+    view: Pressed | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -332,7 +367,12 @@ def submission(value: Any) -> Pressed | Submitted | None:
     if not isinstance(value, Mapping):
         return None
     if isinstance(value.get(ACTION_KEY), str):
-        return Pressed(action_id=value[ACTION_KEY], value=str(value.get(VALUE_KEY) or ""))
+        view = None
+        if isinstance(value.get(VIEW_KEY), str):
+            view = Pressed(action_id=value[VIEW_KEY], value=str(value.get(VIEW_VALUE_KEY) or ""))
+        return Pressed(
+            action_id=value[ACTION_KEY], value=str(value.get(VALUE_KEY) or ""), view=view
+        )
     definition = value.get(DEFINITION_KEY)
     if not isinstance(value.get(FORM_KEY), str) or not isinstance(definition, Mapping):
         return None

@@ -36,11 +36,14 @@ from bot.outage import UNAVAILABLE, unavailable_form
 from bot.posting import PostFailed
 from bot.render.adaptive import (
     CONTENT_TYPE,
+    REFRESH,
     Pressed,
     Submitted,
     render_form,
     submission,
 )
+from bot.render.adaptive import card as adaptive_card
+from bot.render.markup import to_plain
 from bot.teams.connector import Connector
 from bot.teams.files import FileOffers
 from bot.teams.poster import TeamsPoster, message_activity
@@ -82,6 +85,9 @@ CHANNEL_WELCOME = (
     "what I can do, or **@CCPL tip** for a leadership tip."
 )
 FILE_EXPIRED = "That file offer has expired. Ask me again and I'll send a fresh one."
+STALE_CARD = "That card is out of date. Ask me again for a fresh one."
+ACTION_INVOKE = "adaptiveCard/action"  # a Universal Action: Action.Execute or a refresh
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -170,6 +176,26 @@ def _mentioned_refs(activity: Activity) -> set[str]:
     }
 
 
+def _card_response(activity: Activity) -> dict[str, Any]:
+    """An `adaptiveCard/action` answer: the card that replaces the one pressed, for the
+    person who pressed it. A plain answer becomes a card of its text."""
+    cards = [a.content for a in activity.attachments or [] if a.content_type == CONTENT_TYPE]
+    # A one-line answer was rendered as message text already; it only needs a card.
+    line = {"type": "TextBlock", "text": activity.text or "", "wrap": True}
+    content = cards[0] if cards else adaptive_card([line])
+    return {"statusCode": 200, "type": CONTENT_TYPE, "value": content}
+
+
+def _message_response(text: str) -> dict[str, Any]:
+    """An `adaptiveCard/action` answer that leaves the card as it is and shows a line."""
+    return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": text}
+
+
+def _first_line(text: str) -> str:
+    line = to_plain(text).strip().split("\n", 1)[0]
+    return line if len(line) <= 200 else line[:199] + "…"
+
+
 def _where_it_went(reply: Reply) -> str:
     """The thread's note: what went to the personal chat, never what it says."""
     if reply.form is not None:
@@ -225,7 +251,12 @@ class TeamsBot:
     async def _dispatch(self, context: TurnContext, turn: Turn) -> None:
         activity = context.activity
         kind = activity.type
-        if kind == "invoke" and activity.name == "fileConsent/invoke":
+        if kind == "invoke" and activity.name == ACTION_INVOKE:
+            body = await self._execute(turn, activity)
+            await context.send_activity(
+                Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body))
+            )
+        elif kind == "invoke" and activity.name == "fileConsent/invoke":
             # Acknowledged whatever happens next: Teams shows an error for anything else.
             await context.send_activity(
                 Activity(type="invokeResponse", value=InvokeResponse(status=200))
@@ -538,8 +569,55 @@ class TeamsBot:
         poster = self.poster.bound(workspace_id=turn.workspace_id)
         await post_follow_ups(poster=poster, reply=reply)
 
+    async def _execute(self, turn: Turn, activity: Activity) -> dict[str, Any]:
+        """Answer a Universal Action with what the person pressing should now see.
+
+        A refresh draws the reader's own view of a shared post. A button on such a
+        post runs, then answers with that view (their vote, their controls), while the
+        shared post is updated for everyone by the action's follow-ups. A form answers
+        with its errors or its result, in place. Any other button is answered as
+        Action.Submit is, and the card says briefly what happened.
+        """
+        value = activity.value if isinstance(activity.value, Mapping) else {}
+        raw = value.get("action")
+        action: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        sent = submission(action.get("data"))
+        if isinstance(sent, Submitted):
+            return _card_response(await self._form_result(turn, sent))
+        if sent is None:
+            return _message_response(STALE_CARD)
+        if action.get("verb") == REFRESH:
+            return await self._view(turn, sent)
+        pressed = Action(action_id=sent.action_id, value=sent.value)
+        outcome = await run_action(ctx=self.ctx, actor=turn.actor, action=pressed)
+        reply = outcome.reply
+        if sent.view is None or not isinstance(outcome, Answered):
+            await self.deliver(turn, reply, note=False)
+            return _message_response(_first_line(reply.text))
+        if reply.form is not None or reply.attachments:
+            await self.deliver(turn, reply, note=False)
+        else:  # the view shows what the reply would say
+            poster = self.poster.bound(workspace_id=turn.workspace_id)
+            await post_follow_ups(poster=poster, reply=reply)
+        return await self._view(turn, sent.view)
+
+    async def _view(self, turn: Turn, view: Pressed) -> dict[str, Any]:
+        """The reader's own view of a shared post, as the card Teams shows them."""
+        action = Action(action_id=view.action_id, value=view.value)
+        outcome = await run_action(ctx=self.ctx, actor=turn.actor, action=action)
+        if not isinstance(outcome, Answered):
+            return _message_response(outcome.message)
+        drawn = await self.poster.activity(
+            workspace_id=turn.workspace_id, reply=outcome.reply, personal=turn.personal
+        )
+        return _card_response(drawn)
+
     async def _submit(self, turn: Turn, sent: Submitted) -> None:
         """Save a form; on errors show the same card again with the errors and the text kept."""
+        await self._replace(turn, await self._form_result(turn, sent))
+
+    async def _form_result(self, turn: Turn, sent: Submitted) -> Activity:
+        """Run a form: what replaces it (the answer, or the form with its errors)."""
         form = sent.form
         action = Action(
             action_id=form.form_id,
@@ -549,27 +627,26 @@ class TeamsBot:
         fields = [f.id for f in form.fields]
         outcome = await submit_form(ctx=self.ctx, actor=turn.actor, action=action, fields=fields)
         if isinstance(outcome, Answered):
-            await self._saved(turn, form, outcome.reply)
-            return
+            return await self._saved(turn, form, outcome.reply)
         if isinstance(outcome, FieldErrors):
             errors = dict(outcome.errors)
         else:
             first = fields[0] if fields else ""
             errors = outcome.on_form(first=first, unavailable_form=UNAVAILABLE_FORM)
-        card = await self._form_card(turn, form, values=sent.values, errors=errors)
-        await self._replace(turn, card)
+        return await self._form_card(turn, form, values=sent.values, errors=errors)
 
-    async def _saved(self, turn: Turn, form: Form, reply: Reply) -> None:
+    async def _saved(self, turn: Turn, form: Form, reply: Reply) -> Activity:
+        """What replaces a saved form; a form or file that follows goes out now."""
         if reply.form is None and not reply.attachments:
             # The saved form becomes the answer, as a modal closes in Slack; a post it
             # makes elsewhere (a shared reflection) follows, with no second message here.
-            named = await self.poster.named(workspace_id=turn.workspace_id, reply=reply)
-            await self._replace(turn, message_activity(named, personal=turn.personal))
             poster = self.poster.bound(workspace_id=turn.workspace_id)
             await post_follow_ups(poster=poster, reply=reply)
-            return
-        await self._replace(turn, message_activity(Reply(text=f"{form.title}: sent.")))
+            return await self.poster.activity(
+                workspace_id=turn.workspace_id, reply=reply, personal=turn.personal
+            )
         await self.deliver(turn, reply)
+        return message_activity(Reply(text=f"{form.title}: sent."))
 
     async def _replace(self, turn: Turn, activity: Activity) -> None:
         if turn.reply_to_id:

@@ -8,6 +8,7 @@ service URL in storage; a person's 1:1 chat is opened on first need.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from microsoft_agents.activity import Activity, Attachment
@@ -23,6 +24,7 @@ from storage.conversations import (
     channel_names,
     find_conversation,
     find_person,
+    refs_of_users,
     set_personal_chat,
 )
 from storage.repositories import workspace_address
@@ -30,7 +32,9 @@ from storage.repositories import workspace_address
 log = logging.getLogger(__name__)
 
 
-def message_activity(reply: Reply, *, personal: bool = False) -> Activity:
+def message_activity(
+    reply: Reply, *, personal: bool = False, viewers: Sequence[str] = ()
+) -> Activity:
     """Plain text for a one-line answer, a card for anything longer or with buttons.
 
     `personal` is a 1:1 chat, where commands are typed without an @mention.
@@ -40,7 +44,7 @@ def message_activity(reply: Reply, *, personal: bool = False) -> Activity:
         return Activity(
             type="message", text=to_teams(reply.text, personal=personal), text_format="markdown"
         )
-    content = render_card(reply, personal=personal)
+    content = render_card(reply, personal=personal, viewers=viewers)
     return Activity(
         type="message",
         summary=reply.text[:200],
@@ -94,6 +98,19 @@ class TeamsPoster:
                 for s in reply.sections
             ),
         )
+
+    async def viewers(self, *, workspace_id: int, reply: Reply) -> list[str]:
+        """The Teams ids of the people who see their own view of a shared post."""
+        if reply.view is None or not reply.viewers:
+            return []
+        async with self.database.transaction() as session:
+            return await refs_of_users(session, workspace_id=workspace_id, users=reply.viewers)
+
+    async def activity(self, *, workspace_id: int, reply: Reply, personal: bool) -> Activity:
+        """The reply as Teams shows it here: channels named, and a shared post's viewers."""
+        named = await self.named(workspace_id=workspace_id, reply=reply)
+        viewers = await self.viewers(workspace_id=workspace_id, reply=reply)
+        return message_activity(named, personal=personal, viewers=viewers)
 
     def bound(self, *, workspace_id: int) -> BoundTeamsPoster:
         return BoundTeamsPoster(owner=self, workspace_id=workspace_id)
@@ -160,8 +177,9 @@ class BoundTeamsPoster:
             if direct
             else await owner.channel(workspace_id=self.workspace_id, conversation_id=target)
         )
-        named = await owner.named(workspace_id=self.workspace_id, reply=reply)
-        activity = message_activity(named, personal=direct)
+        activity = await owner.activity(
+            workspace_id=self.workspace_id, reply=reply, personal=direct
+        )
         if update:
             await owner.connector.update(
                 service_url=where.service_url,

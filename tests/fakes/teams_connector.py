@@ -92,9 +92,32 @@ def card_problems(card: dict[str, Any]) -> list[str]:
     with warnings.catch_warnings():
         # The library reads pydantic's model_fields the pre-2.11 way; not ours to fix.
         warnings.simplefilter("ignore", DeprecationWarning)
-        failed = validator.validate(AdaptiveCard.model_validate(card), debug=False).is_err()
+        # Its model types `refresh.action` as a string; the official schema above, which
+        # says it is an Action.Execute, has checked the refresh already.
+        model = AdaptiveCard.model_validate({k: v for k, v in card.items() if k != "refresh"})
+        failed = validator.validate(model, debug=False).is_err()
     if failed:
         problems += [f"{f.failure.value}: {f.message_additional}" for f in validator.details()]
+    return problems
+
+
+ACTION_RESPONSES = (CARD, "application/vnd.microsoft.activity.message")
+
+
+def invoke_answer_problems(body: Any) -> list[str]:
+    """What is wrong with the answer to an `adaptiveCard/action` invoke: Teams wants a
+    status code and either a card (which replaces the one pressed) or a message."""
+    if not isinstance(body, dict):
+        return [f"invoke answer is not an object: {body!r}"]
+    problems = []
+    if body.get("statusCode") != 200:
+        problems.append(f"invoke answer status {body.get('statusCode')!r}")
+    if body.get("type") not in ACTION_RESPONSES:
+        problems.append(f"invoke answer type {body.get('type')!r}")
+    elif body["type"] == CARD:
+        problems += card_problems(body.get("value") or {})
+    elif not isinstance(body.get("value"), str) or not body["value"]:
+        problems.append("an invoke message answer needs its text")
     return problems
 
 
