@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.forgotten import forgotten_among
@@ -175,6 +175,40 @@ async def channel_names(
         )
     )
     return {r[0]: r[1] for r in rows if r[1]}
+
+
+async def unnamed_channel_teams(
+    session: AsyncSession, *, workspace_id: int, conversation_ids: Collection[str]
+) -> list[TeamRef]:
+    """The teams of those of these channels whose names the bot does not know."""
+    if not conversation_ids:
+        return []
+    rows = await session.execute(
+        select(TeamsConversation.team_id, TeamsConversation.service_url)
+        .where(
+            TeamsConversation.workspace_id == workspace_id,
+            TeamsConversation.conversation_id.in_(list(conversation_ids)),
+            TeamsConversation.name.is_(None),
+            TeamsConversation.team_id.is_not(None),
+        )
+        .distinct()
+    )
+    return [TeamRef(team_id=r[0], service_url=r[1]) for r in rows if r[0]]
+
+
+async def set_channel_names(
+    session: AsyncSession, *, workspace_id: int, names: Mapping[str, str]
+) -> None:
+    """Names for channels the bot knows, read from their team's channel list."""
+    for conversation_id, name in names.items():
+        await session.execute(
+            update(TeamsConversation)
+            .where(
+                TeamsConversation.workspace_id == workspace_id,
+                TeamsConversation.conversation_id == conversation_id,
+            )
+            .values(name=name)
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

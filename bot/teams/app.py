@@ -60,6 +60,7 @@ from handlers import (
 from handlers.facilitation.participation import joined, left, record_contribution, refresh_members
 from storage import DatabaseUnavailable, claim_event, ensure_scope
 from storage.conversations import (
+    ConversationRef,
     known_channels,
     remember_conversation,
     remember_person,
@@ -521,17 +522,28 @@ class TeamsBot:
         if any(f.kind is FieldKind.CHANNEL for f in form.fields):
             if turn.actor.channel:
                 channels.append((turn.actor.channel, "This channel"))
-            async with self.ctx.database.transaction() as session:
-                for known in await known_channels(session, workspace_id=turn.workspace_id):
-                    if known.conversation_id != turn.actor.channel:
-                        label = known.name or "A channel the bot is in"
-                        channels.append((known.conversation_id, label))
+            for known in await self._known_channels(turn):
+                if known.conversation_id != turn.actor.channel:
+                    label = known.name or "A channel the bot is in"
+                    channels.append((known.conversation_id, label))
         content = render_form(form, channels=channels, values=values, errors=errors)
         return Activity(
             type="message",
             summary=form.title,
             attachments=[Attachment(content_type=CONTENT_TYPE, content=content)],
         )
+
+    async def _known_channels(self, turn: Turn) -> list[ConversationRef]:
+        """The channels the bot is in, named from their teams' lists where Teams
+        sent no name with their messages."""
+        async with self.ctx.database.transaction() as session:
+            known = await known_channels(session, workspace_id=turn.workspace_id)
+        unnamed = [k.conversation_id for k in known if not k.name]
+        if not unnamed:
+            return known
+        await self.poster.learn_names(workspace_id=turn.workspace_id, conversation_ids=unnamed)
+        async with self.ctx.database.transaction() as session:
+            return await known_channels(session, workspace_id=turn.workspace_id)
 
     async def deliver(self, turn: Turn, reply: Reply, *, note: bool = True) -> None:
         """Put a reply where it belongs: where it was asked, or the person's 1:1 chat.

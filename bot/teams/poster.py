@@ -8,7 +8,8 @@ service URL in storage; a person's 1:1 chat is opened on first need.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from microsoft_agents.activity import Activity, Attachment
@@ -25,11 +26,14 @@ from storage.conversations import (
     find_conversation,
     find_person,
     refs_of_users,
+    set_channel_names,
     set_personal_chat,
+    unnamed_channel_teams,
 )
 from storage.repositories import workspace_address
 
 log = logging.getLogger(__name__)
+NAMES_REREAD = 600.0  # seconds between reads of one team's channel list
 
 
 def message_activity(
@@ -70,6 +74,7 @@ class TeamsPoster:
         # /api/messages should make them (`serve`, not a separate `scheduler`).
         self.files = files
         self._tenants: dict[int, str] = {}
+        self._lists_read: dict[str, float] = {}  # team id -> when its channel list was read
 
     async def named(self, *, workspace_id: int, reply: Reply) -> Reply:
         """The reply with its `<#channel>` references as channel names, where known."""
@@ -79,6 +84,7 @@ class TeamsPoster:
         wanted = set().union(*(channel_ids(t) for t in texts))
         if not wanted:
             return reply
+        await self.learn_names(workspace_id=workspace_id, conversation_ids=wanted)
         async with self.database.transaction() as session:
             names = await channel_names(session, workspace_id=workspace_id, conversation_ids=wanted)
 
@@ -98,6 +104,29 @@ class TeamsPoster:
                 for s in reply.sections
             ),
         )
+
+    async def learn_names(self, *, workspace_id: int, conversation_ids: Collection[str]) -> None:
+        """Read the channel names Teams did not send with activities (the General
+        channel has none) from each team's channel list: at most once per team in
+        ten minutes, so a channel that stays unnamed costs no call per message."""
+        async with self.database.transaction() as session:
+            teams = await unnamed_channel_teams(
+                session, workspace_id=workspace_id, conversation_ids=conversation_ids
+            )
+        now = time.monotonic()
+        for team in teams:
+            if now - self._lists_read.get(team.team_id, -NAMES_REREAD) < NAMES_REREAD:
+                continue
+            self._lists_read[team.team_id] = now
+            try:
+                names = await self.connector.channel_list(
+                    service_url=team.service_url, team_id=team.team_id
+                )
+            except PostFailed as exc:
+                log.info("could not read a team's channel list: %s", exc.reason)
+                continue
+            async with self.database.transaction() as session:
+                await set_channel_names(session, workspace_id=workspace_id, names=names)
 
     async def viewers(self, *, workspace_id: int, reply: Reply) -> list[str]:
         """The Teams ids of the people who see their own view of a shared post."""

@@ -156,6 +156,9 @@ class FakeConnector:
     rosters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     roster_page: int = 500  # the connector's own cap on a page; tests lower it
     roster_reads: list[dict[str, str]] = field(default_factory=list)
+    # Team id -> its channels as `v3/teams/{id}/conversations` lists them (General unnamed).
+    channel_lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    channel_list_reads: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
 
@@ -177,6 +180,7 @@ class FakeConnector:
         app.router.add_get(
             PREFIX + "v3/conversations/{conversation}/pagedmembers", self._paged_members
         )
+        app.router.add_get(PREFIX + "v3/teams/{team}/conversations", self._channel_list)
         app.router.add_put("/upload/{name}", self._upload)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
@@ -254,6 +258,15 @@ class FakeConnector:
         if start + size < len(roster):
             page["continuationToken"] = str(start + size)
         return web.json_response(page)
+
+    async def _channel_list(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        self.channel_list_reads += 1
+        channels = self.channel_lists.get(request.match_info["team"])
+        if channels is None:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response({"conversations": channels})
 
     async def _upload(self, request: web.Request) -> web.Response:
         content = await request.read()
