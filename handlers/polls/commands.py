@@ -144,6 +144,8 @@ def parse_poll(*, text: str) -> PollRequest | None:
 
 @command(
     name="poll",
+    # Saying the poll is on its way tells the channel nothing it will not see.
+    private=False,
     aliases=("polls",),
     usage='poll "Question?" "Option A" "Option B" [anonymous]',
     summary="a poll in this channel with buttons and live counts",
