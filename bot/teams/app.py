@@ -89,7 +89,8 @@ FILE_EXPIRED = "That file offer has expired. Ask me again and I'll send a fresh 
 STALE_CARD = "That card is out of date. Ask me again for a fresh one."
 ACTION_INVOKE = "adaptiveCard/action"  # a Universal Action: Action.Execute or a refresh
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
-_TAGS = re.compile(r"<[^>]+>")
+_TAGS = re.compile(r"<(?!#)[^>]+>")
+CHANNEL_ID_PREFIX = "19:"  # Teams channel and group chat ids; people's start 29:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -150,13 +151,18 @@ def command_text(activity: Activity, *, people: Mapping[str, str] | None = None)
     """The words typed to the bot, without its @mention and the HTML Teams wraps them in.
 
     Anyone else @mentioned becomes their Entra object id (from the mention, or from
-    `people`, their Teams ids already known), so `facilitators add @Ann` names Ann.
+    `people`, their Teams ids already known), so `facilitators add @Ann` names Ann;
+    a channel @mentioned becomes `<#its id>`, so `quiet @Forum` names the channel.
     """
     bot = activity.recipient.id if activity.recipient else None
     text = activity.remove_recipient_mention() if activity.text else ""
     for mention in activity.get_mentions():
         person = mention.mentioned
         if person is None or not mention.text or person.id == bot:
+            continue
+        if (person.id or "").startswith(CHANNEL_ID_PREFIX):
+            # A channel @mentioned: named as handlers name channels, `<#id>`.
+            text = text.replace(mention.text, f" <#{person.id}> ")
             continue
         user = person.aad_object_id or (people or {}).get(person.id or "")
         if user:

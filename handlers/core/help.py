@@ -31,7 +31,8 @@ def _opening(actor: Actor | None) -> str:
 def _usage(usage: str, actor: Actor | None) -> str:
     # A Teams renderer shows `/ccpl tip` as each conversation expects it.
     in_teams = actor is not None and actor.platform is Platform.TEAMS
-    return f"`/ccpl {usage}`" if in_teams else f"`{usage}`"
+    # Teams has no #channel: a channel is @mentioned.
+    return f"`/ccpl {usage.replace('#channel', '@channel')}`" if in_teams else f"`{usage}`"
 
 
 def help_reply(

@@ -292,3 +292,24 @@ async def test_forget_me_is_not_undone_by_channel_talk_or_the_roster(
     [report] = [s for s in answer if s.conversation == personal(FACILITATOR)]
     assert SILENT in report.text and ANN not in report.text
     assert ANN not in await dump(sctx.database)
+
+
+async def test_a_report_asked_in_a_personal_chat_names_its_channel_by_mention(
+    bot: TeamsHarness,
+) -> None:
+    """Teams has no #channel: a channel is @mentioned, and the report is about it."""
+    bot.fake.set_roster(TEAM, [FACILITATOR, ANN, SILENT])
+    await post(bot, ANN)  # the bot learns the forum channel and its team
+    [help_card] = await bot.say("help", tenant=TENANT, user=FACILITATOR)
+    assert "quiet [@channel] [days]" in help_card.text and "#channel" not in help_card.text
+
+    asked = bot.activity(tenant=TENANT, user=FACILITATOR, text="quiet <at>Forum</at> 30")
+    asked["entities"] = [
+        {"type": "mention", "text": "<at>Forum</at>", "mentioned": {"id": FORUM, "name": "Forum"}}
+    ]
+    before = len(bot.fake.sent)
+    assert (await bot.post(asked)).status in (200, 202)
+    [report] = bot.fake.sent[before:]
+    assert report.conversation == personal(FACILITATOR)
+    assert "Name a channel" not in report.text and "didn't follow" not in report.text
+    assert "2 member(s) of **#Forum** have not contributed" in report.text
