@@ -229,26 +229,16 @@ async def close_poll(session: AsyncSession, *, scope: Scope, poll: Poll) -> Poll
     return dataclasses.replace(poll, closed=True, salt=None)
 
 
-async def poll_viewers(session: AsyncSession, *, poll: Poll, most: int = 60) -> list[str]:
-    """Platform user ids of the poll's creator and, for a named poll, its voters: the
-    people a shared post can show their own view (Teams allows 60). An anonymous poll
-    names no voter here."""
+async def poll_viewers(session: AsyncSession, *, poll: Poll) -> list[str]:
+    """The platform user id of the poll's creator: whom a shared post shows their own
+    view, with the controls, unasked. Voters are not listed: every client in the
+    channel receives the card, and the list would say who voted."""
     creator = await session.scalar(
         select(Member.external_id).where(
             Member.workspace_id == poll.workspace_id, Member.id == poll.member_id
         )
     )
-    found = [creator] if creator else []
-    if not poll.anonymous:
-        rows = await session.execute(
-            select(Member.external_id)
-            .join(PollVote, PollVote.member_id == Member.id)
-            .where(PollVote.workspace_id == poll.workspace_id, PollVote.poll_id == poll.id)
-            .order_by(Member.external_id)
-            .limit(most)
-        )
-        found += [user for (user,) in rows if user != creator]
-    return found[:most]
+    return [creator] if creator else []
 
 
 async def named_votes(session: AsyncSession, *, poll: Poll) -> list[tuple[str, int]]:
