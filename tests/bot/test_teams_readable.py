@@ -126,6 +126,7 @@ async def test_help_names_commands_as_each_conversation_types_them(bot: TeamsHar
     assert len(listed) == sum(1 for s in REGISTRY.commands() if s.listed)
     assert all(line.startswith("@CCPL ") for line in listed)
     assert "@CCPL tip [topic]: a top tip" in " ".join(listed)
+    assert any("@CCPL reflect <text> saves a quick note" in line for line in listed)
 
     [personal] = await bot.say("help", tenant=tenant, user=user)
     listed = items(personal)
