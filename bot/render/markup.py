@@ -84,6 +84,9 @@ _ANY_CHANNEL = re.compile(r"(?<!\\)<#([^>\s\\]+)>")
 _ANY_USER = re.compile(r"<@([^>\s|]+)(?:\|[^>]*)?>")
 _SLASH_COMMAND = re.compile(r"/ccpl\b ?")
 _CODE = re.compile(r"`([^`\n]+)`")
+# The placeholder for a channel in hints such as `quiet #channel 30`: Teams has no
+# #channel, and a channel is @mentioned there.
+_CHANNEL_PLACEHOLDER = re.compile(r"(?<![\w&])#channel\b")
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
 
@@ -118,5 +121,6 @@ def to_teams(text: str, *, personal: bool = False) -> str:
     # Indentation would make a code block in CommonMark, showing typed escapes as they are.
     flat = _INDENT.sub(lambda m: "\u00a0" * len(m[0].expandtabs(4)), people)
     commands = _SLASH_COMMAND.sub("" if personal else "@CCPL ", flat)
+    commands = _CHANNEL_PLACEHOLDER.sub("@channel", commands)
     shown = _CODE.sub(lambda m: f"**{m[1].strip()}**", commands).replace("`", "")
     return _release(shown.replace("<", "\\<"), held, _teams_literal)

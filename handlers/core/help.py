@@ -31,8 +31,7 @@ def _opening(actor: Actor | None) -> str:
 def _usage(usage: str, actor: Actor | None) -> str:
     # A Teams renderer shows `/ccpl tip` as each conversation expects it.
     in_teams = actor is not None and actor.platform is Platform.TEAMS
-    # Teams has no #channel: a channel is @mentioned.
-    return f"`/ccpl {usage.replace('#channel', '@channel')}`" if in_teams else f"`{usage}`"
+    return f"`/ccpl {usage}`" if in_teams else f"`{usage}`"
 
 
 def help_reply(

@@ -167,7 +167,7 @@ async def test_installing_in_a_team_keeps_the_channel_for_posts_and_says_hello(
     install["conversation"]["id"] = CHANNEL  # the General channel itself, no thread
     assert (await bot.post(install)).status in (200, 202)
     [hello] = bot.fake.sent
-    assert hello.conversation == CHANNEL and "help" in hello.text
+    assert hello.conversation == CHANNEL and "**@CCPL help**" in hello.text  # a channel needs it
     async with ctx.database.transaction() as session:
         workspace = await session.scalar(
             select(Workspace.id).where(Workspace.external_id == tenant)
