@@ -259,7 +259,13 @@ class TeamsBot:
         activity = context.activity
         kind = activity.type
         if kind == "invoke" and activity.name == ACTION_INVOKE:
-            body = await self._execute(turn, activity)
+            try:
+                body = await self._execute(turn, activity)
+            except Exception as exc:
+                # Unanswered, the invoke would be a 501 and Teams would show an error
+                # on the card; the log gets the type only, as in `on_turn`.
+                log.error("unexpected %s answering a Teams card action", type(exc).__name__)
+                body = _message_response(SOMETHING_WRONG)
             await context.send_activity(
                 Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body))
             )

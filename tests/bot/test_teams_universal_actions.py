@@ -139,3 +139,14 @@ async def test_an_action_the_bot_does_not_know_is_answered_not_refused(
     answer = await bot.execute(stale, title="Old", tenant=tenant, user=user)
     assert answer["type"] == "application/vnd.microsoft.activity.message"
     assert "out of date" in answer["value"]
+
+
+async def test_a_card_action_is_answered_even_when_its_reply_cannot_be_sent(
+    bot: TeamsHarness,
+) -> None:
+    tenant, user = str(uuid.uuid4()), str(uuid.uuid4())
+    [helped] = await bot.say("tpi", tenant=tenant, user=user)  # "Did you mean tip?"
+    bot.fake.token = "rotated"  # the connector now refuses the bot's token
+    answer = await bot.execute(helped, title="Run tip", tenant=tenant, user=user)
+    assert answer["type"] == "application/vnd.microsoft.activity.message"
+    assert "went wrong" in answer["value"]
