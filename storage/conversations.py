@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.forgotten import forgotten_among
@@ -177,6 +177,40 @@ async def channel_names(
     return {r[0]: r[1] for r in rows if r[1]}
 
 
+async def unnamed_channel_teams(
+    session: AsyncSession, *, workspace_id: int, conversation_ids: Collection[str]
+) -> list[TeamRef]:
+    """The teams of those of these channels whose names the bot does not know."""
+    if not conversation_ids:
+        return []
+    rows = await session.execute(
+        select(TeamsConversation.team_id, TeamsConversation.service_url)
+        .where(
+            TeamsConversation.workspace_id == workspace_id,
+            TeamsConversation.conversation_id.in_(list(conversation_ids)),
+            TeamsConversation.name.is_(None),
+            TeamsConversation.team_id.is_not(None),
+        )
+        .distinct()
+    )
+    return [TeamRef(team_id=r[0], service_url=r[1]) for r in rows if r[0]]
+
+
+async def set_channel_names(
+    session: AsyncSession, *, workspace_id: int, names: Mapping[str, str]
+) -> None:
+    """Names for channels the bot knows, read from their team's channel list."""
+    for conversation_id, name in names.items():
+        await session.execute(
+            update(TeamsConversation)
+            .where(
+                TeamsConversation.workspace_id == workspace_id,
+                TeamsConversation.conversation_id == conversation_id,
+            )
+            .values(name=name)
+        )
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TeamRef:
     """The team a channel belongs to, and where its roster is read."""
@@ -273,6 +307,26 @@ async def remember_people(
                 },
             )
         )
+
+
+async def refs_of_users(
+    session: AsyncSession, *, workspace_id: int, users: Collection[str]
+) -> list[str]:
+    """Teams user ids ("29:...") of people known by their object ids, in the order
+    given; people the bot has not met are left out."""
+    if not users:
+        return []
+    rows = await session.execute(
+        select(Member.external_id, TeamsMember.user_ref)
+        .join(Member, Member.id == TeamsMember.member_id)
+        .where(
+            TeamsMember.workspace_id == workspace_id,
+            Member.workspace_id == workspace_id,
+            Member.external_id.in_(list(users)),
+        )
+    )
+    found = {r[0]: r[1] for r in rows}
+    return [found[u] for u in users if u in found]
 
 
 async def users_by_ref(

@@ -229,6 +229,18 @@ async def close_poll(session: AsyncSession, *, scope: Scope, poll: Poll) -> Poll
     return dataclasses.replace(poll, closed=True, salt=None)
 
 
+async def poll_viewers(session: AsyncSession, *, poll: Poll) -> list[str]:
+    """The platform user id of the poll's creator: whom a shared post shows their own
+    view, with the controls, unasked. Voters are not listed: every client in the
+    channel receives the card, and the list would say who voted."""
+    creator = await session.scalar(
+        select(Member.external_id).where(
+            Member.workspace_id == poll.workspace_id, Member.id == poll.member_id
+        )
+    )
+    return [creator] if creator else []
+
+
 async def named_votes(session: AsyncSession, *, poll: Poll) -> list[tuple[str, int]]:
     """Each voter's platform user id and choice, for a named poll's export."""
     rows = await session.execute(

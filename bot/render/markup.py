@@ -82,7 +82,11 @@ def to_plain(text: str) -> str:
 # Teams channel ids look like 19:abc@thread.tacv2, so the Teams pattern is wider than Slack's.
 _ANY_CHANNEL = re.compile(r"(?<!\\)<#([^>\s\\]+)>")
 _ANY_USER = re.compile(r"<@([^>\s|]+)(?:\|[^>]*)?>")
-_SLASH_COMMAND = re.compile(r"/ccpl\b")
+_SLASH_COMMAND = re.compile(r"/ccpl\b ?")
+_CODE = re.compile(r"`([^`\n]+)`")
+# The placeholder for a channel in hints such as `quiet #channel 30`: Teams has no
+# #channel, and a channel is @mentioned there.
+_CHANNEL_PLACEHOLDER = re.compile(r"(?<![\w&])#channel\b")
 _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
 
@@ -101,12 +105,14 @@ def channel_ids(text: str) -> set[str]:
     return set(_ANY_CHANNEL.findall(text))
 
 
-def to_teams(text: str) -> str:
+def to_teams(text: str, *, personal: bool = False) -> str:
     """Adaptive Card TextBlock markdown: bold, italic and links pass through as they are.
 
-    Inline code has no markdown in a card, so backticks go. Commands are typed to
-    the bot by name in Teams, so `/ccpl tip` reads `@CCPL tip`. A channel left
-    unnamed by `name_channels` reads "the channel".
+    Inline code has no markdown in a card, so a command in backticks is bold. Commands
+    are typed to the bot by name in Teams: `/ccpl tip` reads `@CCPL tip` in a channel
+    and `tip` in a personal chat. A channel left unnamed by `name_channels` reads "the
+    channel". Teams drops anything that looks like an HTML tag, so a `<` of ours (a
+    placeholder such as `<text>`) is escaped, as typed ones are.
     """
     # A Teams mention needs the person's display name, which the bot does not keep,
     # so a person is shown by id, as in the console.
@@ -114,4 +120,7 @@ def to_teams(text: str) -> str:
     people = _ANY_USER.sub(r"@\1", _ANY_CHANNEL.sub("the channel", text))
     # Indentation would make a code block in CommonMark, showing typed escapes as they are.
     flat = _INDENT.sub(lambda m: "\u00a0" * len(m[0].expandtabs(4)), people)
-    return _release(_SLASH_COMMAND.sub("@CCPL", flat).replace("`", ""), held, _teams_literal)
+    commands = _SLASH_COMMAND.sub("" if personal else "@CCPL ", flat)
+    commands = _CHANNEL_PLACEHOLDER.sub("@channel", commands)
+    shown = _CODE.sub(lambda m: f"**{m[1].strip()}**", commands).replace("`", "")
+    return _release(shown.replace("<", "\\<"), held, _teams_literal)

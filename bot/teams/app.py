@@ -36,11 +36,14 @@ from bot.outage import UNAVAILABLE, unavailable_form
 from bot.posting import PostFailed
 from bot.render.adaptive import (
     CONTENT_TYPE,
+    REFRESH,
     Pressed,
     Submitted,
     render_form,
     submission,
 )
+from bot.render.adaptive import card as adaptive_card
+from bot.render.markup import to_plain
 from bot.teams.connector import Connector
 from bot.teams.files import FileOffers
 from bot.teams.poster import TeamsPoster, message_activity
@@ -57,6 +60,7 @@ from handlers import (
 from handlers.facilitation.participation import joined, left, record_contribution, refresh_members
 from storage import DatabaseUnavailable, claim_event, ensure_scope
 from storage.conversations import (
+    ConversationRef,
     known_channels,
     remember_conversation,
     remember_person,
@@ -70,13 +74,23 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE_FORM = unavailable_form(button="the button")
 SOMETHING_WRONG = "Sorry, something went wrong on my side. Please try again."
-SENT_TO_CHAT = "I've sent you a private message."
+SENT_FORM = "I've sent you a form in our personal chat."
+SENT_FILE = "I've sent you the file in our personal chat."
+SENT_ANSWER = "I've answered in our personal chat, as it's just for you."
 WELCOME = (
     "Hello! I'm CCPL, the learning network bot. Type **help** to see what I can do, "
     "or **tip** for a leadership tip."
 )
+CHANNEL_WELCOME = (
+    "Hello! I'm CCPL, the learning network bot. Mention me with **@CCPL help** to see "
+    "what I can do, or **@CCPL tip** for a leadership tip."
+)
 FILE_EXPIRED = "That file offer has expired. Ask me again and I'll send a fresh one."
-_TAGS = re.compile(r"<[^>]+>")
+STALE_CARD = "That card is out of date. Ask me again for a fresh one."
+ACTION_INVOKE = "adaptiveCard/action"  # a Universal Action: Action.Execute or a refresh
+MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
+_TAGS = re.compile(r"<(?!#)[^>]+>")
+CHANNEL_ID_PREFIX = "19:"  # Teams channel and group chat ids; people's start 29:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -137,13 +151,18 @@ def command_text(activity: Activity, *, people: Mapping[str, str] | None = None)
     """The words typed to the bot, without its @mention and the HTML Teams wraps them in.
 
     Anyone else @mentioned becomes their Entra object id (from the mention, or from
-    `people`, their Teams ids already known), so `facilitators add @Ann` names Ann.
+    `people`, their Teams ids already known), so `facilitators add @Ann` names Ann;
+    a channel @mentioned becomes `<#its id>`, so `quiet @Forum` names the channel.
     """
     bot = activity.recipient.id if activity.recipient else None
     text = activity.remove_recipient_mention() if activity.text else ""
     for mention in activity.get_mentions():
         person = mention.mentioned
         if person is None or not mention.text or person.id == bot:
+            continue
+        if (person.id or "").startswith(CHANNEL_ID_PREFIX):
+            # A channel @mentioned: named as handlers name channels, `<#id>`.
+            text = text.replace(mention.text, f" <#{person.id}> ")
             continue
         user = person.aad_object_id or (people or {}).get(person.id or "")
         if user:
@@ -162,6 +181,35 @@ def _mentioned_refs(activity: Activity) -> set[str]:
         and m.mentioned.id != bot
         and not m.mentioned.aad_object_id
     }
+
+
+def _card_response(activity: Activity) -> dict[str, Any]:
+    """An `adaptiveCard/action` answer: the card that replaces the one pressed, for the
+    person who pressed it. A plain answer becomes a card of its text."""
+    cards = [a.content for a in activity.attachments or [] if a.content_type == CONTENT_TYPE]
+    # A one-line answer was rendered as message text already; it only needs a card.
+    line = {"type": "TextBlock", "text": activity.text or "", "wrap": True}
+    content = cards[0] if cards else adaptive_card([line])
+    return {"statusCode": 200, "type": CONTENT_TYPE, "value": content}
+
+
+def _message_response(text: str) -> dict[str, Any]:
+    """An `adaptiveCard/action` answer that leaves the card as it is and shows a line."""
+    return {"statusCode": 200, "type": MESSAGE_RESPONSE, "value": text}
+
+
+def _first_line(text: str) -> str:
+    line = to_plain(text).strip().split("\n", 1)[0]
+    return line if len(line) <= 200 else line[:199] + "…"
+
+
+def _where_it_went(reply: Reply) -> str:
+    """The thread's note: what went to the personal chat, never what it says."""
+    if reply.form is not None:
+        return SENT_FORM
+    if reply.attachments:
+        return SENT_FILE
+    return SENT_ANSWER
 
 
 class TeamsBot:
@@ -210,14 +258,26 @@ class TeamsBot:
     async def _dispatch(self, context: TurnContext, turn: Turn) -> None:
         activity = context.activity
         kind = activity.type
-        if kind == "invoke" and activity.name == "fileConsent/invoke":
+        if kind == "invoke" and activity.name == ACTION_INVOKE:
+            try:
+                body = await self._execute(turn, activity)
+            except Exception as exc:
+                # Unanswered, the invoke would be a 501 and Teams would show an error
+                # on the card; the log gets the type only, as in `on_turn`.
+                log.error("unexpected %s answering a Teams card action", type(exc).__name__)
+                body = _message_response(SOMETHING_WRONG)
+            await context.send_activity(
+                Activity(type="invokeResponse", value=InvokeResponse(status=200, body=body))
+            )
+        elif kind == "invoke" and activity.name == "fileConsent/invoke":
             # Acknowledged whatever happens next: Teams shows an error for anything else.
             await context.send_activity(
                 Activity(type="invokeResponse", value=InvokeResponse(status=200))
             )
             await self._file_answer(turn, activity)
         elif kind == "installationUpdate" and (activity.action or "").startswith("add"):
-            await self._send(turn, turn.conversation_id, Reply(text=WELCOME))
+            welcome = WELCOME if turn.personal else CHANNEL_WELCOME
+            await self._send(turn, turn.conversation_id, Reply(text=welcome))
         elif kind == "conversationUpdate":
             await self._membership(turn, activity)
         elif kind == "messageReaction":
@@ -450,12 +510,16 @@ class TeamsBot:
         where = await self.poster.person(workspace_id=turn.workspace_id, user=turn.actor.user)
         return where.conversation_id
 
-    async def _send(self, turn: Turn, conversation_id: str, reply: Reply) -> str:
+    async def _send(
+        self, turn: Turn, conversation_id: str, reply: Reply, *, personal: bool | None = None
+    ) -> str:
         named = await self.poster.named(workspace_id=turn.workspace_id, reply=reply)
         return await self.connector.send(
             service_url=turn.service_url,
             conversation_id=conversation_id,
-            activity=message_activity(named),
+            activity=message_activity(
+                named, personal=turn.personal if personal is None else personal
+            ),
         )
 
     async def _form_card(
@@ -470,11 +534,10 @@ class TeamsBot:
         if any(f.kind is FieldKind.CHANNEL for f in form.fields):
             if turn.actor.channel:
                 channels.append((turn.actor.channel, "This channel"))
-            async with self.ctx.database.transaction() as session:
-                for known in await known_channels(session, workspace_id=turn.workspace_id):
-                    if known.conversation_id != turn.actor.channel:
-                        label = known.name or "A channel the bot is in"
-                        channels.append((known.conversation_id, label))
+            for known in await self._known_channels(turn):
+                if known.conversation_id != turn.actor.channel:
+                    label = known.name or "A channel the bot is in"
+                    channels.append((known.conversation_id, label))
         content = render_form(form, channels=channels, values=values, errors=errors)
         return Activity(
             type="message",
@@ -482,11 +545,27 @@ class TeamsBot:
             attachments=[Attachment(content_type=CONTENT_TYPE, content=content)],
         )
 
+    async def _known_channels(self, turn: Turn) -> list[ConversationRef]:
+        """The channels the bot is in, named from their teams' lists where Teams
+        sent no name with their messages."""
+        async with self.ctx.database.transaction() as session:
+            known = await known_channels(session, workspace_id=turn.workspace_id)
+        unnamed = [k.conversation_id for k in known if not k.name]
+        if not unnamed:
+            return known
+        await self.poster.learn_names(workspace_id=turn.workspace_id, conversation_ids=unnamed)
+        async with self.ctx.database.transaction() as session:
+            return await known_channels(session, workspace_id=turn.workspace_id)
+
     async def deliver(self, turn: Turn, reply: Reply, *, note: bool = True) -> None:
-        """Put a reply where it belongs: this conversation, or the person's 1:1 chat.
-        With `note`, a channel thread is told when its answer went to the chat."""
+        """Put a reply where it belongs: where it was asked, or the person's 1:1 chat.
+
+        Teams cannot show one member of a channel a reply the rest cannot see, so
+        public answers (a tip, help, a post) go to the thread and anything private
+        to the personal chat; with `note`, the thread is told what went there.
+        """
         private = (
-            reply.delivery is not Delivery.CHANNEL
+            (reply.delivery is not Delivery.CHANNEL and not reply.public)
             or reply.form is not None
             or bool(reply.attachments)
         )
@@ -494,14 +573,14 @@ class TeamsBot:
         if private and not turn.personal:
             where = await self._personal_chat(turn)
             if note:
-                await self._send(turn, turn.conversation_id, Reply(text=SENT_TO_CHAT))
+                await self._send(turn, turn.conversation_id, Reply(text=_where_it_went(reply)))
         if reply.form is not None:
             card = await self._form_card(turn, reply.form)
             await self.connector.send(
                 service_url=turn.service_url, conversation_id=where, activity=card
             )
         elif reply.sections or reply.buttons or reply.text:
-            await self._send(turn, where, reply)
+            await self._send(turn, where, reply, personal=turn.personal or private)
         if reply.attachments:
             offers = [
                 self.files.offer(attachment=a, member=turn.actor.user) for a in reply.attachments
@@ -514,8 +593,55 @@ class TeamsBot:
         poster = self.poster.bound(workspace_id=turn.workspace_id)
         await post_follow_ups(poster=poster, reply=reply)
 
+    async def _execute(self, turn: Turn, activity: Activity) -> dict[str, Any]:
+        """Answer a Universal Action with what the person pressing should now see.
+
+        A refresh draws the reader's own view of a shared post. A button on such a
+        post runs, then answers with that view (their vote, their controls), while the
+        shared post is updated for everyone by the action's follow-ups. A form answers
+        with its errors or its result, in place. Any other button is answered as
+        Action.Submit is, and the card says briefly what happened.
+        """
+        value = activity.value if isinstance(activity.value, Mapping) else {}
+        raw = value.get("action")
+        action: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+        sent = submission(action.get("data"))
+        if isinstance(sent, Submitted):
+            return _card_response(await self._form_result(turn, sent))
+        if sent is None:
+            return _message_response(STALE_CARD)
+        if action.get("verb") == REFRESH:
+            return await self._view(turn, sent)
+        pressed = Action(action_id=sent.action_id, value=sent.value)
+        outcome = await run_action(ctx=self.ctx, actor=turn.actor, action=pressed)
+        reply = outcome.reply
+        if sent.view is None or not isinstance(outcome, Answered):
+            await self.deliver(turn, reply, note=False)
+            return _message_response(_first_line(reply.text))
+        if reply.form is not None or reply.attachments:
+            await self.deliver(turn, reply, note=False)
+        else:  # the view shows what the reply would say
+            poster = self.poster.bound(workspace_id=turn.workspace_id)
+            await post_follow_ups(poster=poster, reply=reply)
+        return await self._view(turn, sent.view)
+
+    async def _view(self, turn: Turn, view: Pressed) -> dict[str, Any]:
+        """The reader's own view of a shared post, as the card Teams shows them."""
+        action = Action(action_id=view.action_id, value=view.value)
+        outcome = await run_action(ctx=self.ctx, actor=turn.actor, action=action)
+        if not isinstance(outcome, Answered):
+            return _message_response(outcome.message)
+        drawn = await self.poster.activity(
+            workspace_id=turn.workspace_id, reply=outcome.reply, personal=turn.personal
+        )
+        return _card_response(drawn)
+
     async def _submit(self, turn: Turn, sent: Submitted) -> None:
         """Save a form; on errors show the same card again with the errors and the text kept."""
+        await self._replace(turn, await self._form_result(turn, sent))
+
+    async def _form_result(self, turn: Turn, sent: Submitted) -> Activity:
+        """Run a form: what replaces it (the answer, or the form with its errors)."""
         form = sent.form
         action = Action(
             action_id=form.form_id,
@@ -525,24 +651,26 @@ class TeamsBot:
         fields = [f.id for f in form.fields]
         outcome = await submit_form(ctx=self.ctx, actor=turn.actor, action=action, fields=fields)
         if isinstance(outcome, Answered):
-            await self._saved(turn, form, outcome.reply)
-            return
+            return await self._saved(turn, form, outcome.reply)
         if isinstance(outcome, FieldErrors):
             errors = dict(outcome.errors)
         else:
             first = fields[0] if fields else ""
             errors = outcome.on_form(first=first, unavailable_form=UNAVAILABLE_FORM)
-        card = await self._form_card(turn, form, values=sent.values, errors=errors)
-        await self._replace(turn, card)
+        return await self._form_card(turn, form, values=sent.values, errors=errors)
 
-    async def _saved(self, turn: Turn, form: Form, reply: Reply) -> None:
-        if reply.form is None and not reply.attachments and not reply.also_post:
-            # The saved form becomes the answer, as a modal closes in Slack.
-            named = await self.poster.named(workspace_id=turn.workspace_id, reply=reply)
-            await self._replace(turn, message_activity(named))
-            return
-        await self._replace(turn, message_activity(Reply(text=f"{form.title}: sent.")))
+    async def _saved(self, turn: Turn, form: Form, reply: Reply) -> Activity:
+        """What replaces a saved form; a form or file that follows goes out now."""
+        if reply.form is None and not reply.attachments:
+            # The saved form becomes the answer, as a modal closes in Slack; a post it
+            # makes elsewhere (a shared reflection) follows, with no second message here.
+            poster = self.poster.bound(workspace_id=turn.workspace_id)
+            await post_follow_ups(poster=poster, reply=reply)
+            return await self.poster.activity(
+                workspace_id=turn.workspace_id, reply=reply, personal=turn.personal
+            )
         await self.deliver(turn, reply)
+        return message_activity(Reply(text=f"{form.title}: sent."))
 
     async def _replace(self, turn: Turn, activity: Activity) -> None:
         if turn.reply_to_id:

@@ -37,6 +37,7 @@ BOT_FRAMEWORK_SCOPE = "https://api.botframework.com/.default"
 PERMANENT_STATUSES = {400, 403, 404}
 TIMEOUT = aiohttp.ClientTimeout(total=30)
 ROSTER_PAGE = 500  # the most Teams returns in one page
+GENERAL = "General"  # the name Teams shows for the channel its API leaves unnamed
 MAX_ROSTER_PAGES = 200  # 100,000 people: a guard against a token that never ends
 
 
@@ -209,6 +210,18 @@ class Connector:
         except (aiohttp.ClientError, TimeoutError, OSError, PostFailed) as exc:
             raise _failure(exc) from None
         raise PostFailed("the roster did not end", permanent=False)
+
+    async def channel_list(self, *, service_url: str, team_id: str) -> dict[str, str]:
+        """A team's channels by id, with their names; raise PostFailed.
+
+        Teams gives the General channel (whose id is the team's) no name.
+        """
+        try:
+            client = await self._client(service_url)
+            channels = await client.fetch_channel_list(team_id)
+        except (aiohttp.ClientError, TimeoutError, OSError, PostFailed) as exc:
+            raise _failure(exc) from None
+        return {c.id: c.name or GENERAL for c in channels if c.id}
 
     async def open_personal_chat(self, *, service_url: str, tenant_id: str, user_ref: str) -> str:
         """The 1:1 chat between the bot and a person, created if need be (Teams returns

@@ -8,6 +8,8 @@ service URL in storage; a person's 1:1 chat is opened on first need.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from microsoft_agents.activity import Activity, Attachment
@@ -23,21 +25,34 @@ from storage.conversations import (
     channel_names,
     find_conversation,
     find_person,
+    refs_of_users,
+    set_channel_names,
     set_personal_chat,
+    unnamed_channel_teams,
 )
 from storage.repositories import workspace_address
 
 log = logging.getLogger(__name__)
+NAMES_REREAD = 600.0  # seconds between reads of one team's channel list
 
 
-def message_activity(reply: Reply) -> Activity:
-    """Plain text for a plain answer, a card for anything with sections or buttons."""
-    if not reply.sections and not reply.buttons:
-        return Activity(type="message", text=to_teams(reply.text), text_format="markdown")
+def message_activity(
+    reply: Reply, *, personal: bool = False, viewers: Sequence[str] = ()
+) -> Activity:
+    """Plain text for a one-line answer, a card for anything longer or with buttons.
+
+    `personal` is a 1:1 chat, where commands are typed without an @mention.
+    Teams runs a message's lines together, so text of several lines is a card too.
+    """
+    if not reply.sections and not reply.buttons and "\n" not in reply.text.strip():
+        return Activity(
+            type="message", text=to_teams(reply.text, personal=personal), text_format="markdown"
+        )
+    content = render_card(reply, personal=personal, viewers=viewers)
     return Activity(
         type="message",
         summary=reply.text[:200],
-        attachments=[Attachment(content_type=CONTENT_TYPE, content=render_card(reply))],
+        attachments=[Attachment(content_type=CONTENT_TYPE, content=content)],
     )
 
 
@@ -59,6 +74,7 @@ class TeamsPoster:
         # /api/messages should make them (`serve`, not a separate `scheduler`).
         self.files = files
         self._tenants: dict[int, str] = {}
+        self._lists_read: dict[str, float] = {}  # team id -> when its channel list was read
 
     async def named(self, *, workspace_id: int, reply: Reply) -> Reply:
         """The reply with its `<#channel>` references as channel names, where known."""
@@ -68,6 +84,7 @@ class TeamsPoster:
         wanted = set().union(*(channel_ids(t) for t in texts))
         if not wanted:
             return reply
+        await self.learn_names(workspace_id=workspace_id, conversation_ids=wanted)
         async with self.database.transaction() as session:
             names = await channel_names(session, workspace_id=workspace_id, conversation_ids=wanted)
 
@@ -87,6 +104,42 @@ class TeamsPoster:
                 for s in reply.sections
             ),
         )
+
+    async def learn_names(self, *, workspace_id: int, conversation_ids: Collection[str]) -> None:
+        """Read the channel names Teams did not send with activities (the General
+        channel has none) from each team's channel list: at most once per team in
+        ten minutes, so a channel that stays unnamed costs no call per message."""
+        async with self.database.transaction() as session:
+            teams = await unnamed_channel_teams(
+                session, workspace_id=workspace_id, conversation_ids=conversation_ids
+            )
+        now = time.monotonic()
+        for team in teams:
+            if now - self._lists_read.get(team.team_id, -NAMES_REREAD) < NAMES_REREAD:
+                continue
+            self._lists_read[team.team_id] = now
+            try:
+                names = await self.connector.channel_list(
+                    service_url=team.service_url, team_id=team.team_id
+                )
+            except PostFailed as exc:
+                log.info("could not read a team's channel list: %s", exc.reason)
+                continue
+            async with self.database.transaction() as session:
+                await set_channel_names(session, workspace_id=workspace_id, names=names)
+
+    async def viewers(self, *, workspace_id: int, reply: Reply) -> list[str]:
+        """The Teams ids of the people who see their own view of a shared post."""
+        if reply.view is None or not reply.viewers:
+            return []
+        async with self.database.transaction() as session:
+            return await refs_of_users(session, workspace_id=workspace_id, users=reply.viewers)
+
+    async def activity(self, *, workspace_id: int, reply: Reply, personal: bool) -> Activity:
+        """The reply as Teams shows it here: channels named, and a shared post's viewers."""
+        named = await self.named(workspace_id=workspace_id, reply=reply)
+        viewers = await self.viewers(workspace_id=workspace_id, reply=reply)
+        return message_activity(named, personal=personal, viewers=viewers)
 
     def bound(self, *, workspace_id: int) -> BoundTeamsPoster:
         return BoundTeamsPoster(owner=self, workspace_id=workspace_id)
@@ -153,7 +206,9 @@ class BoundTeamsPoster:
             if direct
             else await owner.channel(workspace_id=self.workspace_id, conversation_id=target)
         )
-        activity = message_activity(await owner.named(workspace_id=self.workspace_id, reply=reply))
+        activity = await owner.activity(
+            workspace_id=self.workspace_id, reply=reply, personal=direct
+        )
         if update:
             await owner.connector.update(
                 service_url=where.service_url,

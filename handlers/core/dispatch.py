@@ -7,6 +7,7 @@ runs, and a payload that does not decode gets one kind reply.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from handlers.core.context import Context
 from handlers.core.errors import NotFound
@@ -24,9 +25,14 @@ async def handle_command(
     """Run one command. Unknown words get help with a suggestion, never an error."""
     spec = registry.command(command.name)
     if spec is None:
-        return help_reply(unknown=command.name, registry=registry)
+        return replace(
+            help_reply(unknown=command.name, registry=registry, actor=actor), public=True
+        )
     await _authorize_command(ctx=ctx, actor=actor, spec=spec, args=command.args)
-    return await spec.handler(ctx=ctx, actor=actor, args=command.args)
+    reply = await spec.handler(ctx=ctx, actor=actor, args=command.args)
+    # A form or a file is for the asker whatever the command (`case new` is a form).
+    shareable = not spec.private and reply.form is None and not reply.attachments
+    return replace(reply, public=True) if shareable else reply
 
 
 async def _authorize_command(
@@ -54,7 +60,7 @@ async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
     """Run a button press or form; ids are stable so old messages keep working."""
     spec = REGISTRY.action(action.action_id)
     if spec is None:
-        return help_reply()
+        return help_reply(actor=actor)
     try:
         payload = spec.codec.decode(action.value)
     except StalePayload:

@@ -75,6 +75,9 @@ class Button:
     label: str
     value: str = ""
     style: Literal["primary", "danger"] | None = None
+    # For the post's owner and facilitators: left off the shared post where a platform
+    # gives each reader a view of their own (`Reply.view`), which shows it to them.
+    owners_only: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -178,6 +181,14 @@ class Reply:
     also_post: tuple[ChannelPost, ...] = ()
     # User ids the text names as <@id> on purpose; the same syntax typed by anyone stays text.
     mentions: tuple[str, ...] = ()
+    # Nothing in it is only for the asker (a tip, help): where a platform cannot show a
+    # reply to one person in a channel (Teams), it answers in the channel's thread.
+    public: bool = False
+    # A shared post that each reader may see their own way (their vote, their controls):
+    # the action that draws it for whoever is reading, and the people (user ids, at most
+    # 60) whose view a platform that can (Teams' refresh) shows them unasked.
+    view: Button | None = None
+    viewers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Context
 from handlers.core.errors import NotAllowed
-from handlers.core.model import Actor
+from handlers.core.model import Actor, Platform
 from storage import Scope
 from storage.audit import record_audit
 from storage.facilitators import is_granted
@@ -33,7 +33,7 @@ async def require_facilitator(*, ctx: Context, actor: Actor, what: str) -> None:
     if not await is_facilitator(ctx=ctx, actor=actor):
         raise NotAllowed(
             f"`{what}` is for facilitators of this network. If you would like to run a "
-            "forum or session, ask a facilitator or a workspace admin to add you."
+            f"forum or session, ask a facilitator or {admins(actor, one=True)} to add you."
         )
 
 
@@ -41,7 +41,15 @@ async def require_admin(*, ctx: Context, actor: Actor, what: str, why: str) -> N
     """Refuse kindly, naming the command and what it is for, when not an admin."""
     if not await is_admin(ctx=ctx, actor=actor):
         reason = f": {why}" if why else ""
-        raise NotAllowed(f"`{what}` is for workspace admins{reason}.")
+        raise NotAllowed(f"`{what}` is for {admins(actor)}{reason}.")
+
+
+def admins(actor: Actor, *, one: bool = False) -> str:
+    """Who runs the workspace, in the platform's own words: Teams has team owners and
+    tenant admins, not Slack's workspace admins."""
+    if actor.platform is Platform.TEAMS:
+        return "a team owner or an admin" if one else "team owners and admins"
+    return "a workspace admin" if one else "workspace admins"
 
 
 def audit(

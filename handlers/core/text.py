@@ -37,6 +37,9 @@ def typed(text: str) -> str:
     """
     # Markdown ends a line at a lone \r too; one kind of line end keeps `^` honest.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # The renderers' place-holder characters are dropped here, before escaping, so
+    # dropping them later cannot join "0" and "." into a list marker.
+    text = text.replace("\ue000", "").replace("\ue001", "")
     escaped = _SPECIAL.sub(lambda m: "\\" + m.group(0), text)
     return _LINE_START.sub(_line_start, escaped)
 

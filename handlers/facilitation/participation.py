@@ -36,7 +36,8 @@ RESYNC_AFTER = timedelta(hours=24)
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
 
-_CHANNEL = re.compile(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$|^#?([A-Z][A-Z0-9]{6,})$")
+# `<#id>` is how a platform names a channel (Slack's C123, a Teams channel @mentioned).
+_CHANNEL = re.compile(r"^<#([\w:@.;-]+)(?:\|[^>]*)?>$|^#?([A-Z][A-Z0-9]{6,})$")
 
 
 @asynccontextmanager

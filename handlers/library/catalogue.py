@@ -40,6 +40,7 @@ def _category_for(words: str) -> str | None:
 
 @command(
     name="resources",
+    private=False,
     aliases=("resource",),
     usage="resources [category or words]",
     summary="leadership development resources",
@@ -95,6 +96,7 @@ async def resources(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Rep
 
 @command(
     name="principles",
+    private=False,
     aliases=("principle",),
     usage="principles [1-5]",
     summary="the five CCPL principles and the two core expectations",
@@ -144,6 +146,7 @@ async def principles(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Re
 
 @command(
     name="lessons",
+    private=False,
     aliases=("lesson",),
     usage="lessons",
     summary="five lessons learned by the learning network",
@@ -179,6 +182,7 @@ def _finding_words(pack: ContentPack, study: CaseStudy) -> str:
 
 @command(
     name="case",
+    private=False,
     aliases=("cases", "case-study", "case-studies", "casestudy"),
     usage="case [name]",
     summary="case studies from integrated care systems",

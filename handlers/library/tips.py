@@ -19,6 +19,7 @@ ANOTHER = "tip.another"
 
 @command(
     name="tip",
+    private=False,
     aliases=("tips",),
     usage="tip [topic]",
     summary="a top tip for collaboration; no repeats until you have seen them all",

@@ -30,7 +30,7 @@ from handlers.core.model import (
     Section,
 )
 from handlers.core.outbox import OutboxKind
-from handlers.core.payloads import CHANNEL
+from handlers.core.payloads import CHANNEL, ID
 from handlers.core.registry import Role, Subcommand, action, command
 from handlers.core.roles import audit
 from handlers.core.text import typed, whole_number
@@ -44,7 +44,7 @@ from handlers.lunch.payloads import (
     ReflectOn,
     RsvpPress,
 )
-from handlers.lunch.posts import ANSWERS, ATTENDED, RSVP, announcement, invite
+from handlers.lunch.posts import ANSWERS, ATTENDED, RSVP, VIEW, announcement, invite
 from handlers.reflections.form import reflection_form
 from handlers.reflections.templates import TEMPLATES
 from handlers.scheduling.outbox import BOOK_JOURNAL_CLUB
@@ -271,6 +271,17 @@ async def rsvp(
 ) -> Reply:
     """An RSVP button on the announcement (or on someone's home tab)."""
     return await answer(ctx=ctx, actor=actor, session_id=payload.session_id, status=payload.answer)
+
+
+@action(VIEW, codec=ID)
+async def view(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """One reader's own view of the announcement: the counts, and their own answer."""
+    async with ctx.acting(actor) as (session, scope):
+        lunch = await _lunch(session, scope=scope, session_id=payload)
+        answers = await rsvps(session, lunch=lunch)
+    return announcement(lunch=lunch, answers=list(answers), reader=actor.user)
 
 
 async def answer(*, ctx: Context, actor: Actor, session_id: int, status: Answer) -> Reply:

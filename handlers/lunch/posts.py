@@ -12,17 +12,24 @@ from storage.lunch import CANT, GOING, MAYBE, WAITLIST, LunchSession, Rsvp
 
 RSVP = "lunch.rsvp"
 ATTENDED = "lunch.attended"
+VIEW = "lunch.view"
 ANSWERS = {GOING: "Going", MAYBE: "Maybe", CANT: "Can't make it"}
 
 
-def announcement(*, lunch: LunchSession, answers: list[tuple[Rsvp, str]]) -> Reply:
-    """The channel post: details, live counts and the RSVP buttons."""
+def announcement(
+    *, lunch: LunchSession, answers: list[tuple[Rsvp, str]], reader: str | None = None
+) -> Reply:
+    """The channel post: details, live counts and the RSVP buttons. With `reader` (a
+    user id) it is that person's own view of it, which also shows their answer."""
     counts = {status: sum(1 for r, _ in answers if r.status == status) for status in ANSWERS}
     waiting = sum(1 for r, _ in answers if r.status == WAITLIST)
     places = f" of {lunch.capacity}" if lunch.capacity else ""
     tally = f"Going: {counts[GOING]}{places} · Maybe: {counts[MAYBE]}"
     if waiting:
         tally += f" · Waitlist: {waiting}"
+    yours = next((r.status for r, user in answers if reader and user == reader), None)
+    if yours is not None:
+        tally = f"Your answer: {ANSWERS.get(yours, 'Waitlist')} · {tally}"
     when = local(lunch.starts_at.astimezone(ZoneInfo(lunch.timezone)))
     details = (
         f"**Topic:** {typed(lunch.topic)}\n**When:** {when} ({lunch.duration_minutes} minutes)\n"
@@ -51,6 +58,9 @@ def announcement(*, lunch: LunchSession, answers: list[tuple[Rsvp, str]]) -> Rep
             ),
         ),
         delivery=Delivery.CHANNEL,
+        # Each reader may see their own answer where a platform can show it (Teams'
+        # card refresh). No one is listed as a viewer: the card would name who answered.
+        view=Button(action_id=VIEW, label="Refresh", value=str(lunch.id)),
     )
 
 

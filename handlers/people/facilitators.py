@@ -128,7 +128,7 @@ async def _listing(*, ctx: Context, actor: Actor) -> Reply:
 @command(
     name="audit",
     usage="audit",
-    summary="what facilitators have done (workspace admins)",
+    summary="what facilitators have done (admins)",
     role=Role.ADMIN,
     why="it shows what facilitators have done",
     order=200,

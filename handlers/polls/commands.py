@@ -30,6 +30,7 @@ from handlers.polls.posts import (
     CLOSE,
     EXPORT,
     RESULTS,
+    VIEW,
     VOTE,
     outbox_key,
     poll_message,
@@ -49,6 +50,7 @@ from storage.polls import (
     get_poll,
     named_ballot,
     named_votes,
+    poll_viewers,
     vote_counts,
 )
 
@@ -142,6 +144,8 @@ def parse_poll(*, text: str) -> PollRequest | None:
 
 @command(
     name="poll",
+    # Saying the poll is on its way tells the channel nothing it will not see.
+    private=False,
     aliases=("polls",),
     usage='poll "Question?" "Option A" "Option B" [anonymous]',
     summary="a poll in this channel with buttons and live counts",
@@ -212,12 +216,16 @@ def _ballot(poll: Poll, *, actor: Actor, scope: Scope) -> str | None:
     return anonymous_ballot(salt=poll.salt, workspace=actor.workspace, user=actor.user)
 
 
-def _refresh(poll: Poll, *, counts: list[int], ts: str | None) -> tuple[ChannelPost, ...]:
+async def _refresh(
+    session: AsyncSession, *, poll: Poll, counts: list[int]
+) -> tuple[ChannelPost, ...]:
+    """The shared post redrawn with these counts, once it has gone out."""
+    ts = await sent_ref(session, key=outbox_key(poll_id=poll.id))
     if not ts:  # not posted yet: the post will show the counts when it goes out
         return ()
-    return (
-        ChannelPost(channel=poll.channel, update=ts, reply=poll_message(poll=poll, counts=counts)),
-    )
+    viewers = await poll_viewers(session, poll=poll)
+    post = poll_message(poll=poll, counts=counts, viewers=viewers)
+    return (ChannelPost(channel=poll.channel, update=ts, reply=post),)
 
 
 async def _poll(session: AsyncSession, *, scope: Scope, poll_id: int, lock: bool = False) -> Poll:
@@ -285,10 +293,10 @@ async def vote(
                 "Press another option to change your vote."
             )
         counts = await vote_counts(session, poll=found)
-        ts = await sent_ref(session, key=outbox_key(poll_id=found.id))
+        posts = await _refresh(session, poll=found, counts=counts)
     return Reply(
         text=f"You voted for “{chosen}”. Press another option to change your vote.",
-        also_post=_refresh(found, counts=counts, ts=ts),
+        also_post=posts,
     )
 
 
@@ -333,10 +341,34 @@ async def close(
                 action="poll.close",
                 detail=f"poll {found.id} in {found.channel}",
             )
-        ts = await sent_ref(session, key=outbox_key(poll_id=found.id))
+        posts = await _refresh(session, poll=found, counts=counts)
     return Reply(
         text=f"Poll closed with {votes(count=sum(counts))}. The post now shows the final results.",
-        also_post=_refresh(found, counts=counts, ts=ts),
+        also_post=posts,
+    )
+
+
+@action(VIEW, codec=ID)
+async def view(
+    *, ctx: Context, actor: Actor, payload: int, values: Mapping[str, FieldValue]
+) -> Reply:
+    """One reader's own view of the shared post: their vote, and Close and Export only
+    when they may use them, as Slack would show them only to that person."""
+    await _require_member(ctx=ctx, actor=actor, poll_id=payload)
+    facilitator = await is_facilitator(ctx=ctx, actor=actor)
+    async with ctx.acting(actor) as (session, scope):
+        found = await _poll(session, scope=scope, poll_id=payload)
+        counts = await vote_counts(session, poll=found)
+        ballot = _ballot(found, actor=actor, scope=scope)
+        yours = await ballot_choice(session, poll=found, ballot=ballot) if ballot else None
+        viewers = await poll_viewers(session, poll=found)
+    return poll_message(
+        poll=found,
+        counts=counts,
+        viewers=viewers,
+        yours=yours,
+        owner=found.member_id == scope.member_id,
+        facilitator=facilitator,
     )
 
 

@@ -7,7 +7,7 @@ from handlers.core.context import Context
 from handlers.core.outbox import OutboxKind, Outgoing, composes
 from handlers.polls.posts import poll_message
 from storage.outbox import OutboxRow
-from storage.polls import get_poll, vote_counts
+from storage.polls import get_poll, poll_viewers, vote_counts
 
 
 @composes(OutboxKind.POLL)
@@ -19,4 +19,5 @@ async def compose_poll(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
         if poll is None:
             return None
         counts = await vote_counts(session, poll=poll)
-        return Outgoing(reply=poll_message(poll=poll, counts=counts))
+        viewers = await poll_viewers(session, poll=poll)
+        return Outgoing(reply=poll_message(poll=poll, counts=counts, viewers=viewers))

@@ -12,6 +12,7 @@ VOTE = "poll.vote"
 RESULTS = "poll.results"
 CLOSE = "poll.close"
 EXPORT = "poll.export"
+VIEW = "poll.view"
 ANONYMOUS_NOTE = "Anonymous poll: votes are not linked to anyone"
 BAR_WIDTH = 10
 HEADING_LIMIT = 150  # Slack's header block; a longer question goes in the body instead
@@ -56,9 +57,25 @@ def _heading_and_text(poll: Poll, body: str) -> tuple[str, str]:
     return f"{prefix}Poll", f"**{typed(poll.question)}**\n\n{body}"
 
 
-def poll_message(*, poll: Poll, counts: Sequence[int]) -> Reply:
-    """The channel post. Once closed it shows the final results and takes no votes."""
+def poll_message(
+    *,
+    poll: Poll,
+    counts: Sequence[int],
+    viewers: Sequence[str] = (),
+    yours: int | None = None,
+    owner: bool | None = None,
+    facilitator: bool = False,
+) -> Reply:
+    """The channel post. Once closed it shows the final results and takes no votes.
+
+    As shared, Close and Export are for the owner; `owner` (did this reader start
+    it), `facilitator` and `yours` draw one reader's own view of it: their vote, and
+    Close (the creator or a facilitator) and Export (the creator) only when allowed.
+    """
     heading, text = _heading_and_text(poll, tally(poll=poll, counts=counts))
+    note = _note(poll=poll, counts=counts)
+    if yours is not None and 0 <= yours < len(poll.options):
+        note = f"You voted for “{typed(poll.options[yours])}” · {note}"
     vote_buttons = (
         ()
         if poll.closed
@@ -67,14 +84,24 @@ def poll_message(*, poll: Poll, counts: Sequence[int]) -> Reply:
             for index, option in enumerate(poll.options)
         )
     )
+    shared = owner is None
     tools: list[Button] = []
     if not poll.closed:
-        tools += [
-            Button(action_id=RESULTS, label="Results", value=str(poll.id)),
-            Button(action_id=CLOSE, label="Close poll", value=str(poll.id), style="danger"),
-        ]
-    if not poll.anonymous:
-        tools.append(Button(action_id=EXPORT, label="Export CSV", value=str(poll.id)))
+        tools.append(Button(action_id=RESULTS, label="Results", value=str(poll.id)))
+    if not poll.closed and (shared or owner or facilitator):
+        tools.append(
+            Button(
+                action_id=CLOSE,
+                label="Close poll",
+                value=str(poll.id),
+                style="danger",
+                owners_only=shared,
+            )
+        )
+    if not poll.anonymous and (shared or owner):
+        tools.append(
+            Button(action_id=EXPORT, label="Export CSV", value=str(poll.id), owners_only=shared)
+        )
     return Reply(
         text=f"Poll closed: {typed(poll.question)}"
         if poll.closed
@@ -83,12 +110,14 @@ def poll_message(*, poll: Poll, counts: Sequence[int]) -> Reply:
             Section(
                 heading=heading,
                 text=text,
-                note=_note(poll=poll, counts=counts),
+                note=note,
                 buttons=vote_buttons,
             ),
         ),
         buttons=tuple(tools),
         delivery=Delivery.CHANNEL,
+        view=Button(action_id=VIEW, label="Refresh", value=str(poll.id)),
+        viewers=tuple(viewers),
     )
 
 

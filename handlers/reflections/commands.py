@@ -141,7 +141,7 @@ def _expand_buttons(*, reflection_id: int, templates: tuple[Template, ...]) -> t
     name="reflect",
     aliases=("reflection", "note"),
     usage="reflect [template]",
-    summary="log a private CPD reflection; `reflect <text>` saves a quick note",
+    summary="log a private CPD reflection; `/ccpl reflect <text>` saves a quick note",
     order=60,
 )
 async def reflect(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:

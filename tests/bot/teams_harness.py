@@ -8,6 +8,7 @@ fake connector, which validates every Adaptive Card.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -26,7 +27,7 @@ from bot.settings import load_settings
 from bot.teams.auth import BOT_FRAMEWORK_ISSUER, Unauthorized
 from bot.teams.connector import StaticToken
 from handlers import Context
-from tests.fakes.teams_connector import FakeConnector, Sent
+from tests.fakes.teams_connector import FakeConnector, Sent, invoke_answer_problems
 
 APP_ID = "6f1c2a7e-1b2c-4d3e-8f90-0a1b2c3d4e5f"
 FACILITATOR = "3c9d8e7f-0000-4000-8000-00000000fac1"
@@ -194,6 +195,45 @@ class TeamsHarness:
         )
         assert answer.status in (200, 202), answer
         return self.fake.sent[before:]
+
+    async def execute(
+        self,
+        card: Sent | dict[str, Any],
+        *,
+        title: str | None,
+        tenant: str,
+        user: str,
+        inputs: dict[str, Any] | None = None,
+        channel: str | None = None,
+    ) -> dict[str, Any]:
+        """Press a button as a client with Universal Actions does (an `adaptiveCard/action`
+        invoke, inputs merged into the action's data), or with `title=None` let the
+        card refresh itself for this person. Returns what Teams would show them."""
+        content = card.cards[0] if isinstance(card, Sent) else card
+        if title is None:
+            action = content["refresh"]["action"]
+        else:
+            [action] = [a for a in actions(content) if a["title"] == title]
+        assert action["type"] == "Action.Execute", action
+        invoke = {
+            "action": {**action, "data": {**action["data"], **(inputs or {})}},
+            "trigger": "automatic" if title is None else "manual",
+        }
+        answer = await self.post(
+            self.activity(
+                tenant=tenant,
+                user=user,
+                channel=channel,
+                kind="invoke",
+                name="adaptiveCard/action",
+                value=invoke,
+                reply_to=card.id if isinstance(card, Sent) else None,
+            )
+        )
+        assert answer.status == 200, answer
+        body: dict[str, Any] = json.loads(answer.body)
+        self.fake.problems += invoke_answer_problems(body)
+        return body
 
 
 def actions(card: dict[str, Any]) -> list[dict[str, Any]]:

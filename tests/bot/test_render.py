@@ -203,3 +203,12 @@ def test_every_renderer_keeps_a_disguised_link_as_text(reply: Reply) -> None:
     assert any(DISGUISED in _card_visible(i["text"]) for i in card["body"])
     shown, _buttons = render_console(reply)
     assert DISGUISED in shown.replace("\n", "")
+
+
+def test_teams_hints_name_commands_and_channels_as_teams_types_them() -> None:
+    hint = "Try `/ccpl quiet #channel 30`, or `/ccpl reflect <your note>`."
+    assert to_teams(hint) == r"Try **@CCPL quiet @channel 30**, or **@CCPL reflect \<your note>**."
+    assert (
+        to_teams(hint, personal=True) == r"Try **quiet @channel 30**, or **reflect \<your note>**."
+    )
+    assert to_mrkdwn(hint) == "Try `/ccpl quiet #channel 30`, or `/ccpl reflect &lt;your note&gt;`."

@@ -135,7 +135,7 @@ async def test_channel_talk_is_counted_unanswered_and_quiet_lists_the_silent_ros
     bot.fake.set_roster(TEAM, [FACILITATOR, ANN, BEN, CAT, DAN, SILENT, EVE])
     answer = await bot.say("quiet", tenant=TENANT, user=FACILITATOR, channel=FORUM)
     [note] = [s for s in answer if s.conversation.startswith(FORUM)]
-    assert "private message" in note.text
+    assert "answered in our personal chat" in note.text
     [report] = [s for s in answer if s.conversation == personal(FACILITATOR)]
     assert "2 member(s)" in report.text
     assert SILENT in report.text and DAN in report.text
@@ -242,7 +242,9 @@ async def test_facilitators_are_added_by_mention_and_only_admins_read_the_audit(
     allowed = await bot.say("quiet", tenant=TENANT, user=BOB, channel=FORUM)
     assert "is for facilitators" not in said(allowed)
     for user in (BOB, FACILITATOR):
-        assert "is for workspace admins" in said(await bot.say("audit", tenant=TENANT, user=user))
+        assert "is for team owners and admins" in said(
+            await bot.say("audit", tenant=TENANT, user=user)
+        )
     log = said(await bot.say("audit", tenant=TENANT, user=ADMIN))
     assert "facilitators.add" in log and BOB in log and CAROL in log
     # An admin is a facilitator too.
@@ -290,3 +292,24 @@ async def test_forget_me_is_not_undone_by_channel_talk_or_the_roster(
     [report] = [s for s in answer if s.conversation == personal(FACILITATOR)]
     assert SILENT in report.text and ANN not in report.text
     assert ANN not in await dump(sctx.database)
+
+
+async def test_a_report_asked_in_a_personal_chat_names_its_channel_by_mention(
+    bot: TeamsHarness,
+) -> None:
+    """Teams has no #channel: a channel is @mentioned, and the report is about it."""
+    bot.fake.set_roster(TEAM, [FACILITATOR, ANN, SILENT])
+    await post(bot, ANN)  # the bot learns the forum channel and its team
+    [help_card] = await bot.say("help", tenant=TENANT, user=FACILITATOR)
+    assert "quiet [@channel] [days]" in help_card.text and "#channel" not in help_card.text
+
+    asked = bot.activity(tenant=TENANT, user=FACILITATOR, text="quiet <at>Forum</at> 30")
+    asked["entities"] = [
+        {"type": "mention", "text": "<at>Forum</at>", "mentioned": {"id": FORUM, "name": "Forum"}}
+    ]
+    before = len(bot.fake.sent)
+    assert (await bot.post(asked)).status in (200, 202)
+    [report] = bot.fake.sent[before:]
+    assert report.conversation == personal(FACILITATOR)
+    assert "Name a channel" not in report.text and "didn't follow" not in report.text
+    assert "2 member(s) of **#Forum** have not contributed" in report.text

@@ -62,21 +62,31 @@ async def test_tip_in_a_personal_chat_and_another_by_button(
     assert another.cards and another.text != first
 
 
-async def test_a_mention_in_a_channel_answers_only_the_person_who_asked(
+async def test_a_tip_asked_for_in_a_channel_is_answered_in_its_thread(
     bot: TeamsHarness, tenant: str, user: str
 ) -> None:
-    """Slack would answer ephemerally; Teams has no such message, so the answer goes
-    to the person's 1:1 chat and the thread is told where it went."""
-    note, answer = await bot.say("@CCPL tip", tenant=tenant, user=user, channel=CHANNEL)
-    assert note.conversation == f"{CHANNEL};messageid=1700000000000"
-    assert "private message" in note.text
-    assert answer.conversation == f"a:personal-29:{user}"
+    """A tip is for everyone, so it is answered where it was asked, with no detour."""
+    [answer] = await bot.say("@CCPL tip", tenant=tenant, user=user, channel=CHANNEL)
+    assert answer.conversation == f"{CHANNEL};messageid=1700000000000"
     assert find_action(answer, "Another tip")
+    assert bot.fake.created == []  # no personal chat was opened
+
+
+async def test_a_form_asked_for_in_a_channel_goes_to_the_personal_chat(
+    bot: TeamsHarness, tenant: str, user: str
+) -> None:
+    """Slack would answer ephemerally; Teams has no such message, so a private answer goes
+    to the person's 1:1 chat and the thread is told what went there."""
+    note, form = await bot.say("@CCPL profile", tenant=tenant, user=user, channel=CHANNEL)
+    assert note.conversation == f"{CHANNEL};messageid=1700000000000"
+    assert "sent you a form in our personal chat" in note.text
+    assert form.conversation == f"a:personal-29:{user}"
+    assert form.cards and any(i["type"].startswith("Input.") for i in form.cards[0]["body"])
     [created] = bot.fake.created
     assert created["members"] == [{"id": f"29:{user}"}]
     assert created["tenantId"] == tenant and created["bot"] == {"id": f"28:{APP_ID}"}
-    # The chat is kept: the next answer goes straight there.
-    await bot.say("tip", tenant=tenant, user=user, channel=CHANNEL)
+    # The chat is kept: the next private answer goes straight there.
+    await bot.say("profile", tenant=tenant, user=user, channel=CHANNEL)
     assert len(bot.fake.created) == 1
 
 
@@ -157,7 +167,7 @@ async def test_installing_in_a_team_keeps_the_channel_for_posts_and_says_hello(
     install["conversation"]["id"] = CHANNEL  # the General channel itself, no thread
     assert (await bot.post(install)).status in (200, 202)
     [hello] = bot.fake.sent
-    assert hello.conversation == CHANNEL and "help" in hello.text
+    assert hello.conversation == CHANNEL and "**@CCPL help**" in hello.text  # a channel needs it
     async with ctx.database.transaction() as session:
         workspace = await session.scalar(
             select(Workspace.id).where(Workspace.external_id == tenant)

@@ -116,7 +116,10 @@ async def test_reflect_in_a_channel_opens_the_form_in_the_personal_chat(
     bot: TeamsHarness, tenant: str, user: str
 ) -> None:
     note, form = await bot.say("reflect gibbs", tenant=tenant, user=user, channel=CHANNEL)
-    assert note.conversation.startswith(CHANNEL) and "private message" in note.text
+    assert (
+        note.conversation.startswith(CHANNEL)
+        and "sent you a form in our personal chat" in note.text
+    )
     assert form.conversation == f"a:personal-29:{user}"
     fields = inputs(form.cards[0])  # the form, where only its author sees what they type
     share = fields["channel"]  # where to share it, if shared: this channel is offered
@@ -136,3 +139,40 @@ async def test_reflection_text_never_reaches_a_log(
     )
     await bot.say(f"reflect {secret} quick", tenant=tenant, user=user)
     assert secret not in caplog.text
+
+
+TEAM = "19:team@thread.tacv2"  # the team the harness's channel activities name
+IDEAS = "19:ideas@thread.tacv2"
+
+
+async def _met_in(bot: TeamsHarness, *, channel: str, tenant: str, user: str) -> None:
+    """A message in a channel whose name Teams left out, as it does for General."""
+    activity = bot.activity(tenant=tenant, user=user, channel=channel, text="tip")
+    del activity["channelData"]["channel"]["name"]
+    assert (await bot.post(activity)).status in (200, 202)
+
+
+async def test_a_shared_reflection_names_its_channels_and_is_one_message(
+    bot: TeamsHarness, tenant: str, user: str
+) -> None:
+    bot.fake.channel_lists[TEAM] = [{"id": TEAM}, {"id": IDEAS, "name": "Ideas"}]
+    bot.fake.set_roster(TEAM, [user])
+    for channel in (TEAM, IDEAS):
+        await _met_in(bot, channel=channel, tenant=tenant, user=user)
+    [form] = await bot.say("reflect what", tenant=tenant, user=user)
+    choices = {c["title"]: c["value"] for c in inputs(form.cards[0])["channel"]["choices"]}
+    assert choices == {"Ideas": IDEAS, "General": TEAM}  # read from the team's channel list
+    assert bot.fake.channel_list_reads == 1
+
+    shared = {"title": "Handover", "what": "Ask earlier.", "visibility": "shared"}
+    answers = await bot.press(
+        form, title="Save", tenant=tenant, user=user, inputs={**shared, "channel": IDEAS}
+    )
+    # One post in the channel, and the form itself becomes the answer: no second message.
+    [post] = [a for a in answers if not a.update]
+    [replaced] = [a for a in answers if a.update]
+    assert replaced.update and replaced.id == form.id
+    assert post.conversation == IDEAS and "Ask earlier." in post.text
+    # Asked again: the names are kept, and the list is not read again.
+    await bot.say("reflect what", tenant=tenant, user=user)
+    assert bot.fake.channel_list_reads == 1

@@ -3,6 +3,7 @@ lunch-and-learn takes RSVPs by button with the invite offered as a file. Time is
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -109,7 +110,7 @@ async def test_lunch_rsvp_by_button_updates_the_announcement_and_offers_the_invi
     updated = [s for s in bot.fake.to(LUNCH) if s.update]
     assert updated and updated[-1].id == announcement.id
     assert "Going: 1 of 2" in updated[-1].text
-    assert not any("private message" in s.text for s in answers)  # no note per click
+    assert not any("personal chat" in s.text for s in answers)  # no note per click
     # The confirmation and the .ics go to the member's own chat, by file consent.
     mine = [s for s in answers if s.conversation == personal(MEMBER)]
     offers = [
@@ -165,3 +166,26 @@ async def test_lunch_rsvp_by_button_updates_the_announcement_and_offers_the_invi
     await tick(sctx, bot)
     reminders = [s for s in bot.fake.sent[before:] if "starts in a week" in s.text]
     assert [r.conversation for r in reminders] == [personal(MEMBER)]
+
+
+async def test_an_rsvp_by_universal_action_shows_the_member_their_own_answer(
+    bot: TeamsHarness, sctx: Context
+) -> None:
+    announcement = await _add_lunch(bot, sctx)
+    [shared] = announcement.cards
+    assert "userIds" not in shared["refresh"]  # the card names nobody who answered
+    before = len(bot.fake.sent)
+    mine = await bot.execute(announcement, title="Going", tenant=TENANT, user=MEMBER, channel=LUNCH)
+    # The member sees their own answer at once; everyone sees the new count.
+    assert mine["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "Your answer: Going · Going: 1 of 2" in json.dumps(mine["value"], ensure_ascii=False)
+    sent = bot.fake.sent[before:]
+    [update] = [s for s in sent if s.update]
+    assert update.id == announcement.id and "Your answer" not in update.text
+    assert "Going: 1 of 2" in update.text
+    # The invite still reaches their personal chat; the thread gets no note.
+    assert {s.conversation for s in sent if not s.update} == {personal(MEMBER)}
+    theirs = await bot.execute(
+        announcement, title=None, tenant=TENANT, user=FACILITATOR, channel=LUNCH
+    )
+    assert "Your answer" not in json.dumps(theirs["value"])

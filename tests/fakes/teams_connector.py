@@ -4,7 +4,8 @@ It records every activity the bot sends, answers the way the connector does,
 serves each team's roster a page at a time (`pagedmembers`), serves as the
 OneDrive upload URL of the file consent flow, and validates every Adaptive
 Card against the official 1.5 schema (the version Teams renders for bots) and
-Teams' size limit. `assert_all_valid()` fails the test otherwise.
+Teams' size limit, and every text for what Teams would garble (lines run
+together, placeholders dropped as HTML). `assert_all_valid()` fails the test otherwise.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.resources
 import itertools
 import json
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,9 +38,50 @@ def _schema() -> dict[str, Any]:
 SCHEMA = Draft6Validator(_schema())
 
 
+# What Teams takes for an HTML tag and drops, with whatever it encloses: `<text>`.
+_TAG = re.compile(r"(?<!\\)<[A-Za-z/!?]")
+_LIST_ITEM = re.compile(r"^(- |\d+\. )")
+
+
+def text_problems(text: str, *, where: str) -> list[str]:
+    """How Teams would garble markdown: a single line break, which it runs into one
+    paragraph with the next line, and anything it reads as an HTML tag and drops."""
+    problems = []
+    lines = text.strip().split("\n")
+    # Lines of a Markdown list are items of their own; any other break runs on.
+    if len(lines) > 1 and not all(_LIST_ITEM.match(line) for line in lines):
+        problems.append(f"run-on: a line break Teams would join up in {where}: {text[:120]!r}")
+    if _TAG.search(text):
+        problems.append(f"swallowed: Teams would drop a tag-like <...> in {where}: {text[:120]!r}")
+    return problems
+
+
+def _texts(element: Any) -> list[tuple[str, str]]:
+    """(where, markdown) of every TextBlock and fact in a card, however deep."""
+    found: list[tuple[str, str]] = []
+    if isinstance(element, list):
+        for item in element:
+            found += _texts(item)
+    elif isinstance(element, dict):
+        kind = element.get("type")
+        if kind == "TextBlock":
+            found.append(("a TextBlock", str(element.get("text", ""))))
+        elif kind == "FactSet":
+            found += [("a fact", str(f.get("value", ""))) for f in element.get("facts", [])]
+        for value in element.values():
+            if isinstance(value, list | dict):
+                found += _texts(value)
+    return found
+
+
+def readability_problems(card: dict[str, Any]) -> list[str]:
+    return [p for where, text in _texts(card) for p in text_problems(text, where=where)]
+
+
 def card_problems(card: dict[str, Any]) -> list[str]:
     """Everything wrong with a card as Teams would receive it."""
     problems = [f"schema: {e.message[:300]}" for e in SCHEMA.iter_errors(card)]
+    problems += readability_problems(card)
     if card.get("version") != "1.5":
         problems.append(f"version {card.get('version')!r}: Teams renders 1.5 for bots")
     size = len(json.dumps(card).encode())
@@ -49,9 +92,32 @@ def card_problems(card: dict[str, Any]) -> list[str]:
     with warnings.catch_warnings():
         # The library reads pydantic's model_fields the pre-2.11 way; not ours to fix.
         warnings.simplefilter("ignore", DeprecationWarning)
-        failed = validator.validate(AdaptiveCard.model_validate(card), debug=False).is_err()
+        # Its model types `refresh.action` as a string; the official schema above, which
+        # says it is an Action.Execute, has checked the refresh already.
+        model = AdaptiveCard.model_validate({k: v for k, v in card.items() if k != "refresh"})
+        failed = validator.validate(model, debug=False).is_err()
     if failed:
         problems += [f"{f.failure.value}: {f.message_additional}" for f in validator.details()]
+    return problems
+
+
+ACTION_RESPONSES = (CARD, "application/vnd.microsoft.activity.message")
+
+
+def invoke_answer_problems(body: Any) -> list[str]:
+    """What is wrong with the answer to an `adaptiveCard/action` invoke: Teams wants a
+    status code and either a card (which replaces the one pressed) or a message."""
+    if not isinstance(body, dict):
+        return [f"invoke answer is not an object: {body!r}"]
+    problems = []
+    if body.get("statusCode") != 200:
+        problems.append(f"invoke answer status {body.get('statusCode')!r}")
+    if body.get("type") not in ACTION_RESPONSES:
+        problems.append(f"invoke answer type {body.get('type')!r}")
+    elif body["type"] == CARD:
+        problems += card_problems(body.get("value") or {})
+    elif not isinstance(body.get("value"), str) or not body["value"]:
+        problems.append("an invoke message answer needs its text")
     return problems
 
 
@@ -90,6 +156,9 @@ class FakeConnector:
     rosters: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     roster_page: int = 500  # the connector's own cap on a page; tests lower it
     roster_reads: list[dict[str, str]] = field(default_factory=list)
+    # Team id -> its channels as `v3/teams/{id}/conversations` lists them (General unnamed).
+    channel_lists: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    channel_list_reads: int = 0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _server: TestServer | None = None
 
@@ -111,6 +180,7 @@ class FakeConnector:
         app.router.add_get(
             PREFIX + "v3/conversations/{conversation}/pagedmembers", self._paged_members
         )
+        app.router.add_get(PREFIX + "v3/teams/{team}/conversations", self._channel_list)
         app.router.add_put("/upload/{name}", self._upload)
         self._server = TestServer(app, host="127.0.0.1")
         await self._server.start_server()
@@ -128,6 +198,8 @@ class FakeConnector:
         return True
 
     def _check(self, activity: dict[str, Any]) -> None:
+        if isinstance(activity.get("text"), str):
+            self.problems += text_problems(activity["text"], where="a message's text")
         for attachment in activity.get("attachments") or []:
             if attachment.get("contentType") == CARD:
                 self.problems += card_problems(attachment["content"])
@@ -186,6 +258,15 @@ class FakeConnector:
         if start + size < len(roster):
             page["continuationToken"] = str(start + size)
         return web.json_response(page)
+
+    async def _channel_list(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        self.channel_list_reads += 1
+        channels = self.channel_lists.get(request.match_info["team"])
+        if channels is None:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response({"conversations": channels})
 
     async def _upload(self, request: web.Request) -> web.Response:
         content = await request.read()
