@@ -428,3 +428,33 @@ class ForgottenPerson(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     digest: Mapped[str] = mapped_column(String(64))
+
+
+class SlackInstallation(Base):
+    """A Slack workspace (or, for an org-wide install, an Enterprise Grid org) the app is
+    installed in, keyed as slack_sdk keys them: enterprise id and team id, `""` for none.
+
+    `data` is slack_sdk's installation as a dict, bot and user tokens included, sealed
+    with the data key; it is NULL once the app is uninstalled, and `uninstalled_at` says
+    when, so nothing more is posted there.
+    """
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32))
+    is_enterprise_install: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON())
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SlackOAuthState(Base):
+    """An OAuth `state` handed to a browser on /slack/install, used once on its way back."""
+
+    __tablename__ = "slack_oauth_states"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
