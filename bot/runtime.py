@@ -300,6 +300,7 @@ def _teams_endpoint(
         TeamsAuth(
             app_id=settings.microsoft_app_id,
             tenant_id=settings.microsoft_app_tenant_id,
+            tenants=settings.teams_tenants,
             keys=keys or RemoteKeys(),
         )
         if settings.microsoft_app_id is not None

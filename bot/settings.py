@@ -149,6 +149,9 @@ class Settings(BaseSettings):
     slack_client_secret: str | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET")
     slack_scopes: tuple[str, ...] | None = Field(default=None, validation_alias="SLACK_SCOPES")
     slack_redirect_uri: str | None = Field(default=None, validation_alias="SLACK_REDIRECT_URI")
+    # Teams tenants served (GUIDs, comma-separated); empty serves every tenant that adds the app.
+    teams_tenants: frozenset[str] = Field(
+        default=frozenset(), validation_alias="CCPL_TEAMS_TENANTS"
     )
 
     @model_validator(mode="before")
@@ -332,6 +335,20 @@ class Settings(BaseSettings):
                 "workspace, or the client id and secret to let many install the app"
             )
         return value
+
+    @field_validator("teams_tenants", mode="before")
+    @classmethod
+    def _teams_tenants(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        tenants = frozenset(p.strip().lower() for p in value.split(",") if p.strip())
+        bad = sorted(p for p in tenants if not _GUID.fullmatch(p))
+        if bad:
+            raise SettingsError(
+                "CCPL_TEAMS_TENANTS should be tenant GUIDs separated by commas; "
+                f"{bad[0]!r} is not one"
+            )
+        return tenants
 
     @field_validator("slack_scopes", mode="before")
     @classmethod
