@@ -458,3 +458,30 @@ class SlackOAuthState(Base):
 
     state: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OrganisationSettings(Base):
+    """An organisation's own settings, changed by its admins; unset ones take the
+    deployment's defaults from the environment."""
+
+    __tablename__ = "organisation_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), unique=True
+    )
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AdminGrant(Base):
+    """Someone made an admin of this organisation in the bot, beside the platform's admins
+    and CCPL_ADMINS; who did it is in the audit log."""
+
+    __tablename__ = "organisation_admins"
+    __table_args__ = (UniqueConstraint("workspace_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())

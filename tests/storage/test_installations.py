@@ -1,5 +1,5 @@
-"""Slack installations at rest: the migration onto a database in use, and what an
-uninstall leaves behind."""
+"""Installations and organisation settings at rest: the migration onto a database in use,
+and what an uninstall leaves behind."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from storage.installations import (
     uninstall,
 )
 from storage.models import OutboxMessage
+from storage.organisations import organisation_timezone, set_timezone
 from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -83,6 +84,18 @@ async def test_the_migration_keeps_what_is_stored_and_holds_installations(
         ]
     assert status == "skipped"
     assert raw == ["None"]
+
+
+async def test_an_organisation_already_stored_can_set_its_time_zone(
+    old_database: Database,
+) -> None:
+    await upgrade(database=old_database)
+    async with old_database.transaction() as session:
+        await set_timezone(session, workspace_id=1, timezone="Europe/Dublin", now=NOW)
+    async with old_database.transaction() as session:
+        found = await organisation_timezone(session, platform="slack", workspace="TOLD")
+        other = await organisation_timezone(session, platform="teams", workspace="TOLD")
+    assert (found, other) == ("Europe/Dublin", None)
 
 
 async def test_a_reinstall_lifts_the_uninstall(old_database: Database) -> None:

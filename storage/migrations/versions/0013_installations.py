@@ -1,4 +1,5 @@
-"""installations: Slack workspaces the app is installed in, and OAuth states
+"""installations: Slack workspaces the app is installed in, OAuth states, and each
+organisation's own settings and admins
 
 Revision ID: 0013
 Revises: 0010
@@ -40,7 +41,48 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("state", name=op.f("pk_slack_oauth_states")),
     )
 
+    op.create_table(
+        "organisation_settings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_organisation_settings_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation_settings")),
+        sa.UniqueConstraint("workspace_id", name=op.f("uq_organisation_settings_workspace_id")),
+    )
+    op.create_table(
+        "organisation_admins",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("added_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_organisation_admins_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_organisation_admins_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation_admins")),
+        sa.UniqueConstraint(
+            "workspace_id", "member_id", name=op.f("uq_organisation_admins_workspace_id_member_id")
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("organisation_admins")
+    op.drop_table("organisation_settings")
     op.drop_table("slack_oauth_states")
     op.drop_table("slack_installations")
