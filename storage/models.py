@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import Sealed, SealedJSON, UTCDateTime
@@ -485,3 +485,17 @@ class AdminGrant(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OrganisationContent(Base):
+    """One content-pack file (`tips.yaml`, ...) an organisation layered over the shared
+    pack, as its admin pasted it; checked before it is kept."""
+
+    __tablename__ = "organisation_content"
+    __table_args__ = (UniqueConstraint("workspace_id", "file"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    file: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

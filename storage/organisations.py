@@ -6,12 +6,19 @@ set falls back to the deployment's environment variables.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AdminGrant, Member, OrganisationSettings, Workspace
+from storage.models import (
+    AdminGrant,
+    Member,
+    OrganisationContent,
+    OrganisationSettings,
+    Workspace,
+)
 from storage.repositories import Scope, upsert_insert
 
 
@@ -81,3 +88,68 @@ async def named_admins(session: AsyncSession, *, workspace_id: int) -> list[str]
         .order_by(AdminGrant.added_at, Member.external_id)
     )
     return list(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """What an organisation set, as each command needs it: its time zone, and when its
+    content files last changed (None: it has none)."""
+
+    workspace_id: int | None = None
+    timezone: str | None = None
+    content_changed: datetime | None = None
+
+
+async def organisation(session: AsyncSession, *, platform: str, workspace: str) -> Organisation:
+    """One query for what every command needs to know of its organisation."""
+    row = (
+        await session.execute(
+            select(
+                Workspace.id,
+                select(OrganisationSettings.timezone)
+                .where(OrganisationSettings.workspace_id == Workspace.id)
+                .scalar_subquery(),
+                select(func.max(OrganisationContent.updated_at))
+                .where(OrganisationContent.workspace_id == Workspace.id)
+                .scalar_subquery(),
+            ).where(Workspace.platform == platform, Workspace.external_id == workspace)
+        )
+    ).first()
+    if row is None:
+        return Organisation()
+    changed = row[2]
+    if isinstance(changed, datetime) and changed.tzinfo is None:
+        changed = changed.replace(tzinfo=UTC)  # SQLite keeps no offset in an aggregate
+    return Organisation(workspace_id=row[0], timezone=row[1], content_changed=changed)
+
+
+async def content_files(session: AsyncSession, *, workspace_id: int) -> dict[str, str]:
+    """The organisation's own pack files, by file name."""
+    rows = await session.execute(
+        select(OrganisationContent.file, OrganisationContent.text).where(
+            OrganisationContent.workspace_id == workspace_id
+        )
+    )
+    return {file: text for file, text in rows}
+
+
+async def save_content_file(
+    session: AsyncSession, *, workspace_id: int, file: str, text: str | None, now: datetime
+) -> None:
+    """Keep (or, with no text, drop) one of the organisation's pack files."""
+    await session.execute(
+        delete(OrganisationContent).where(
+            OrganisationContent.workspace_id == workspace_id, OrganisationContent.file == file
+        )
+    )
+    if text:
+        session.add(
+            OrganisationContent(workspace_id=workspace_id, file=file, text=text, updated_at=now)
+        )
+    else:
+        # The stamp must still move, so cached packs are rebuilt: touch the remaining files.
+        await session.execute(
+            update(OrganisationContent)
+            .where(OrganisationContent.workspace_id == workspace_id)
+            .values(updated_at=now)
+        )

@@ -1,18 +1,33 @@
 """What an organisation chose for itself, applied to each command it runs.
 
-The deployment's settings (CCPL_TIMEZONE and the like) are every organisation's
-defaults; one that set its own time zone with `/ccpl settings` gets its dates and
-times in that zone, and no other organisation is affected.
+The deployment's settings (CCPL_TIMEZONE, CCPL_CONTENT_DIR) are every
+organisation's defaults. One that set its own time zone, or layered its own
+content files over the pack, with `/ccpl settings` gets its answers that way,
+and no other organisation is affected.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from content import ContentPack
+from content.loader import overlay_from_texts
+from content.problems import ContentError
 from handlers.core.context import Context
 from handlers.core.model import Actor
-from storage.organisations import organisation_timezone
+from storage.organisations import content_files, organisation
+
+log = logging.getLogger(__name__)
+
+# Built packs by (workspace, when its files last changed, the base pack): rebuilt only
+# after an edit, here or in another process.
+_PACKS: dict[tuple[int, datetime, int], ContentPack] = {}
+_MOST_PACKS = 64
+# The pack each built one was layered over, so a new file is checked against that alone.
+_BASES: dict[int, ContentPack] = {}
 
 
 def zone_named(name: str) -> ZoneInfo | None:
@@ -26,8 +41,42 @@ def zone_named(name: str) -> ZoneInfo | None:
 async def for_organisation(*, ctx: Context, actor: Actor) -> Context:
     """The context as the actor's organisation has set it up."""
     async with ctx.database.transaction() as session:
-        name = await organisation_timezone(
-            session, platform=actor.platform, workspace=actor.workspace
+        found = await organisation(session, platform=actor.platform, workspace=actor.workspace)
+        if found.workspace_id is None:
+            return ctx
+        pack = ctx.pack
+        if found.content_changed is not None:
+            key = (found.workspace_id, found.content_changed, id(ctx.pack))
+            if key not in _PACKS:
+                files = await content_files(session, workspace_id=found.workspace_id)
+                layered = _layered(base=ctx.pack, files=files, workspace_id=key[0])
+                _remember(key, layered, ctx.pack)
+            pack = _PACKS[key]
+    zone = zone_named(found.timezone) if found.timezone else None
+    if zone is None and pack is ctx.pack:
+        return ctx
+    return replace(ctx, timezone=zone or ctx.timezone, pack=pack)
+
+
+def _layered(*, base: ContentPack, files: dict[str, str], workspace_id: int) -> ContentPack:
+    try:
+        return overlay_from_texts(files=files, base=base)
+    except ContentError:
+        # Checked when saved; a later change to the shared pack can still break it.
+        log.warning(
+            "workspace %d's own content no longer loads; using the shared pack", workspace_id
         )
-    zone = zone_named(name) if name else None
-    return ctx if zone is None else replace(ctx, timezone=zone)
+        return base
+
+
+def _remember(key: tuple[int, datetime, int], pack: ContentPack, base: ContentPack) -> None:
+    if len(_PACKS) >= _MOST_PACKS:
+        _PACKS.clear()
+        _BASES.clear()
+    _PACKS[key] = pack
+    _BASES[id(pack)] = base
+
+
+def shared_pack(ctx: Context) -> ContentPack:
+    """The deployment's pack under whatever this organisation layered over it."""
+    return _BASES.get(id(ctx.pack), ctx.pack)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from handlers import Context
-from tests.bot.slack_harness import Harness, running_bot
+from tests.bot.slack_harness import Harness, running_bot, submit_view
 from tests.bot.teams_harness import FACILITATOR, running_teams
 from tests.clock import FakeClock
 
@@ -95,3 +95,79 @@ async def test_settings_in_teams_are_per_tenant(ctx: Context) -> None:
         assert "Europe/Dublin" in json.dumps([s.activity for s in changed])
         shown = await teams.say("settings", tenant=other, user=FACILITATOR)
         assert "Europe/London" in json.dumps([s.activity for s in shown])
+
+
+LESSON = """\
+- id: night-team-first
+  title: Starting without the night team
+  text: We planned the change with day staff only, and had to start again.
+  source: practical-guide
+"""
+BROKEN = """\
+- id: night-team-first
+  title: Starting without the night team
+  source: practical-guide
+- id: rota-too-late
+  title: Sharing the rota too late
+  text: People heard about the change after it was decided.
+  source: no-such-source
+"""
+
+
+async def test_an_organisations_own_content_is_checked_and_shown_only_there(
+    bot: Harness,
+) -> None:
+    here, there = team(), team()
+    view = await bot.open_form(text="settings content", team=here, user=HOST, channel="C1")
+    refused = await submit_view(
+        bot, view=view, answers={"file": "lessons.yaml", "yaml": BROKEN}, team=here, user=HOST
+    )
+    errors = json.loads(refused.body)["errors"]["yaml"]
+    # Every problem at once, each with its file and line, as `content validate` says them.
+    assert "lessons.yaml:1: missing required field 'text'" in errors, errors
+    assert "lessons.yaml:7: source: unknown source id 'no-such-source'" in errors, errors
+    assert "night team" not in said(await bot.command(text="lessons", team=here, user=MEMBER))
+
+    view = await bot.open_form(text="settings content", team=here, user=HOST, channel="C1")
+    saved = await submit_view(
+        bot, view=view, answers={"file": "lessons.yaml", "yaml": LESSON}, team=here, user=HOST
+    )
+    assert saved.status == 200 and saved.body == "", saved.body
+    assert "Starting without the night team" in said(
+        await bot.command(text="lessons", team=here, user=MEMBER)
+    )
+    assert "night team" not in said(await bot.command(text="lessons", team=there, user=MEMBER))
+    assert "lessons.yaml" in said(await bot.command(text="settings", team=here, user=HOST))
+    assert "settings.content" in said(await bot.command(text="audit", team=here, user=HOST))
+
+    view = await bot.open_form(text="settings content", team=here, user=HOST, channel="C1")
+    await submit_view(
+        bot, view=view, answers={"file": "lessons.yaml", "yaml": ""}, team=here, user=HOST
+    )
+    assert "night team" not in said(await bot.command(text="lessons", team=here, user=MEMBER))
+
+
+async def test_own_content_by_card_in_teams(ctx: Context) -> None:
+    tenant, other = str(uuid.uuid4()), str(uuid.uuid4())
+    async with running_teams(ctx=ctx, environ={"CCPL_ADMINS": FACILITATOR}) as teams:
+        [form] = await teams.say("settings content", tenant=tenant, user=FACILITATOR)
+        [refused] = await teams.press(
+            form,
+            title="Save",
+            tenant=tenant,
+            user=FACILITATOR,
+            inputs={"file": "lessons.yaml", "yaml": BROKEN},
+        )
+        assert "lessons.yaml:1" in json.dumps(refused.activity)
+        [saved] = await teams.press(
+            refused,
+            title="Save",
+            tenant=tenant,
+            user=FACILITATOR,
+            inputs={"file": "lessons.yaml", "yaml": LESSON},
+        )
+        assert "Saved your own lessons.yaml" in saved.text
+        here = await teams.say("lessons", tenant=tenant, user=FACILITATOR)
+        there = await teams.say("lessons", tenant=other, user=FACILITATOR)
+        assert "night team" in json.dumps([s.activity for s in here])
+        assert "night team" not in json.dumps([s.activity for s in there])

@@ -1,5 +1,5 @@
 """installations: Slack workspaces the app is installed in, OAuth states, and each
-organisation's own settings and admins
+organisation's own settings, admins and content
 
 Revision ID: 0013
 Revises: 0010
@@ -79,9 +79,28 @@ def upgrade() -> None:
             "workspace_id", "member_id", name=op.f("uq_organisation_admins_workspace_id_member_id")
         ),
     )
+    op.create_table(
+        "organisation_content",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("file", sa.String(length=40), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_organisation_content_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation_content")),
+        sa.UniqueConstraint(
+            "workspace_id", "file", name=op.f("uq_organisation_content_workspace_id_file")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("organisation_content")
     op.drop_table("organisation_admins")
     op.drop_table("organisation_settings")
     op.drop_table("slack_oauth_states")
