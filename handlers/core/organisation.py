@@ -3,12 +3,14 @@
 The deployment's settings (CCPL_TIMEZONE, CCPL_CONTENT_DIR) are every
 organisation's defaults. One that set its own time zone, or layered its own
 content files over the pack, with `/ccpl settings` gets its answers that way,
-and no other organisation is affected.
+and no other organisation is affected. A change shows at once in the process
+that made it, and within ten seconds in the others.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,7 +20,7 @@ from content.loader import overlay_from_texts
 from content.problems import ContentError
 from handlers.core.context import Context
 from handlers.core.model import Actor
-from storage.organisations import content_files, organisation
+from storage.organisations import Organisation, content_files, organisation
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,11 @@ log = logging.getLogger(__name__)
 # after an edit, here or in another process.
 _PACKS: dict[tuple[int, datetime, int], ContentPack] = {}
 _MOST_PACKS = 64
+# What each organisation set, read at most every few seconds per process: a command costs
+# no extra query most of the time, and a change made in another process shows within this.
+ORGANISATION_SECONDS = 10.0
+_ORGS: dict[tuple[str, str], tuple[float, Organisation]] = {}
+_MOST_ORGS = 4096
 # The pack each built one was layered over, so a new file is checked against that alone.
 _BASES: dict[int, ContentPack] = {}
 
@@ -38,20 +45,37 @@ def zone_named(name: str) -> ZoneInfo | None:
         return None
 
 
-async def for_organisation(*, ctx: Context, actor: Actor) -> Context:
-    """The context as the actor's organisation has set it up."""
+def forget_organisation(actor: Actor) -> None:
+    """After a change to the actor's organisation: this process sees it at once."""
+    _ORGS.pop((actor.platform, actor.workspace), None)
+
+
+async def _organisation(ctx: Context, actor: Actor) -> Organisation:
+    key = (actor.platform, actor.workspace)
+    cached = _ORGS.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     async with ctx.database.transaction() as session:
         found = await organisation(session, platform=actor.platform, workspace=actor.workspace)
-        if found.workspace_id is None:
-            return ctx
-        pack = ctx.pack
-        if found.content_changed is not None:
-            key = (found.workspace_id, found.content_changed, id(ctx.pack))
-            if key not in _PACKS:
+    if len(_ORGS) >= _MOST_ORGS:
+        _ORGS.clear()
+    _ORGS[key] = (time.monotonic() + ORGANISATION_SECONDS, found)
+    return found
+
+
+async def for_organisation(*, ctx: Context, actor: Actor) -> Context:
+    """The context as the actor's organisation has set it up."""
+    found = await _organisation(ctx, actor)
+    if found.workspace_id is None:
+        return ctx
+    pack = ctx.pack
+    if found.content_changed is not None:
+        key = (found.workspace_id, found.content_changed, id(ctx.pack))
+        if key not in _PACKS:
+            async with ctx.database.transaction() as session:
                 files = await content_files(session, workspace_id=found.workspace_id)
-                layered = _layered(base=ctx.pack, files=files, workspace_id=key[0])
-                _remember(key, layered, ctx.pack)
-            pack = _PACKS[key]
+            _remember(key, _layered(base=ctx.pack, files=files, workspace_id=key[0]), ctx.pack)
+        pack = _PACKS[key]
     zone = zone_named(found.timezone) if found.timezone else None
     if zone is None and pack is ctx.pack:
         return ctx

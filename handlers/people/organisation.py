@@ -16,7 +16,7 @@ from content.problems import ContentError
 from handlers.core.context import Context
 from handlers.core.errors import Invalid
 from handlers.core.model import Actor, Field, FieldKind, FieldValue, Form, Option, Reply, Section
-from handlers.core.organisation import shared_pack, zone_named
+from handlers.core.organisation import forget_organisation, shared_pack, zone_named
 from handlers.core.payloads import NONE
 from handlers.core.registry import Role, action, command
 from handlers.core.roles import audit
@@ -121,6 +121,7 @@ async def _timezone(*, ctx: Context, actor: Actor, name: str) -> Reply:
             action="settings.timezone",
             detail=chosen.key if chosen else "default",
         )
+    forget_organisation(actor)
     if chosen is None:
         return Reply(text="This organisation now uses the deployment's time zone.")
     return Reply(text=f"Dates and times for this organisation are now in {chosen.key}.")
@@ -208,6 +209,7 @@ async def save_content(
             session, workspace_id=scope.workspace_id, file=file, text=text or None, now=ctx.clock()
         )
         audit(session, ctx=ctx, actor=actor, scope=scope, action="settings.content", detail=file)
+    forget_organisation(actor)
     if not text:
         return Reply(text=f"Removed your own {file}; the shared pack's is used again.")
     return Reply(text=f"Saved your own {file}. It is in use for this organisation now.")

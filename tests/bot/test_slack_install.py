@@ -8,19 +8,27 @@ requests into the bot are signed, over loopback, as in the other Slack tests.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 from handlers import Context
 from handlers.outbox.planner import plan
-from tests.bot.slack_harness import Harness, install, running_bot, submit_view
+from tests.bot.slack_harness import (
+    CLIENT_SECRET,
+    Harness,
+    install,
+    running_bot,
+    submit_view,
+)
 from tests.clock import FakeClock
 
 HOST = "UHOST"  # the same person id in every workspace: ids are only unique within one
@@ -226,3 +234,31 @@ def test_oauth_mode_needs_client_credentials_and_no_bot_token() -> None:
         load_settings(environ={**oauth, "SLACK_BOT_TOKEN": "xoxb-1"}, env_file=None)
     with pytest.raises(SettingsError, match="SLACK_SCOPES"):
         load_settings(environ={**oauth, "SLACK_SCOPES": "chat:write,DROP TABLE"}, env_file=None)
+
+
+@pytest.fixture
+def debug_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    # Before the app is built: Bolt gives each of its loggers the root's level at that moment.
+    configure_logging(level=logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    yield caplog
+    configure_logging(level=logging.WARNING)
+
+
+async def test_install_rotation_and_uninstall_log_no_secret(
+    debug_logs: pytest.LogCaptureFixture, bot: Harness
+) -> None:
+    caplog = debug_logs
+    team = new_team()
+    code = bot.fake.grant(team_id=team, expires_in=600)
+    done = await install(bot, code=code)
+    await bot.open_form(text="forum setup", team=team, user=HOST, channel=FORUM)
+    await bot.event(
+        event=event("app_uninstalled"), team=team, event_id="Ev" + uuid.uuid4().hex[:10]
+    )
+    formatter = logging.Formatter("%(name)s %(message)s %(args)s")
+    said = "\n".join(formatter.format(r) for r in caplog.records)
+    issued = [done.token or "", *bot.fake.token_teams]
+    assert f"team={team}" in said  # the uninstall is logged, by workspace
+    assert all(token.split("-")[-1] not in said for token in issued)
+    assert CLIENT_SECRET not in said and code not in said

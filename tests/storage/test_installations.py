@@ -56,7 +56,7 @@ async def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await drop_database(url)
 
 
-async def test_the_migration_keeps_what_is_stored_and_holds_installations(
+async def test_the_migration_keeps_what_is_stored_and_holds_installations_and_settings(
     old_database: Database,
 ) -> None:
     await upgrade(database=old_database)
@@ -85,24 +85,9 @@ async def test_the_migration_keeps_what_is_stored_and_holds_installations(
     assert status == "skipped"
     assert raw == ["None"]
 
-
-async def test_an_organisation_already_stored_can_set_its_time_zone(
-    old_database: Database,
-) -> None:
-    await upgrade(database=old_database)
-    async with old_database.transaction() as session:
-        await set_timezone(session, workspace_id=1, timezone="Europe/Dublin", now=NOW)
-    async with old_database.transaction() as session:
-        found = await organisation_timezone(session, platform="slack", workspace="TOLD")
-        other = await organisation_timezone(session, platform="teams", workspace="TOLD")
-    assert (found, other) == ("Europe/Dublin", None)
-
-
-async def test_a_reinstall_lifts_the_uninstall(old_database: Database) -> None:
-    await upgrade(database=old_database)
+    # Installing again lifts the uninstall.
     data = {"team_id": "TOLD", "bot_token": TOKEN, "user_id": "U1"}
     async with old_database.transaction() as session:
-        await uninstall(session, enterprise_id=None, team_id="TOLD", now=NOW)
         await save_installation(
             session,
             enterprise_id=None,
@@ -113,3 +98,11 @@ async def test_a_reinstall_lifts_the_uninstall(old_database: Database) -> None:
         )
     async with old_database.transaction() as session:
         assert await installation_for_team(session, team_id="TOLD") == data
+
+    # An organisation already stored sets its own time zone, on its platform only.
+    async with old_database.transaction() as session:
+        await set_timezone(session, workspace_id=1, timezone="Europe/Dublin", now=NOW)
+    async with old_database.transaction() as session:
+        found = await organisation_timezone(session, platform="slack", workspace="TOLD")
+        other = await organisation_timezone(session, platform="teams", workspace="TOLD")
+    assert (found, other) == ("Europe/Dublin", None)
