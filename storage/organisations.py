@@ -100,8 +100,20 @@ class Organisation:
     content_changed: datetime | None = None
 
 
-async def organisation(session: AsyncSession, *, platform: str, workspace: str) -> Organisation:
-    """One query for what every command needs to know of its organisation."""
+async def organisation(
+    session: AsyncSession,
+    *,
+    platform: str | None = None,
+    workspace: str | None = None,
+    workspace_id: int | None = None,
+) -> Organisation:
+    """One query for what every command (by platform and workspace id) or scheduled post
+    (by our workspace id) needs to know of its organisation."""
+    which = (
+        Workspace.id == workspace_id
+        if workspace_id is not None
+        else (Workspace.platform == platform) & (Workspace.external_id == workspace)
+    )
     row = (
         await session.execute(
             select(
@@ -112,7 +124,7 @@ async def organisation(session: AsyncSession, *, platform: str, workspace: str) 
                 select(func.max(OrganisationContent.updated_at))
                 .where(OrganisationContent.workspace_id == Workspace.id)
                 .scalar_subquery(),
-            ).where(Workspace.platform == platform, Workspace.external_id == workspace)
+            ).where(which)
         )
     ).first()
     if row is None:

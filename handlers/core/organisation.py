@@ -45,18 +45,23 @@ def zone_named(name: str) -> ZoneInfo | None:
         return None
 
 
-def forget_organisation(actor: Actor) -> None:
+def forget_organisation(*, actor: Actor, workspace_id: int) -> None:
     """After a change to the actor's organisation: this process sees it at once."""
     _ORGS.pop((actor.platform, actor.workspace), None)
+    _ORGS.pop(("#", str(workspace_id)), None)
 
 
-async def _organisation(ctx: Context, actor: Actor) -> Organisation:
-    key = (actor.platform, actor.workspace)
+async def _organisation(
+    ctx: Context, *, key: tuple[str, str], actor: Actor | None, workspace_id: int | None
+) -> Organisation:
     cached = _ORGS.get(key)
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     async with ctx.database.transaction() as session:
-        found = await organisation(session, platform=actor.platform, workspace=actor.workspace)
+        if actor is not None:
+            found = await organisation(session, platform=actor.platform, workspace=actor.workspace)
+        else:
+            found = await organisation(session, workspace_id=workspace_id)
     if len(_ORGS) >= _MOST_ORGS:
         _ORGS.clear()
     _ORGS[key] = (time.monotonic() + ORGANISATION_SECONDS, found)
@@ -65,7 +70,19 @@ async def _organisation(ctx: Context, actor: Actor) -> Organisation:
 
 async def for_organisation(*, ctx: Context, actor: Actor) -> Context:
     """The context as the actor's organisation has set it up."""
-    found = await _organisation(ctx, actor)
+    key = (actor.platform, actor.workspace)
+    found = await _organisation(ctx, key=key, actor=actor, workspace_id=None)
+    return await _applied(ctx, found)
+
+
+async def for_workspace(*, ctx: Context, workspace_id: int) -> Context:
+    """The same, for a scheduled post, which knows its workspace by our id."""
+    key = ("#", str(workspace_id))
+    found = await _organisation(ctx, key=key, actor=None, workspace_id=workspace_id)
+    return await _applied(ctx, found)
+
+
+async def _applied(ctx: Context, found: Organisation) -> Context:
     if found.workspace_id is None:
         return ctx
     pack = ctx.pack

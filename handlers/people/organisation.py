@@ -121,7 +121,7 @@ async def _timezone(*, ctx: Context, actor: Actor, name: str) -> Reply:
             action="settings.timezone",
             detail=chosen.key if chosen else "default",
         )
-    forget_organisation(actor)
+    forget_organisation(actor=actor, workspace_id=scope.workspace_id)
     if chosen is None:
         return Reply(text="This organisation now uses the deployment's time zone.")
     return Reply(text=f"Dates and times for this organisation are now in {chosen.key}.")
@@ -209,7 +209,7 @@ async def save_content(
             session, workspace_id=scope.workspace_id, file=file, text=text or None, now=ctx.clock()
         )
         audit(session, ctx=ctx, actor=actor, scope=scope, action="settings.content", detail=file)
-    forget_organisation(actor)
+    forget_organisation(actor=actor, workspace_id=scope.workspace_id)
     if not text:
         return Reply(text=f"Removed your own {file}; the shared pack's is used again.")
     return Reply(text=f"Saved your own {file}. It is in use for this organisation now.")

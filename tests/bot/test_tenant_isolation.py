@@ -12,13 +12,19 @@ import pytest
 from sqlalchemy import text
 
 from handlers import Context
-from tests.bot.slack_harness import Harness, running_bot
-from tests.bot.test_slack_install import HOST, installed, new_team, send_due, set_up_forum
+from tests.bot.slack_harness import Harness, running_bot, submit_view
+from tests.bot.test_slack_install import FORUM, HOST, installed, new_team, send_due, set_up_forum
 from tests.clock import FakeClock
 
 MEMBER = "UMEMBER"  # in both workspaces
 NOTE = "Handover went better once we agreed the ward 7 huddle time"
 QUESTION = "Which evening suits the journal club?"
+OWN_PROMPTS = """\
+- id: who-is-missing
+  principle: diverse-decision-making
+  text: Which of our own ward teams never hear about system decisions until they land?
+  source: ccpl-in-practice
+"""
 
 
 @pytest.fixture
@@ -87,9 +93,13 @@ async def test_two_organisations_with_the_same_people_never_see_each_others_data
     assert "ward 7" not in export.content.decode() and QUESTION not in export.content.decode()
     assert tokens_used(bot, "files.completeUploadExternal") == {token_b}
 
-    # Scheduled posts: each one's forum prompts (to the same channel id), and each one's
-    # monthly digest to its own HOST.
+    # Scheduled posts: each one's forum prompts (to the same channel id), A's worded from
+    # its own content, and each one's monthly digest to its own HOST.
     await set_up_forum(bot, team=team_b)
+    view = await bot.open_form(text="settings content", team=team_a, user=HOST, channel=FORUM)
+    answers = {"file": "forum_prompts.yaml", "yaml": OWN_PROMPTS}
+    saved = await submit_view(bot, view=view, answers=answers, team=team_a, user=HOST)
+    assert saved.status == 200 and saved.body == "", saved.body
     for when in (datetime(2026, 11, 3, 12, 30), datetime(2026, 12, 1, 12, 30)):
         clock.now = when.replace(tzinfo=UTC)
         await send_due(bot, sctx)
@@ -102,6 +112,12 @@ async def test_two_organisations_with_the_same_people_never_see_each_others_data
         if c.token == token_b and QUESTION in json.dumps(c.params)
     ]
     assert prompts_b == []
+    own = [
+        c.token
+        for c in bot.fake.calls_to("chat.postMessage", successful=True)
+        if "our own ward teams" in json.dumps(c.params)
+    ]
+    assert own == [token_a]  # A's first forum prompt, in A's words; B keeps the shared pack
 
 
 def tokens_used(bot: Harness, method: str) -> set[str | None]:
