@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from content import ContentPack
 from content.loader import overlay_from_texts
 from content.problems import ContentError
 from handlers.core.context import Context
 from handlers.core.model import Actor
+from storage import Database, DatabaseUnavailable
 from storage.organisations import Organisation, content_files, organisation
 
 log = logging.getLogger(__name__)
@@ -68,11 +73,37 @@ async def _organisation(
     return found
 
 
+class _KnownDown(Database):
+    """The database, found not to answer earlier in this same request: every further
+    transaction fails at once, so nobody waits out a second timeout, while a command that
+    needs no database (opening a form) still runs."""
+
+    def __init__(self, database: Database) -> None:  # no engine of its own
+        self.wrapped = database
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.wrapped.is_sqlite
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.wrapped.is_postgres
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        raise DatabaseUnavailable("unavailable earlier in this request")
+        yield  # pragma: no cover  (makes this a generator, as the context manager needs)
+
+
 async def for_organisation(*, ctx: Context, actor: Actor) -> Context:
-    """The context as the actor's organisation has set it up."""
+    """The context as the actor's organisation has set it up. When the database does not
+    answer, the deployment's defaults, and a database that says so at once."""
     key = (actor.platform, actor.workspace)
-    found = await _organisation(ctx, key=key, actor=actor, workspace_id=None)
-    return await _applied(ctx, found)
+    try:
+        found = await _organisation(ctx, key=key, actor=actor, workspace_id=None)
+        return await _applied(ctx, found)
+    except DatabaseUnavailable:
+        return replace(ctx, database=_KnownDown(ctx.database))
 
 
 async def for_workspace(*, ctx: Context, workspace_id: int) -> Context:
