@@ -38,6 +38,7 @@ from bot.http import build_web_app
 from bot.slack.app import build_app
 from bot.slack.client import build_client
 from bot.slack.respond import Responder
+from bot.slack.tokens import SlackTokens
 from content import load_pack
 from handlers import Context
 from tests.fakes.slack_web_api import FakeSlackWebApi
@@ -299,7 +300,13 @@ async def measure(*, options: Options) -> dict[tuple[int, str], Tally]:
         responder = Responder(session=slack_http)
         ours = build_app(
             ctx=ctx,
-            client=build_client(token=TOKEN, base_url=fake.base_url, session=slack_http),
+            tokens=SlackTokens(
+                database=database,
+                base_url=fake.base_url,
+                session=slack_http,
+                clock=ctx.clock,
+                token=TOKEN,
+            ),
             responder=responder,
             signing_secret=SECRET,
         )

@@ -221,7 +221,7 @@ def _stopped(process: str, *, since: float, given_back: int) -> None:
 async def _scheduler(settings: Settings) -> None:
     from bot.runtime import build_context, build_runtime, check_slack
 
-    if not settings.has_teams:
+    if not settings.has_teams and not settings.slack_oauth:
         settings.require("SLACK_BOT_TOKEN")
     if settings.microsoft_app_id is not None:
         settings.require("MICROSOFT_APP_PASSWORD")

@@ -1,5 +1,5 @@
-"""The one aiohttp application: Slack at /slack/events, Teams at /api/messages, /healthz
-and /metrics."""
+"""The one aiohttp application: Slack at /slack/events (and its OAuth install pages), Teams
+at /api/messages, /healthz and /metrics."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot import metrics, request_log
+from bot.slack.install import add_install_routes
 from bot.teams.endpoint import TeamsEndpoint
 from storage import Database
 
@@ -96,6 +97,7 @@ def build_web_app(
             return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
 
         app.router.add_post("/slack/events", slack_events)
+        add_install_routes(router=app.router, bolt=bolt)
     if teams is not None:
         app.router.add_post("/api/messages", teams.handle)
     return app

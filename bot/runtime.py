@@ -13,7 +13,6 @@ import aiohttp
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.leader import Leadership
@@ -22,11 +21,13 @@ from bot.roles import PlatformDirectory, PlatformRoles
 from bot.routing import PlatformPosters, PosterFor
 from bot.settings import Settings, SettingsError
 from bot.slack.app import build_app
-from bot.slack.client import build_client
 from bot.slack.directory import SlackDirectory
-from bot.slack.poster import SlackPoster
+from bot.slack.install import SlackInstall, manifest_scopes
+from bot.slack.installations import DatabaseStateStore
+from bot.slack.poster import WorkspacePosters
 from bot.slack.respond import Responder
 from bot.slack.roles import SlackRoles
+from bot.slack.tokens import OAuthApp, SlackTokens
 from bot.teams.app import TeamsBot
 from bot.teams.auth import KeySource, RemoteKeys, TeamsAuth
 from bot.teams.connector import (
@@ -60,11 +61,13 @@ class PlatformUnreachable(RuntimeError):
 async def check_slack(*, runtime: Runtime, settings: Settings, within: float = 10.0) -> None:
     """Ask Slack who we are before taking requests, so a wrong SLACK_API_URL or a dead
     network stops start-up with its own name rather than failing every answer later."""
-    if runtime.slack is None:
-        return
+    tokens = runtime.slack_tokens
+    if runtime.slack is None or tokens is None or tokens.multi:
+        return  # with OAuth there is no one token to check; each install brings its own
     try:
         async with asyncio.timeout(within):
-            await runtime.slack.client.auth_test()
+            found = await runtime.slack.client.auth_test()
+        await tokens.started(team_id=str(found.get("team_id") or ""))
     except SlackApiError as exc:
         raise PlatformUnreachable(
             f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error', 'an error')}): "
@@ -169,6 +172,7 @@ class Runtime:
 
     slack: AsyncApp | None
     teams: TeamsEndpoint | None
+    slack_tokens: SlackTokens | None
     sender: OutboxSender
     clock: Clock | None
     http: aiohttp.ClientSession
@@ -214,23 +218,39 @@ class _Platforms:
     posters: dict[str, PosterFor]
     resolvers: dict[str, RoleResolver]
     directories: dict[str, ChannelLister]
-    client: AsyncWebClient | None = None
+    slack: SlackTokens | None = None
     connector: Connector | None = None
     teams_poster: TeamsPoster | None = None
     files: FileOffers | None = None
 
 
-def _wire_slack(*, settings: Settings, http: aiohttp.ClientSession, into: _Platforms) -> None:
-    client = build_client(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url, session=http
+def _slack_tokens(*, settings: Settings, ctx: Context, http: aiohttp.ClientSession) -> SlackTokens:
+    oauth = None
+    if settings.slack_oauth:
+        oauth = OAuthApp(
+            client_id=settings.slack_client_id or "",
+            client_secret=settings.slack_client_secret or "",
+        )
+    return SlackTokens(
+        database=ctx.database,
+        base_url=settings.slack_api_url,
+        session=http,
+        clock=ctx.clock,
+        token=settings.slack_bot_token,
+        oauth=oauth,
     )
-    slack_poster = SlackPoster(client=client)
-    into.client = client
-    into.posters[Platform.SLACK] = lambda _: slack_poster
+
+
+def _wire_slack(
+    *, settings: Settings, ctx: Context, http: aiohttp.ClientSession, into: _Platforms
+) -> None:
+    tokens = _slack_tokens(settings=settings, ctx=ctx, http=http)
+    into.slack = tokens
+    into.posters[Platform.SLACK] = WorkspacePosters(tokens=tokens)
     into.resolvers[Platform.SLACK] = SlackRoles(
-        client=client, facilitators=settings.facilitators, admins=settings.admins
+        tokens=tokens, facilitators=settings.facilitators, admins=settings.admins
     )
-    into.directories[Platform.SLACK] = SlackDirectory(client=client)
+    into.directories[Platform.SLACK] = SlackDirectory(tokens=tokens)
 
 
 def _wire_teams(
@@ -266,6 +286,16 @@ def _wire_teams(
     )
 
 
+def _install(*, settings: Settings, ctx: Context) -> SlackInstall | None:
+    if not settings.slack_oauth:
+        return None
+    return SlackInstall(
+        states=DatabaseStateStore(database=ctx.database, clock=ctx.clock),
+        scopes=settings.slack_scopes or manifest_scopes(),
+        redirect_uri=settings.slack_redirect_uri,
+    )
+
+
 def _teams_endpoint(
     *, settings: Settings, ctx: Context, platforms: _Platforms, keys: KeySource | None
 ) -> TeamsEndpoint | None:
@@ -276,6 +306,7 @@ def _teams_endpoint(
         TeamsAuth(
             app_id=settings.microsoft_app_id,
             tenant_id=settings.microsoft_app_tenant_id,
+            tenants=settings.teams_tenants,
             keys=keys or RemoteKeys(),
         )
         if settings.microsoft_app_id is not None
@@ -321,7 +352,7 @@ async def build_runtime(
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60))
     platforms = _Platforms(posters={}, resolvers={}, directories={})
     if settings.has_slack:
-        _wire_slack(settings=settings, http=http, into=platforms)
+        _wire_slack(settings=settings, ctx=ctx, http=http, into=platforms)
     if settings.has_teams:
         _wire_teams(
             settings=settings,
@@ -349,13 +380,14 @@ async def build_runtime(
         channel_members=PlatformDirectory(directories=platforms.directories),
     )
     slack = None
-    if platforms.client is not None:
+    if platforms.slack is not None:
         slack = build_app(
             ctx=wired,
-            client=platforms.client,
+            tokens=platforms.slack,
             responder=Responder(session=http),
             signing_secret=settings.slack_signing_secret or "",
             verify=verify,
+            install=_install(settings=settings, ctx=ctx),
         )
     teams = _teams_endpoint(settings=settings, ctx=wired, platforms=platforms, keys=teams_keys)
     if scheduler is not None:
@@ -363,6 +395,7 @@ async def build_runtime(
     return Runtime(
         slack=slack,
         teams=teams,
+        slack_tokens=platforms.slack,
         sender=sender,
         clock=scheduler,
         http=http,

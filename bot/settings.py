@@ -167,6 +167,15 @@ class Settings(BaseSettings):
     keep_checkins: int = Field(default=365, validation_alias="CCPL_KEEP_CHECKINS_DAYS")
     keep_polls: int = Field(default=365, validation_alias="CCPL_KEEP_POLLS_DAYS")
     keep_event_ids: int = Field(default=7, validation_alias="CCPL_KEEP_EVENT_IDS_DAYS")
+    # Public distribution (OAuth): Bolt's names. Used when SLACK_BOT_TOKEN is not set.
+    slack_client_id: str | None = Field(default=None, validation_alias="SLACK_CLIENT_ID")
+    slack_client_secret: str | None = Field(default=None, validation_alias="SLACK_CLIENT_SECRET")
+    slack_scopes: tuple[str, ...] | None = Field(default=None, validation_alias="SLACK_SCOPES")
+    slack_redirect_uri: str | None = Field(default=None, validation_alias="SLACK_REDIRECT_URI")
+    # Teams tenants served (GUIDs, comma-separated); empty serves every tenant that adds the app.
+    teams_tenants: frozenset[str] = Field(
+        default=frozenset(), validation_alias="CCPL_TEAMS_TENANTS"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -388,9 +397,60 @@ class Settings(BaseSettings):
             event_ids=self.keep_event_ids,
         )
 
+    @field_validator("slack_client_id")
+    @classmethod
+    def _one_slack_mode(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Bolt itself turns on OAuth when it sees SLACK_CLIENT_ID in the environment, so a
+        # token beside it would not mean "one workspace" for long.
+        if value is not None and info.data.get("slack_bot_token") is not None:
+            raise SettingsError(
+                "SLACK_BOT_TOKEN and SLACK_CLIENT_ID are both set: keep the token to serve one "
+                "workspace, or the client id and secret to let many install the app"
+            )
+        return value
+
+    @field_validator("teams_tenants", mode="before")
+    @classmethod
+    def _teams_tenants(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        tenants = frozenset(p.strip().lower() for p in value.split(",") if p.strip())
+        bad = sorted(p for p in tenants if not _GUID.fullmatch(p))
+        if bad:
+            raise SettingsError(
+                "CCPL_TEAMS_TENANTS should be tenant GUIDs separated by commas; "
+                f"{bad[0]!r} is not one"
+            )
+        return tenants
+
+    @field_validator("slack_scopes", mode="before")
+    @classmethod
+    def _scopes(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        scopes = tuple(p.strip() for p in value.split(",") if p.strip())
+        bad = [p for p in scopes if not re.fullmatch(r"[a-z_]+(:[a-z_.]+)*", p)]
+        if bad:
+            raise SettingsError(
+                f"SLACK_SCOPES should be scopes separated by commas; {bad[0]!r} is not one"
+            )
+        return scopes
+
+    @field_validator("slack_redirect_uri", mode="before")
+    @classmethod
+    def _redirect_uri(cls, value: Any) -> Any:
+        if isinstance(value, str) and urlparse(value).scheme not in ("http", "https"):
+            raise SettingsError(f"SLACK_REDIRECT_URI must be an http(s) URL, got {value!r}")
+        return value
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Many workspaces, each installing the app: client id and secret, and no one token."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
     @property
     def has_slack(self) -> bool:
-        return self.slack_bot_token is not None
+        return self.slack_bot_token is not None or self.slack_oauth
 
     @property
     def has_teams(self) -> bool:
@@ -412,8 +472,9 @@ class Settings(BaseSettings):
             if self.teams_anonymous
             else "off"
         )
+        slack = "oauth" if self.slack_oauth else "configured" if self.has_slack else "off"
         return (
-            f"Settings(slack={'configured' if self.has_slack else 'off'}, teams={teams}, "
+            f"Settings(slack={slack}, teams={teams}, "
             f"database={normalise_url(self.database_url).get_backend_name()}, "
             f"timezone={self.timezone.key}, port={self.port})"
         )

@@ -12,7 +12,7 @@ from handlers.facilitation import outbox as _facilitation_outbox  # noqa: F401
 from handlers.library import catalogue, tips  # noqa: F401
 from handlers.lunch import commands as lunch  # noqa: F401
 from handlers.lunch import outbox as _lunch_outbox  # noqa: F401
-from handlers.people import data_rights, facilitators, nudges, privacy  # noqa: F401
+from handlers.people import data_rights, facilitators, nudges, organisation, privacy  # noqa: F401
 from handlers.polls import commands as polls
 from handlers.polls import outbox as _polls_outbox  # noqa: F401
 from handlers.reflections import commands as reflections  # noqa: F401

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import Sealed, SealedJSON, UTCDateTime
@@ -449,3 +449,74 @@ class ForgottenPerson(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     digest: Mapped[str] = mapped_column(String(64))
+
+
+class SlackInstallation(Base):
+    """A Slack workspace (or, for an org-wide install, an Enterprise Grid org) the app is
+    installed in, keyed as slack_sdk keys them: enterprise id and team id, `""` for none.
+
+    `data` is slack_sdk's installation as a dict, bot and user tokens included, sealed
+    with the data key; it is NULL once the app is uninstalled, and `uninstalled_at` says
+    when, so nothing more is posted there.
+    """
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32))
+    is_enterprise_install: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON())
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SlackOAuthState(Base):
+    """An OAuth `state` handed to a browser on /slack/install, used once on its way back."""
+
+    __tablename__ = "slack_oauth_states"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OrganisationSettings(Base):
+    """An organisation's own settings, changed by its admins; unset ones take the
+    deployment's defaults from the environment."""
+
+    __tablename__ = "organisation_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), unique=True
+    )
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AdminGrant(Base):
+    """Someone made an admin of this organisation in the bot, beside the platform's admins
+    and CCPL_ADMINS; who did it is in the audit log."""
+
+    __tablename__ = "organisation_admins"
+    __table_args__ = (UniqueConstraint("workspace_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OrganisationContent(Base):
+    """One content-pack file (`tips.yaml`, ...) an organisation layered over the shared
+    pack, as its admin pasted it; checked before it is kept."""
+
+    __tablename__ = "organisation_content"
+    __table_args__ = (UniqueConstraint("workspace_id", "file"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    file: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

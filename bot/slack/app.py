@@ -12,8 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 import aiohttp
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncSay
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncSay
 from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -36,8 +37,10 @@ from bot.outage import unavailable_form
 from bot.posting import PostFailed
 from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.events import register_events
+from bot.slack.install import INSTALL_PATH, REDIRECT_PATH, SlackInstall
 from bot.slack.poster import SlackPoster, slack_message
 from bot.slack.respond import Responder
+from bot.slack.tokens import ROTATE_MINUTES, SlackTokens
 from handlers import Action, Actor, Context, Delivery, Platform, Reply, parse
 from handlers.core.registry import REGISTRY, Registry
 from storage import DatabaseUnavailable, claim_event, claim_request
@@ -292,34 +295,72 @@ class RunOnce(AsyncMiddleware):
             return True
 
 
+def _oauth_settings(
+    *, tokens: SlackTokens, install: SlackInstall | None
+) -> AsyncOAuthSettings | None:
+    if tokens.oauth is None or install is None:
+        return None
+    return AsyncOAuthSettings(
+        client_id=tokens.oauth.client_id,
+        client_secret=tokens.oauth.client_secret,
+        scopes=list(install.scopes),
+        redirect_uri=install.redirect_uri,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        state_store=install.states,
+        installation_store=tokens.store,
+        token_rotation_expiration_minutes=ROTATE_MINUTES,
+    )
+
+
 def build_app(
     *,
     ctx: Context,
-    client: AsyncWebClient,
+    tokens: SlackTokens,
     responder: Responder,
     signing_secret: str,
     verify: bool = True,
+    install: SlackInstall | None = None,
 ) -> AsyncApp:
-    """The Bolt app for one workspace's token. Signature checks are always on in use."""
+    """The Bolt app: one workspace's token, or (with OAuth) each installation's own, which
+    Bolt finds for every request. Signature checks are always on in use."""
+    oauth = _oauth_settings(tokens=tokens, install=install)
     app = AsyncApp(
-        client=client,
+        client=tokens.base,
         signing_secret=signing_secret,
         request_verification_enabled=verify,
         process_before_response=False,
+        # The authorizer gets our client too, so token rotation reaches SLACK_API_URL.
+        installation_store=tokens.store if oauth is not None else None,
+        oauth_settings=oauth,
         # Bolt gives its loggers this one's level and filters; see bot/logs.py.
         logger=library_logger("slack_bolt.app"),
     )
-    out = SlackDelivery(client=client, responder=responder)
     # First of ours: the function middleware after it are handed parts of the payload.
     app.middleware(RefuseMalformed())
     app.middleware(RunOnce(ctx=ctx))
     _drop_event_retries(app=app, ctx=ctx)
-    _listen_to_commands(app=app, ctx=ctx, out=out)
-    _listen_to_forms(app=app, ctx=ctx, out=out)
-    _listen_to_messages(app=app, ctx=ctx, out=out)
+    _listen_to_commands(app=app, ctx=ctx, responder=responder)
+    _listen_to_forms(app=app, ctx=ctx, responder=responder)
+    _listen_to_messages(app=app, ctx=ctx, responder=responder)
+    _listen_to_uninstalls(app=app, tokens=tokens)
     # After the direct-message listener: Bolt runs the first listener that matches.
-    register_events(app=app, ctx=ctx, client=client)
+    register_events(app=app, ctx=ctx)
     return app
+
+
+def _listen_to_uninstalls(*, app: AsyncApp, tokens: SlackTokens) -> None:
+    """Uninstalling the app, or revoking its token, stops every post to that workspace."""
+
+    @app.event("app_uninstalled")
+    async def on_uninstalled(context: AsyncBoltContext) -> None:
+        await tokens.uninstalled(enterprise_id=context.enterprise_id, team_id=context.team_id)
+
+    @app.event("tokens_revoked")
+    async def on_revoked(context: AsyncBoltContext, event: dict[str, Any]) -> None:
+        await tokens.revoked(
+            enterprise_id=context.enterprise_id, team_id=context.team_id, event=event
+        )
 
 
 def _drop_event_retries(*, app: AsyncApp, ctx: Context) -> None:
@@ -342,12 +383,14 @@ def _drop_event_retries(*, app: AsyncApp, ctx: Context) -> None:
         return None
 
 
-def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
+def _listen_to_commands(*, app: AsyncApp, ctx: Context, responder: Responder) -> None:
     """`/ccpl` and button presses: acknowledged at once, answered on the response URL."""
 
     @app.command("/ccpl")
-    async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        # Bolt's client for this request carries the token of the workspace it came from.
+        out = SlackDelivery(client=client, responder=responder)
         actor = _actor(body)
         text = _typed(_text(body.get("text")))
         url = _text(body.get("response_url")) or None
@@ -366,8 +409,9 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
             )
 
     @app.action(ANY)
-    async def on_action(ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def on_action(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        out = SlackDelivery(client=client, responder=responder)
         pressed = body["actions"][0]
         # Slack sends a string; anything else is forged or broken, and carries nothing.
         action = Action(action_id=pressed["action_id"], value=_text(pressed.get("value")))
@@ -383,10 +427,13 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
             )
 
 
-def _listen_to_forms(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
+def _listen_to_forms(*, app: AsyncApp, ctx: Context, responder: Responder) -> None:
     @app.view(ANY)
-    async def on_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+    async def on_form(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """Validate and save before answering, so errors keep the modal open with its text."""
+        out = SlackDelivery(client=client, responder=responder)
         actor = _actor(body)
         action = Action(
             action_id=view["callback_id"],
@@ -407,11 +454,14 @@ def _listen_to_forms(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None
                 await out.deliver(reply=outcome.reply, user=actor.user)
 
 
-def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> None:
+def _listen_to_messages(*, app: AsyncApp, ctx: Context, responder: Responder) -> None:
     """Mentions are answered in their thread; direct messages in the DM."""
 
     @app.event("app_mention")
-    async def on_mention(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
+    async def on_mention(
+        body: dict[str, Any], event: dict[str, Any], say: AsyncSay, client: AsyncWebClient
+    ) -> None:
+        out = SlackDelivery(client=client, responder=responder)
         actor = _actor(body, user=event.get("user"), channel=event.get("channel"))
         text = _typed(event.get("text", ""))
         outcome = await run_command(ctx=ctx, actor=actor, text=text)
@@ -420,9 +470,12 @@ def _listen_to_messages(*, app: AsyncApp, ctx: Context, out: SlackDelivery) -> N
             await out.deliver(reply=outcome.reply, user=actor.user, say=say, thread_ts=thread)
 
     @app.event({"type": "message", "channel_type": "im"})
-    async def on_direct_message(body: dict[str, Any], event: dict[str, Any], say: AsyncSay) -> None:
+    async def on_direct_message(
+        body: dict[str, Any], event: dict[str, Any], say: AsyncSay, client: AsyncWebClient
+    ) -> None:
         if event.get("subtype") or event.get("bot_id"):
             return  # edits, joins and our own posts are not requests
+        out = SlackDelivery(client=client, responder=responder)
         actor = _actor(body, user=event.get("user"))
         text = _typed(event.get("text", ""))
         outcome = await run_command(ctx=ctx, actor=actor, text=text)

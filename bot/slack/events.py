@@ -75,7 +75,7 @@ async def _count(*, ctx: Context, body: dict[str, Any], event: dict[str, Any]) -
         await record_contribution(ctx=ctx, actor=actor, kind=REPLY if reply else MESSAGE)
 
 
-def register_events(*, app: AsyncApp, ctx: Context, client: AsyncWebClient) -> None:
+def register_events(*, app: AsyncApp, ctx: Context) -> None:
     """Count contributions, follow channel membership, and publish each person's home tab."""
 
     @app.middleware
@@ -113,7 +113,7 @@ def register_events(*, app: AsyncApp, ctx: Context, client: AsyncWebClient) -> N
         """Edits, deletions and bots' posts are not contributions."""
 
     @app.event("app_home_opened")
-    async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def on_home(body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
             return
         actor = _actor(body, user=event.get("user", ""), channel=None)

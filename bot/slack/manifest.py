@@ -36,6 +36,8 @@ features:
       usage_hint: "{usage_hint}"
       should_escape: true
 oauth_config:
+  redirect_urls:
+    - https://ccpl.example.org/slack/oauth_redirect
   scopes:
     bot:
       - commands
@@ -65,6 +67,9 @@ settings:
       - member_joined_channel
       - member_left_channel
       - app_home_opened
+      # Uninstalling the app or revoking its token stops every post to that workspace.
+      - app_uninstalled
+      - tokens_revoked
   interactivity:
     is_enabled: true
     request_url: https://ccpl.example.org/slack/events

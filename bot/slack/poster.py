@@ -1,4 +1,5 @@
-"""Posting a neutral Reply to a Slack channel or person: message, files, pin, update."""
+"""Posting a neutral Reply to a Slack channel or person: message, files, pin, update;
+for the outbox, with the token of the row's own workspace."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.posting import PostFailed
 from bot.render.slack import render_error, render_message
+from bot.slack.tokens import NotInstalled, SlackTokens
 from handlers import Reply
+from storage.installations import team_of_workspace
 
 log = logging.getLogger(__name__)
 
@@ -98,3 +101,51 @@ class SlackPoster:
         except SlackApiError as exc:
             log.warning("posted %s, but a file or pin failed: %s", ts, exc.response.get("error"))
         return ts
+
+
+class WorkspacePosters:
+    """The outbox's Slack posters: each row is posted with its own workspace's token."""
+
+    def __init__(self, *, tokens: SlackTokens) -> None:
+        self.tokens = tokens
+        self._teams: dict[int, str] = {}  # a workspace's team id never changes
+
+    def __call__(self, workspace_id: int) -> WorkspacePoster:
+        return WorkspacePoster(posters=self, workspace_id=workspace_id)
+
+    async def client_for(self, *, workspace_id: int) -> AsyncWebClient:
+        team = self._teams.get(workspace_id)
+        if team is None:
+            async with self.tokens.database.transaction() as session:
+                team = await team_of_workspace(session, workspace_id=workspace_id)
+            if team is None:
+                raise NotInstalled(str(workspace_id))
+            self._teams[workspace_id] = team
+        return await self.tokens.client_for(team_id=team)
+
+
+class WorkspacePoster:
+    """A `Poster` for one workspace, finding its token when it posts."""
+
+    def __init__(self, *, posters: WorkspacePosters, workspace_id: int) -> None:
+        self.posters = posters
+        self.workspace_id = workspace_id
+
+    async def post(
+        self,
+        *,
+        target: str,
+        reply: Reply,
+        direct: bool,
+        update: str | None = None,
+        pin: bool = False,
+        thread: str | None = None,
+    ) -> str | None:
+        try:
+            client = await self.posters.client_for(workspace_id=self.workspace_id)
+        except NotInstalled:
+            # Uninstalled (or its token revoked): another try will not mend that.
+            raise PostFailed("app not installed in this workspace", permanent=True) from None
+        return await SlackPoster(client=client).post(
+            target=target, reply=reply, direct=direct, update=update, pin=pin, thread=thread
+        )

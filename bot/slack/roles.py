@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.tokens import NotInstalled, SlackTokens
 from handlers import Actor
 from handlers.core.roles import ADMIN, FACILITATOR
 
@@ -20,11 +20,11 @@ class SlackRoles:
     def __init__(
         self,
         *,
-        client: AsyncWebClient,
+        tokens: SlackTokens,
         facilitators: frozenset[str],
         admins: frozenset[str] = frozenset(),
     ) -> None:
-        self.client = client
+        self.tokens = tokens
         self.facilitators = facilitators
         self.admins = admins
         self._cache: dict[tuple[str, str], tuple[float, frozenset[str]]] = {}
@@ -40,12 +40,13 @@ class SlackRoles:
         if actor.user in self.admins:
             roles |= {ADMIN, FACILITATOR}
         try:
-            info = await self.client.users_info(user=actor.user)
+            client = await self.tokens.client_for(team_id=actor.workspace)
+            info = await client.users_info(user=actor.user)
             user = info.get("user") or {}
             if user.get("is_admin") or user.get("is_owner"):
                 roles |= {ADMIN, FACILITATOR}
-        except SlackApiError:
-            pass  # unknown to Slack: only the configured list applies
+        except (SlackApiError, NotInstalled):
+            pass  # unknown to Slack, or not installed there: only the configured list applies
         found = frozenset(roles)
         self._cache[key] = (time.monotonic(), found)
         return found

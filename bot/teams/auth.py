@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -43,6 +44,9 @@ AUTHORIZED_PARTY_CLAIMS = ("azp", "appid")
 # from the Bot Framework issuer, checked by `serviceurl` instead. Left empty on purpose:
 # add a Microsoft channel's application id here only with the page that documents it.
 MICROSOFT_CHANNEL_APPS: frozenset[str] = frozenset()
+
+
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 class Unauthorized(Exception):
@@ -78,25 +82,41 @@ class RemoteKeys:
         return found.key
 
 
+def _entra_issuers(tenant: str) -> dict[str, str]:
+    """A tenant's Entra issuers (v2 and v1) and the key set both sign with."""
+    keys = f"https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys"
+    return {
+        f"https://login.microsoftonline.com/{tenant}/v2.0": keys,
+        f"https://sts.windows.net/{tenant}/": keys,
+    }
+
+
 @dataclass(frozen=True, kw_only=True)
 class TeamsAuth:
     """Validates the bearer token on each request from Teams.
 
     Accepted issuers: the Bot Framework's, and Entra's for our own tenant when
-    `tenant_id` is set (single-tenant bots receive Entra-issued tokens).
+    `tenant_id` is set (single-tenant bots receive Entra-issued tokens). With no
+    tenant id the app is multi-tenant: an Entra token is checked against the issuer
+    and keys of the tenant it names (`tid`), so its issuer must be that tenant's.
+    `tenants`, when not empty, is the allow-list of tenants served at all.
     """
 
     app_id: str
     tenant_id: str | None = None
+    tenants: frozenset[str] = frozenset()
     keys: KeySource = field(default_factory=RemoteKeys)
 
-    def _issuers(self) -> dict[str, str]:
+    def _issuers(self, unverified: dict[str, Any]) -> dict[str, str]:
         found = {BOT_FRAMEWORK_ISSUER: BOT_FRAMEWORK_KEYS}
-        if self.tenant_id:
-            keys = f"https://login.microsoftonline.com/{self.tenant_id}/discovery/v2.0/keys"
-            found[f"https://login.microsoftonline.com/{self.tenant_id}/v2.0"] = keys
-            found[f"https://sts.windows.net/{self.tenant_id}/"] = keys
+        tenant = self.tenant_id or unverified.get("tid")
+        if isinstance(tenant, str) and GUID.fullmatch(tenant) and self.serves(tenant):
+            found |= _entra_issuers(tenant.lower())
         return found
+
+    def serves(self, tenant: str | None) -> bool:
+        """Whether requests from this tenant are taken (CCPL_TEAMS_TENANTS)."""
+        return not self.tenants or (tenant or "").lower() in self.tenants
 
     async def identify(self, authorization: str | None) -> ClaimsIdentity:
         """The caller's verified claims; raise Unauthorized for anything else."""
@@ -114,7 +134,7 @@ class TeamsAuth:
         if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
             raise Unauthorized("not signed the way the Bot Connector signs")
         issuer = unverified.get("iss")
-        jwks_uri = self._issuers().get(issuer) if isinstance(issuer, str) else None
+        jwks_uri = self._issuers(unverified).get(issuer) if isinstance(issuer, str) else None
         if jwks_uri is None:
             raise Unauthorized("untrusted issuer")
         key = await self.keys.signing_key(jwks_uri=jwks_uri, kid=header["kid"])
@@ -140,6 +160,15 @@ class TeamsAuth:
         party = next((claims[c] for c in AUTHORIZED_PARTY_CLAIMS if claims.get(c)), None)
         if party != self.app_id and party not in MICROSOFT_CHANNEL_APPS:
             raise Unauthorized("issued to an application we do not trust")
+
+
+def tenant_matches(identity: ClaimsIdentity, tenant: str | None) -> bool:
+    """An Entra token speaks for its own tenant only: the activity must come from it.
+    (A Bot Framework token names no tenant; its service URL was checked instead.)"""
+    claimed = (identity.claims or {}).get("tid")
+    if (identity.claims or {}).get("iss") == BOT_FRAMEWORK_ISSUER or claimed is None:
+        return True
+    return isinstance(tenant, str) and str(claimed).lower() == tenant.lower()
 
 
 def service_url_matches(identity: ClaimsIdentity, service_url: str | None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from typing import Any
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
@@ -11,7 +12,7 @@ from microsoft_agents.hosting.core.authorization import ClaimsIdentity
 from microsoft_agents.hosting.core.turn_context import TurnContext
 
 from bot.teams.app import TeamsBot
-from bot.teams.auth import TeamsAuth, Unauthorized, service_url_matches
+from bot.teams.auth import TeamsAuth, Unauthorized, service_url_matches, tenant_matches
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class TeamsEndpoint:
         if not _is_activity(body):
             # The SDK indexes into the body as an activity and fails with a server error.
             return web.json_response({"error": "expected an activity"}, status=400)
+        if not self._tenant_allowed(identity, body):
+            return web.json_response({"error": "unauthorized"}, status=401)
         service_url = body.get("serviceUrl")
         if not service_url_matches(identity, service_url):
             log.warning("refused an activity whose service URL its token does not name")
@@ -65,3 +68,28 @@ class TeamsEndpoint:
             request["claims_identity"] = identity
         response = await self.adapter.process(request, self.bot)
         return response if response is not None else web.Response(status=202)
+
+    def _tenant_allowed(self, identity: ClaimsIdentity, body: dict[str, Any]) -> bool:
+        """Each tenant is its own workspace: refuse one off CCPL_TEAMS_TENANTS, and an
+        Entra token used for another tenant's activity."""
+        if self.auth is None:
+            return True
+        tenant = activity_tenant(body)
+        if not self.auth.serves(tenant):
+            log.warning("refused an activity from a tenant not in CCPL_TEAMS_TENANTS")
+            return False
+        if not tenant_matches(identity, tenant):
+            log.warning("refused an activity from another tenant than its token's")
+            return False
+        return True
+
+
+def activity_tenant(body: dict[str, Any]) -> str | None:
+    """The tenant an activity comes from, where Teams puts it."""
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict) and isinstance(conversation.get("tenantId"), str):
+        return str(conversation["tenantId"])
+    channel_data = body.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    found = tenant.get("id") if isinstance(tenant, dict) else None
+    return found if isinstance(found, str) else None

@@ -13,6 +13,7 @@ from handlers.core.context import Context
 from handlers.core.errors import NotFound
 from handlers.core.help import RUN, help_reply
 from handlers.core.model import Action, Actor, Command, FieldValue, Reply
+from handlers.core.organisation import for_organisation
 from handlers.core.parsing import parse
 from handlers.core.payloads import STALE_MESSAGE, TEXT, StalePayload
 from handlers.core.registry import REGISTRY, CommandSpec, Registry, Role, action
@@ -28,6 +29,7 @@ async def handle_command(
         return replace(
             help_reply(unknown=command.name, registry=registry, actor=actor), public=True
         )
+    ctx = await for_organisation(ctx=ctx, actor=actor)
     await _authorize_command(ctx=ctx, actor=actor, spec=spec, args=command.args)
     reply = await spec.handler(ctx=ctx, actor=actor, args=command.args)
     # A form or a file is for the asker whatever the command (`case new` is a form).
@@ -65,6 +67,7 @@ async def handle_action(*, ctx: Context, actor: Actor, action: Action) -> Reply:
         payload = spec.codec.decode(action.value)
     except StalePayload:
         raise NotFound(STALE_MESSAGE) from None
+    ctx = await for_organisation(ctx=ctx, actor=actor)
     if spec.role is Role.FACILITATOR:
         await require_facilitator(ctx=ctx, actor=actor, what=spec.what)
     elif spec.role is Role.ADMIN:

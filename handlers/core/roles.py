@@ -10,22 +10,28 @@ from handlers.core.model import Actor, Platform
 from storage import Scope
 from storage.audit import record_audit
 from storage.facilitators import is_granted
+from storage.organisations import is_named_admin
 
 FACILITATOR = "facilitator"
 ADMIN = "admin"
 
 
 async def is_facilitator(*, ctx: Context, actor: Actor) -> bool:
-    """Platform admins and configured facilitators, or someone granted the role here."""
+    """Platform admins and configured facilitators, or someone granted the role (or
+    named an admin) here."""
     roles = await ctx.resolve_roles(actor)
     if FACILITATOR in roles or ADMIN in roles:
         return True
     async with ctx.acting(actor) as (session, scope):
-        return await is_granted(session, scope=scope)
+        return await is_granted(session, scope=scope) or await is_named_admin(session, scope=scope)
 
 
 async def is_admin(*, ctx: Context, actor: Actor) -> bool:
-    return ADMIN in await ctx.resolve_roles(actor)
+    """Platform admins and CCPL_ADMINS, or someone this organisation named an admin."""
+    if ADMIN in await ctx.resolve_roles(actor):
+        return True
+    async with ctx.acting(actor) as (session, scope):
+        return await is_named_admin(session, scope=scope)
 
 
 async def require_facilitator(*, ctx: Context, actor: Actor, what: str) -> None:

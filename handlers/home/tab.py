@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Context
 from handlers.core.model import Actor, Button, Reply, Section
-from handlers.core.roles import is_facilitator
+from handlers.core.organisation import for_organisation
+from handlers.core.roles import is_admin, is_facilitator
 from handlers.core.text import local, typed
 from handlers.facilitation.checkins import NOT_NOW_ACTION, SHARE, SHARE_ANONYMOUSLY
 from handlers.facilitation.participation import quiet_others
@@ -37,7 +38,9 @@ QUIET_WINDOW = timedelta(days=30)
 async def home(*, ctx: Context, actor: Actor) -> Reply:
     """Everything a member needs at a glance; facilitators also see forum health."""
     now = ctx.clock()
+    ctx = await for_organisation(ctx=ctx, actor=actor)
     facilitator = await is_facilitator(ctx=ctx, actor=actor)
+    admin = facilitator and await is_admin(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
         sections = [
             _tip_of_the_day(ctx=ctx, now=now),
@@ -49,6 +52,14 @@ async def home(*, ctx: Context, actor: Actor) -> Reply:
             sections.append(
                 await _forum_health(session, ctx=ctx, actor=actor, scope=scope, now=now)
             )
+    if admin:
+        sections.append(
+            Section(
+                heading="This organisation",
+                text=f"Time zone: {ctx.timezone.key}. "
+                "Change it, and who else may, with `/ccpl settings`.",
+            )
+        )
     return Reply(text="Your CCPL learning network home", sections=tuple(sections))
 
 

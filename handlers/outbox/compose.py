@@ -9,6 +9,7 @@ finds the right one.
 from __future__ import annotations
 
 from handlers.core.context import Context
+from handlers.core.organisation import for_workspace
 from handlers.core.outbox import Outgoing, composer_for
 from storage.outbox import OutboxRow
 
@@ -22,4 +23,6 @@ async def compose(*, ctx: Context, row: OutboxRow) -> Outgoing | None:
     composer = composer_for(row.kind)
     if composer is None:
         raise UnknownKind(row.kind)
+    # In the organisation's own time zone and content, as its commands are answered.
+    ctx = await for_workspace(ctx=ctx, workspace_id=row.workspace_id)
     return await composer(ctx=ctx, row=row)

@@ -7,6 +7,7 @@ Block Kit payload; `Harness.close()` fails the test if any was invalid.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -83,10 +84,18 @@ class Harness:
             return Sent(status=resp.status, body=await resp.text())
 
     def command_body(
-        self, *, text: str, team: str, user: str, key: str, channel: str = "C0FORUM"
+        self,
+        *,
+        text: str,
+        team: str,
+        user: str,
+        key: str,
+        channel: str = "C0FORUM",
+        extra: dict[str, str] | None = None,
     ) -> str:
         return urlencode(
             {
+                **(extra or {}),
                 "token": "legacy-unused",
                 "team_id": team,
                 "team_domain": "ccpl",
@@ -152,12 +161,21 @@ class Harness:
         answers = await self.fake.wait_for_response(key=key)
         return answers[0]
 
-    async def open_form(self, *, text: str, team: str, user: str, channel: str) -> dict[str, Any]:
-        """Run a command that opens a modal and return the modal as Slack received it."""
+    async def open_form(
+        self,
+        *,
+        text: str,
+        team: str,
+        user: str,
+        channel: str,
+        extra: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run a command that opens a modal and return the modal as Slack received it;
+        `extra` adds fields Slack sends in some workspaces (an Enterprise Grid org's id)."""
         before = len(self.fake.calls_to("views.open"))
         sent = await self.post(
             self.command_body(
-                text=text, team=team, user=user, key=uuid.uuid4().hex, channel=channel
+                text=text, team=team, user=user, key=uuid.uuid4().hex, channel=channel, extra=extra
             ),
             content_type="application/x-www-form-urlencoded",
         )
@@ -189,16 +207,68 @@ class Harness:
         )
 
 
+CLIENT_ID = "1234567890.0987654321"
+CLIENT_SECRET = "test-client-secret-fedcba9876543210"
+REDIRECT_URI = "https://ccpl.example.org/slack/oauth_redirect"
+STATE_COOKIE = "slack-app-oauth-state"
+
+
+@dataclass
+class Installed:
+    status: int
+    page: str
+    token: str | None
+
+
+async def install(harness: Harness, *, code: str) -> Installed:
+    """Open /slack/install, follow its "Add to Slack" link's state back to the redirect
+    with a code from the fake, as a browser would; the token the fake issued, if any."""
+    async with harness.http.get(f"{harness.root}/slack/install") as page:
+        assert page.status == 200, page.status
+        html = await page.text()
+        cookie = page.cookies[STATE_COOKIE].value
+    match = re.search(r"state=([A-Za-z0-9_-]+)", html)
+    assert match is not None and "Add to Slack" in html, html
+    issued = set(harness.fake.token_teams)
+    query = urlencode({"code": code, "state": match.group(1)})
+    async with harness.http.get(
+        f"{harness.root}/slack/oauth_redirect?{query}",
+        headers={"Cookie": f"{STATE_COOKIE}={cookie}"},
+    ) as back:
+        new = set(harness.fake.token_teams) - issued
+        return Installed(
+            status=back.status, page=await back.text(), token=new.pop() if new else None
+        )
+
+
 @asynccontextmanager
 async def running_bot(
-    *, ctx: Context, admins: frozenset[str] = frozenset(), metrics_token: str | None = None
+    *,
+    ctx: Context,
+    admins: frozenset[str] = frozenset(),
+    metrics_token: str | None = None,
+    oauth: bool = False,
 ) -> AsyncIterator[Harness]:
     """The whole Slack stack on loopback: fake Web API, the real runtime (its Bolt app
-    and outbox sender, as `serve` builds them), aiohttp server."""
+    and outbox sender, as `serve` builds them), aiohttp server. With `oauth`, no bot
+    token: workspaces install the app through /slack/install (see `install`)."""
     async with FakeSlackWebApi() as fake:
+        token = (
+            {
+                "SLACK_CLIENT_ID": CLIENT_ID,
+                "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+                "SLACK_REDIRECT_URI": REDIRECT_URI,
+            }
+            if oauth
+            else {"SLACK_BOT_TOKEN": "xoxb-test-token"}
+        )
+        if oauth:
+            fake.expect_oauth(
+                client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI
+            )
         settings = load_settings(
             environ={
-                "SLACK_BOT_TOKEN": "xoxb-test-token",
+                **token,
                 "SLACK_SIGNING_SECRET": SECRET,
                 "SLACK_API_URL": fake.base_url,
                 "CCPL_FACILITATORS": "UFACILITATOR",

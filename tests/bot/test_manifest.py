@@ -42,6 +42,9 @@ def test_manifest_offers_the_command_and_the_events_we_listen_to() -> None:
         "member_joined_channel": "channels:read",
         "member_left_channel": "channels:read",
         "app_home_opened": None,
+        # Uninstalling or revoking stops posting to that workspace.
+        "app_uninstalled": None,
+        "tokens_revoked": None,
     }
     assert events == set(needs)
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])

@@ -26,7 +26,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Final, NamedTuple, Self
 from zoneinfo import ZoneInfo
@@ -88,6 +88,18 @@ class UploadedFile(NamedTuple):
     filename: str
     content: bytes
     channel_id: str | None
+
+
+@dataclass
+class _Grant:
+    """What one OAuth code (or refresh token) installs: a workspace, or an org for org-wide."""
+
+    team_id: str | None
+    team_name: str
+    enterprise_id: str | None
+    is_enterprise_install: bool
+    installer: str
+    expires_in: int | None
 
 
 @dataclass
@@ -385,8 +397,18 @@ class FakeSlackWebApi:
         self._condition = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        # OAuth: the app's credentials, the codes handed out, and the tokens they became.
+        self.oauth_client: tuple[str, str] | None = None
+        self.oauth_redirect_uri: str | None = None
+        self._codes: dict[str, _Grant] = {}
+        self._refresh_tokens: dict[str, _Grant] = {}
+        self.token_teams: dict[str, str] = {}
+        """Installed bot tokens and the team (or org) each one speaks for."""
+        self.revoked: set[str] = set()
+        self._current_token: str | None = None
         self._handlers: dict[str, _Handler] = {
             "api.test": self._api_test,
+            "oauth.v2.access": self._oauth_v2_access,
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -790,6 +812,8 @@ class FakeSlackWebApi:
     def _check_token(self, token: str | None) -> None:
         if token is None or not token.startswith("xox"):
             raise _ApiError("not_authed")
+        if token in self.revoked:
+            raise _ApiError("token_revoked")
         if self.tokens is not None and token not in self.tokens:
             raise _ApiError("invalid_auth")
 
@@ -816,7 +840,11 @@ class FakeSlackWebApi:
                 held.arrived.set()
                 await held.released.wait()
             token = self._token(request, params)
-            self._check_token(token)
+            if method == "oauth.v2.access":
+                self._check_client(request)
+            else:
+                self._check_token(token)
+            self._current_token = token
             fault = self._take_fault(method)
             posting = method == "chat.postMessage"
             if fault is None and posting and self._limits is not None:
@@ -950,6 +978,88 @@ class FakeSlackWebApi:
             user = self._users[user_id]
         return user
 
+    # -- OAuth ---------------------------------------------------------------------------------
+
+    def expect_oauth(
+        self, *, client_id: str, client_secret: str, redirect_uri: str | None = None
+    ) -> None:
+        """Answer oauth.v2.access only for this app's credentials (and redirect URI, if set)."""
+        self.oauth_client = (client_id, client_secret)
+        self.oauth_redirect_uri = redirect_uri
+
+    def grant(
+        self,
+        *,
+        team_id: str | None,
+        team_name: str = "Installing team",
+        enterprise_id: str | None = None,
+        is_enterprise_install: bool = False,
+        installer: str = "UINSTALLER",
+        expires_in: int | None = None,
+    ) -> str:
+        """A code Slack would hand the browser when someone approves the install; one use.
+        ``expires_in`` turns on token rotation for the token it becomes."""
+        code = f"code-{next(self._counter)}-{random.getrandbits(32):08x}"
+        self._codes[code] = _Grant(
+            team_id, team_name, enterprise_id, is_enterprise_install, installer, expires_in
+        )
+        return code
+
+    def revoke(self, token: str) -> None:
+        """From now on the token is refused, as after an uninstall."""
+        self.revoked.add(token)
+
+    def _check_client(self, request: web.Request) -> None:
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("Basic "):
+            raise _ApiError("invalid_client_id")
+        client_id, _, secret = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+        if self.oauth_client is None or client_id != self.oauth_client[0]:
+            raise _ApiError("invalid_client_id")
+        if secret != self.oauth_client[1]:
+            raise _ApiError("bad_client_secret")
+
+    def _oauth_v2_access(self, params: JsonDict) -> JsonDict:
+        if params.get("grant_type") == "refresh_token":
+            grant = self._refresh_tokens.pop(str(params.get("refresh_token")), None)
+            if grant is None:
+                raise _ApiError("invalid_refresh_token")
+            # A refreshed token lasts twelve hours, as Slack's do.
+            return self._issue(replace(grant, expires_in=12 * 3600))
+        grant = self._codes.pop(str(params.get("code")), None)
+        if grant is None:
+            raise _ApiError("invalid_code")
+        if self.oauth_redirect_uri is not None and params.get("redirect_uri") != (
+            self.oauth_redirect_uri
+        ):
+            raise _ApiError("bad_redirect_uri")
+        return self._issue(grant)
+
+    def _issue(self, grant: _Grant) -> JsonDict:
+        owner = grant.team_id or grant.enterprise_id or "T"
+        token = f"xoxb-{owner}-{next(self._counter)}-{random.getrandbits(32):08x}"
+        self.token_teams[token] = owner
+        if self.tokens is not None:
+            self.tokens = self.tokens | {token}
+        answer: JsonDict = {
+            "app_id": self.app_id,
+            "authed_user": {"id": grant.installer},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": grant.team_id, "name": grant.team_name} if grant.team_id else None,
+            "enterprise": {"id": grant.enterprise_id, "name": "Org"}
+            if grant.enterprise_id
+            else None,
+            "is_enterprise_install": grant.is_enterprise_install,
+        }
+        if grant.expires_in is not None:
+            refresh = f"xoxe-1-{next(self._counter)}-{random.getrandbits(32):08x}"
+            self._refresh_tokens[refresh] = grant
+            answer |= {"refresh_token": refresh, "expires_in": grant.expires_in}
+        return answer
+
     # -- method handlers -----------------------------------------------------------------------
 
     def _api_test(self, params: JsonDict) -> JsonDict:
@@ -960,7 +1070,7 @@ class FakeSlackWebApi:
             "url": "https://ccpl-test.slack.com/",
             "team": self.team,
             "user": "ccpl-bot",
-            "team_id": self.team_id,
+            "team_id": self.token_teams.get(self._current_token or "", self.team_id),
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
