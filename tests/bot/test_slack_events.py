@@ -65,6 +65,9 @@ def _examples(bot_user: str) -> list[dict[str, Any]]:
         {"type": "member_left_channel", "user": bot_user, "channel": CHANNEL, "team": TEAM},
         {"type": "app_home_opened", "user": PERSON, "channel": "D0PERSON", "tab": "home"},
         {"type": "app_home_opened", "user": PERSON, "channel": "D0PERSON", "tab": "messages"},
+        # Last: these two end the workspace's installation.
+        {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": [bot_user]}},
+        {"type": "app_uninstalled"},
     ]
 
 
