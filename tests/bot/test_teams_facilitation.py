@@ -312,4 +312,5 @@ async def test_a_report_asked_in_a_personal_chat_names_its_channel_by_mention(
     [report] = bot.fake.sent[before:]
     assert report.conversation == personal(FACILITATOR)
     assert "Name a channel" not in report.text and "didn't follow" not in report.text
-    assert "2 member(s) of **#Forum** have not contributed" in report.text
+    # The facilitator asking is left out: ANN spoke, so only SILENT is quiet.
+    assert "1 member(s) of **#Forum** have not contributed" in report.text
