@@ -189,12 +189,16 @@ async def latest_agreements(
 async def take_prompt_number(session: AsyncSession, *, schedule_id: int) -> int:
     """The next prompt in a schedule's rotation, counted as used in the same statement.
 
-    One UPDATE ... RETURNING, so two planners can never hand out the same number.
+    One UPDATE ... RETURNING, so two planners can never hand out the same number. The
+    number comes back from the database, so the session's loaded schedules need not be
+    brought up to date: SQLAlchemy's default does that by testing every object the
+    session holds, which in a fan-out made each prompt cost as much as all the others.
     """
     taken = await session.execute(
         update(Schedule)
         .where(Schedule.id == schedule_id)
         .values(prompts_planned=Schedule.prompts_planned + 1)
         .returning(Schedule.prompts_planned)
+        .execution_options(synchronize_session=False)
     )
     return int(taken.scalar_one()) - 1
