@@ -433,6 +433,7 @@ def describe(*, run: Run, verdict: Verdict, options: Options) -> str:
     calls = ", ".join(f"{m} {n}" for m, n in sorted(run.slack.calls.items()))
     statuses = ", ".join(f"{s} {n}" for s, n in sorted(run.statuses.items()))
     d = run.drain
+    exact = verdict.duplicates == verdict.lost == verdict.unexpected == 0
     lines = [
         f"messages expected   {expected} ({len(run.expected.channels)} forum prompts + "
         f"{len(run.expected.dms)} lunch reminders, due {run.expected.moment:%Y-%m-%d %H:%M %Z})",
@@ -448,10 +449,12 @@ def describe(*, run: Run, verdict: Verdict, options: Options) -> str:
         f"wall time           {run.wall:.2f} s (plan {run.plan_seconds:.2f} s + "
         f"drain {run.drain_seconds:.2f} s); {expected / run.wall:.0f} messages/s",
         f"sender CPU          {run.cpu_main:.2f} s on the event loop's thread "
-        f"({run.cpu_main / run.wall:.0%} of wall time), {run.cpu_process:.2f} s in all threads",
+        f"({run.cpu_main / run.wall:.0%} of wall time), {run.cpu_process:.2f} s in all threads; "
+        f"{run.cpu_process / expected * 1000:.2f} ms per message (plan and send)",
         f"rate-limit floor    {floor:.2f} s = {expected} messages / {limits.global_rate:g} per s "
         f"(per-channel floor ~0 s: one message per channel at {limits.per_channel:g}/s)",
-        f"ratio               {ratio:.2f}x the floor (target <= {TARGET_RATIO:.2f}x)",
+        f"ratio               {ratio:.2f}x the floor (target <= {TARGET_RATIO:.2f}x: "
+        f"{'met' if ratio <= TARGET_RATIO and exact else 'not met'})",
     ]
     if run.slack.other_failures:
         failures = ", ".join(f"{k} x{n}" for k, n in run.slack.other_failures.items())

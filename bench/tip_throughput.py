@@ -48,6 +48,7 @@ TOKEN = "xoxb-bench-token"
 BARE = "bare-bolt"
 OURS = "ccpl-bot"
 TARGET_RATIO = 0.80
+TARGET_P99_MS = 100.0
 SLACK_LIMIT_MS = 3000.0
 ANSWER_TIMEOUT = 10.0  # seconds; far beyond Slack's 3 s, so a slow answer is still counted
 
@@ -89,6 +90,7 @@ class Tally:
     sent: int = 0
     ok: int = 0
     elapsed: float = 0.0
+    cpu: float = 0.0  # this process's CPU seconds while the rounds ran (both servers share it)
     latencies_ms: list[float] = field(default_factory=list)
     ack_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -260,11 +262,12 @@ class Load:
 
         self.fake.reset()  # keep the fake's per-key scan short: it walks every response
         gc.collect()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         async with asyncio.TaskGroup() as group:
             for _ in range(min(level, requests)):
                 group.create_task(worker())
         tally.elapsed += time.perf_counter() - started
+        tally.cpu += time.process_time() - cpu
         # An answer Slack would refuse (bad Block Kit) is a failure, whatever its text said.
         tally.ok -= min(tally.ok, len(self.fake.invalid))
         tally.errors.extend(
@@ -374,6 +377,18 @@ def report(*, results: dict[tuple[int, str], Tally], levels: Sequence[int]) -> s
     top = max(levels)
     p99 = results[(top, OURS)].percentile(q=99)
     lines.append(f"p99 at c={top}: {p99:.0f} ms (Slack's limit: {SLACK_LIMIT_MS:.0f} ms)")
+    cpu = "  ".join(
+        f"{name} {results[(top, name)].cpu / max(1, results[(top, name)].sent) * 1000:.2f} ms"
+        for name in (BARE, OURS)
+    )
+    lines.append(f"CPU per command at c={top} (load generator and fake Slack included): {cpu}")
+    bare_top = results[(top, BARE)].throughput
+    ratio_top = results[(top, OURS)].throughput / bare_top if bare_top else math.nan
+    met = ratio_top >= TARGET_RATIO and p99 < TARGET_P99_MS
+    lines.append(
+        f"target at c={top}: >= {TARGET_RATIO:.2f}x bare Bolt with p99 < {TARGET_P99_MS:.0f} ms: "
+        f"{ratio_top:.2f}x, {p99:.0f} ms, {'met' if met else 'not met'}"
+    )
     acks = "  ".join(
         f"{name} {percentile(values=results[(top, name)].ack_ms, q=99):.0f} ms"
         for name in (BARE, OURS)

@@ -6,6 +6,7 @@ import asyncio
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event, text
@@ -19,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import QueuePool
+
+from storage.sqlite_inline import InlineConnection, connect_inline
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
@@ -146,11 +149,11 @@ def connect_options(raw: str) -> tuple[URL, dict[str, Any]]:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the web and clock processes read while one writes; foreign keys
-    # are off by default in SQLite and our cascades depend on them.
+    # are off by default in SQLite and our cascades depend on them. The busy timeout
+    # is the connection's own (storage/sqlite_inline.py).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -184,11 +187,18 @@ class Database:
             # instead of making connections contend for the file lock, where
             # SQLite's busy handler sleeps and latency jumps to hundreds of ms.
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=30)
+            kwargs["async_creator"] = partial(self._connect_sqlite, self.url)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._probes: set[asyncio.Task[None]] = set()
+
+    @staticmethod
+    async def _connect_sqlite(url: URL) -> InlineConnection:
+        """Statements on the event loop's thread, waits for another process's lock off it."""
+        [database], options = url.get_dialect()().create_connect_args(url)
+        return await connect_inline(database=database, busy_ms=SQLITE_BUSY_MS, **options)
 
     @property
     def is_sqlite(self) -> bool:

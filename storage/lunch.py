@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LunchSession as LunchSession
@@ -126,20 +126,31 @@ async def lock_session(
     return found
 
 
+# Built once: reminders fan out to hundreds, and building the statement cost more than
+# running it.
+_SESSION_WITH_ANSWER = (
+    select(LunchSession, Rsvp.status)
+    .outerjoin(
+        Rsvp,
+        (Rsvp.session_id == LunchSession.id)
+        & (Rsvp.workspace_id == LunchSession.workspace_id)
+        & (Rsvp.member_id == bindparam("member_id")),
+    )
+    .where(
+        LunchSession.workspace_id == bindparam("workspace_id"),
+        LunchSession.id == bindparam("session_id"),
+    )
+)
+
+
 async def session_with_answer(
     session: AsyncSession, *, workspace_id: int, session_id: int, member_id: int
 ) -> tuple[LunchSession | None, str | None]:
     """A session and one member's answer to it in one query: a reminder's whole lookup."""
     found = (
         await session.execute(
-            select(LunchSession, Rsvp.status)
-            .outerjoin(
-                Rsvp,
-                (Rsvp.session_id == LunchSession.id)
-                & (Rsvp.workspace_id == LunchSession.workspace_id)
-                & (Rsvp.member_id == member_id),
-            )
-            .where(LunchSession.workspace_id == workspace_id, LunchSession.id == session_id)
+            _SESSION_WITH_ANSWER,
+            {"member_id": member_id, "workspace_id": workspace_id, "session_id": session_id},
         )
     ).first()
     return (found[0], found[1]) if found is not None else (None, None)

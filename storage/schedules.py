@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Agreement
@@ -186,15 +186,23 @@ async def latest_agreements(
     return (await session.scalars(query.order_by(Agreement.id))).all()
 
 
+# Built once, and run as a Core statement: the planner takes a number for every forum
+# prompt it plans. Through the ORM an UPDATE also brings the session's loaded objects up
+# to date, testing every one of them: with every schedule loaded by the planner, each
+# prompt cost as much as all the others. The number comes back from RETURNING instead.
+_TAKE_PROMPT_NUMBER = (
+    update(Schedule)
+    .where(Schedule.id == bindparam("schedule"))
+    .values(prompts_planned=Schedule.prompts_planned + 1)
+    .returning(Schedule.prompts_planned)
+)
+
+
 async def take_prompt_number(session: AsyncSession, *, schedule_id: int) -> int:
     """The next prompt in a schedule's rotation, counted as used in the same statement.
 
     One UPDATE ... RETURNING, so two planners can never hand out the same number.
     """
-    taken = await session.execute(
-        update(Schedule)
-        .where(Schedule.id == schedule_id)
-        .values(prompts_planned=Schedule.prompts_planned + 1)
-        .returning(Schedule.prompts_planned)
-    )
+    connection = await session.connection()
+    taken = await connection.execute(_TAKE_PROMPT_NUMBER, {"schedule": schedule_id})
     return int(taken.scalar_one()) - 1

@@ -339,7 +339,7 @@ def build_app(
     # First of ours: the function middleware after it are handed parts of the payload.
     app.middleware(RefuseMalformed())
     app.middleware(RunOnce(ctx=ctx))
-    _drop_event_retries(app=app, ctx=ctx)
+    app.middleware(DropEventRetries(ctx=ctx))
     _listen_to_commands(app=app, ctx=ctx, responder=responder)
     _listen_to_forms(app=app, ctx=ctx, responder=responder)
     _listen_to_messages(app=app, ctx=ctx, responder=responder)
@@ -363,24 +363,37 @@ def _listen_to_uninstalls(*, app: AsyncApp, tokens: SlackTokens) -> None:
         )
 
 
-def _drop_event_retries(*, app: AsyncApp, ctx: Context) -> None:
-    @app.middleware
-    async def drop_event_retries(body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
-        """Slack redelivers an event it thinks we missed; answer each event_id once."""
+class DropEventRetries(AsyncMiddleware):
+    """Slack redelivers an event it thinks we missed; answer each event_id once.
+
+    A class rather than a function middleware: Bolt works out a function middleware's
+    arguments on every request, commands included, and this only reads the body.
+    """
+
+    def __init__(self, *, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        body = req.body
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and event_id:
-            async with ctx.database.transaction() as session:
+            async with self.ctx.database.transaction() as session:
                 fresh = await claim_event(
                     session,
                     platform=Platform.SLACK,
                     workspace=body.get("team_id", ""),
                     event_id=event_id,
-                    now=ctx.clock(),
+                    now=self.ctx.clock(),
                 )
             if not fresh:
                 return BoltResponse(status=200, body="")
-        await next()
-        return None
+        return await next()
 
 
 def _listen_to_commands(*, app: AsyncApp, ctx: Context, responder: Responder) -> None:
