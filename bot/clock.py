@@ -71,8 +71,7 @@ class Clock:
         """Delete what has outlived its retention, if this process leads; counts only."""
         if not await self.leadership.try_acquire():
             return {}
-        async with self.ctx.database.transaction() as session:
-            removed = await enforce(session, policy=self.ctx.retention, now=self.ctx.clock())
+        removed = await enforce(self.ctx.database, policy=self.ctx.retention, now=self.ctx.clock())
         if any(removed.values()):
             log.info(
                 "retention: deleted %s",

@@ -492,6 +492,11 @@ class OrganisationSettings(Base):
         ForeignKey("workspaces.id", ondelete="CASCADE"), unique=True
     )
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # Days each kind of record is kept for this organisation; None: the deployment's.
+    keep_participation: Mapped[int | None]
+    keep_checkins: Mapped[int | None]
+    keep_polls: Mapped[int | None]
+    keep_audit: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -6,7 +6,8 @@ set falls back to the deployment's environment variables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select, update
@@ -44,6 +45,41 @@ async def set_timezone(
         .on_conflict_do_update(
             index_elements=["workspace_id"], set_={"timezone": timezone, "updated_at": now}
         )
+    )
+
+
+_KEEP = {
+    "participation": OrganisationSettings.keep_participation,
+    "checkins": OrganisationSettings.keep_checkins,
+    "polls": OrganisationSettings.keep_polls,
+    "audit": OrganisationSettings.keep_audit,
+}
+
+
+async def own_retention(session: AsyncSession, *, workspace_id: int) -> dict[str, int]:
+    """The retention periods this organisation set for itself, in days, by kind."""
+    row = (
+        await session.execute(
+            select(*_KEEP.values()).where(OrganisationSettings.workspace_id == workspace_id)
+        )
+    ).first()
+    return {} if row is None else _set_only(zip(_KEEP, row, strict=True))
+
+
+def _set_only(pairs: Iterable[tuple[str, object]]) -> dict[str, int]:
+    return {kind: days for kind, days in pairs if isinstance(days, int)}
+
+
+async def set_retention(
+    session: AsyncSession, *, workspace_id: int, days: Mapping[str, int | None], now: datetime
+) -> None:
+    """Keep the organisation's own periods; None for a kind: the deployment's."""
+    values = {f"keep_{kind}": days.get(kind) for kind in _KEEP}
+    insert = upsert_insert(session)
+    await session.execute(
+        insert(OrganisationSettings)
+        .values(workspace_id=workspace_id, updated_at=now, **values)
+        .on_conflict_do_update(index_elements=["workspace_id"], set_={**values, "updated_at": now})
     )
 
 
@@ -92,12 +128,13 @@ async def named_admins(session: AsyncSession, *, workspace_id: int) -> list[str]
 
 @dataclass(frozen=True, slots=True)
 class Organisation:
-    """What an organisation set, as each command needs it: its time zone, and when its
-    content files last changed (None: it has none)."""
+    """What an organisation set, as each command needs it: its time zone, when its
+    content files last changed (None: it has none), and its own retention periods."""
 
     workspace_id: int | None = None
     timezone: str | None = None
     content_changed: datetime | None = None
+    retention: Mapping[str, int] = field(default_factory=dict)
 
 
 async def organisation(
@@ -118,21 +155,27 @@ async def organisation(
         await session.execute(
             select(
                 Workspace.id,
-                select(OrganisationSettings.timezone)
-                .where(OrganisationSettings.workspace_id == Workspace.id)
-                .scalar_subquery(),
                 select(func.max(OrganisationContent.updated_at))
                 .where(OrganisationContent.workspace_id == Workspace.id)
                 .scalar_subquery(),
-            ).where(which)
+                OrganisationSettings.timezone,
+                *_KEEP.values(),
+            )
+            .outerjoin(OrganisationSettings, OrganisationSettings.workspace_id == Workspace.id)
+            .where(which)
         )
     ).first()
     if row is None:
         return Organisation()
-    changed = row[2]
+    changed = row[1]
     if isinstance(changed, datetime) and changed.tzinfo is None:
         changed = changed.replace(tzinfo=UTC)  # SQLite keeps no offset in an aggregate
-    return Organisation(workspace_id=row[0], timezone=row[1], content_changed=changed)
+    return Organisation(
+        workspace_id=row[0],
+        timezone=row[2],
+        content_changed=changed,
+        retention=_set_only(zip(_KEEP, row[3:], strict=True)),
+    )
 
 
 async def content_files(session: AsyncSession, *, workspace_id: int) -> dict[str, str]:

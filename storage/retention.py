@@ -2,19 +2,31 @@
 
 Reflections are not here: they are kept until their author deletes them
 (`forget-me` included). Everything else the bot records about activity has a
-stated life, enforced daily by the elected scheduler across all workspaces;
-the deletes touch no content and report counts only.
+stated life, enforced daily by the elected scheduler across all workspaces:
+the deployment's periods (CCPL_KEEP_*_DAYS), or those an organisation set for
+its own rows. The deletes touch no content and report counts only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Delete, delete
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, delete, select
 
-from storage.models import Activity, AuditEntry, CheckIn, OutboxMessage, Poll, ProcessedEvent
+from storage.database import Database
+from storage.models import (
+    Activity,
+    AuditEntry,
+    CheckIn,
+    OrganisationSettings,
+    OutboxMessage,
+    Poll,
+    ProcessedEvent,
+)
+
+_Row = Activity | AuditEntry | CheckIn | OutboxMessage | Poll | ProcessedEvent
 
 # Rows the sender has finished with; pending and in-flight rows are never deleted.
 _DONE = ("sent", "skipped", "failed")
@@ -30,6 +42,19 @@ class Retention:
     checkins: int = 365  # closed check-in invitations
     polls: int = 365  # closed polls and their ballots, from when they were asked
     event_ids: int = 7  # ids of platform events already handled, to drop retries
+
+    def with_own(self, own: Mapping[str, int]) -> Retention:
+        """These periods, with those an organisation set for itself in their place."""
+        return replace(self, **{k: v for k, v in own.items() if k in OWN_KINDS})
+
+    def summary(self, *, own: Collection[str] | None = None) -> str:
+        """The periods an organisation's admins can set, in one line; given `own`, each is
+        marked as set by the organisation or as the deployment's."""
+        return "; ".join(
+            f"{_OWN_LABELS[kind]} {_days(getattr(self, kind))}"
+            + ("" if own is None else " (set here)" if kind in own else " (the deployment's)")
+            for kind in OWN_KINDS
+        )
 
     def lines(self) -> list[str]:
         """The policy in words, for `/ccpl privacy`."""
@@ -48,33 +73,103 @@ def _days(days: int) -> str:
     return f"{days} day{'s' if days != 1 else ''}"
 
 
-def _statements(policy: Retention, now: datetime) -> dict[str, Delete]:
-    def before(days: int) -> datetime:
-        return now - timedelta(days=days)
-
-    return {
-        "participation": delete(Activity).where(Activity.day < before(policy.participation).date()),
-        "audit": delete(AuditEntry).where(AuditEntry.at < before(policy.audit)),
-        "outbox": delete(OutboxMessage).where(
-            OutboxMessage.status.in_(_DONE), OutboxMessage.due_at < before(policy.outbox)
-        ),
-        "checkins": delete(CheckIn).where(
-            CheckIn.status != "pending", CheckIn.sent_at < before(policy.checkins)
-        ),
-        "polls": delete(Poll).where(Poll.closed, Poll.created_at < before(policy.polls)),
-        "event_ids": delete(ProcessedEvent).where(
-            ProcessedEvent.received_at < before(policy.event_ids)
-        ),
-    }
+# Each organisation may set these for its own rows with `/ccpl settings retention`. Posts
+# sent and event ids handled stay deployment-wide: they hold no one's activity, only
+# the bot's own bookkeeping, and the operator sizes them to the deployment's load.
+OWN_KINDS = ("participation", "checkins", "polls", "audit")
+FEWEST_DAYS, MOST_DAYS = 1, 3650
+_OWN_LABELS = {
+    "participation": "participation counts",
+    "checkins": "closed check-ins",
+    "polls": "closed polls",
+    "audit": "audit entries",
+}
+# Rows deleted per statement, each batch in its own transaction: a year of a large
+# organisation's counts never holds a lock, or the leader's connection, for long.
+BATCH = 1000
 
 
-async def enforce(session: AsyncSession, *, policy: Retention, now: datetime) -> dict[str, int]:
-    """Delete what has outlived its retention; how many rows of each kind went."""
-    removed: dict[str, int] = {}
-    for kind, statement in _statements(policy, now).items():
-        result = await session.execute(statement.execution_options(synchronize_session=False))
-        removed[kind] = int(getattr(result, "rowcount", 0) or 0)
+def _before(now: datetime, days: int) -> datetime:
+    return now - timedelta(days=days)
+
+
+def _expired(kind: str, *, days: int, now: datetime) -> tuple[type[_Row], ColumnElement[bool]]:
+    """The table of a kind, and what makes one of its rows outlive `days`."""
+    cutoff = _before(now, days)
+    match kind:
+        case "participation":
+            return Activity, Activity.day < cutoff.date()
+        case "audit":
+            return AuditEntry, AuditEntry.at < cutoff
+        case "outbox":
+            return OutboxMessage, OutboxMessage.status.in_(_DONE) & (OutboxMessage.due_at < cutoff)
+        case "checkins":
+            return CheckIn, (CheckIn.status != "pending") & (CheckIn.sent_at < cutoff)
+        case "polls":
+            return Poll, Poll.closed & (Poll.created_at < cutoff)
+        case _:
+            return ProcessedEvent, ProcessedEvent.received_at < cutoff
+
+
+async def _delete_in_batches(
+    database: Database, *, model: type[_Row], where: ColumnElement[bool], batch: int
+) -> int:
+    removed = 0
+    while True:
+        chosen = select(model.id).where(where).limit(batch).scalar_subquery()
+        async with database.transaction() as session:
+            result = await session.execute(
+                delete(model)
+                .where(model.id.in_(chosen))
+                .execution_options(synchronize_session=False)
+            )
+        done = int(getattr(result, "rowcount", 0) or 0)
+        removed += done
+        if done < batch:
+            return removed
+
+
+async def _own_periods(database: Database, *, kind: str) -> dict[int, list[int]]:
+    """Workspaces that set their own period for a kind, grouped by that period."""
+    column = getattr(OrganisationSettings, f"keep_{kind}")
+    async with database.transaction() as session:
+        rows = await session.execute(
+            select(OrganisationSettings.workspace_id, column).where(column.is_not(None))
+        )
+    groups: dict[int, list[int]] = {}
+    for workspace_id, days in rows:
+        groups.setdefault(int(days), []).append(workspace_id)
+    return groups
+
+
+async def _enforce_kind(
+    database: Database, *, kind: str, policy: Retention, now: datetime, batch: int
+) -> int:
+    model, deployment_wide = _expired(kind, days=getattr(policy, kind), now=now)
+    if kind not in OWN_KINDS:
+        return await _delete_in_batches(database, model=model, where=deployment_wide, batch=batch)
+    groups = await _own_periods(database, kind=kind)
+    own = [w for ids in groups.values() for w in ids]
+    removed = await _delete_in_batches(
+        database, model=model, where=deployment_wide & model.workspace_id.not_in(own), batch=batch
+    )
+    for days, ids in groups.items():
+        _, expired = _expired(kind, days=days, now=now)
+        removed += await _delete_in_batches(
+            database, model=model, where=expired & model.workspace_id.in_(ids), batch=batch
+        )
     return removed
+
+
+async def enforce(
+    database: Database, *, policy: Retention, now: datetime, batch: int = BATCH
+) -> dict[str, int]:
+    """Delete what has outlived its retention, each organisation's rows by its own periods
+    where it set them; how many rows of each kind went."""
+    return {
+        kind: await _enforce_kind(database, kind=kind, policy=policy, now=now, batch=batch)
+        for kind in KINDS
+    }
 
 
 KINDS = tuple(f.name for f in fields(Retention))

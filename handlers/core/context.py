@@ -59,6 +59,13 @@ class Context:
     channel_members: ChannelLister = no_lister
     # How long records are kept: enforced by the scheduler, told in `privacy`.
     retention: Retention = field(default_factory=Retention)
+    # The deployment's periods, where an organisation's own have replaced some in `retention`.
+    retention_defaults: Retention | None = None
+
+    @property
+    def deployment_retention(self) -> Retention:
+        """The periods CCPL_KEEP_*_DAYS set, whatever this organisation chose."""
+        return self.retention_defaults or self.retention
 
     @asynccontextmanager
     async def acting(self, actor: Actor) -> AsyncIterator[tuple[AsyncSession, Scope]]:

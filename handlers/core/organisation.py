@@ -1,8 +1,9 @@
 """What an organisation chose for itself, applied to each command it runs.
 
-The deployment's settings (CCPL_TIMEZONE, CCPL_CONTENT_DIR) are every
-organisation's defaults. One that set its own time zone, or layered its own
-content files over the pack, with `/ccpl settings` gets its answers that way,
+The deployment's settings (CCPL_TIMEZONE, CCPL_CONTENT_DIR, CCPL_KEEP_*_DAYS)
+are every organisation's defaults. One that set its own time zone or retention
+periods, or layered its own content files over the pack, with `/ccpl settings`
+gets its answers that way,
 and no other organisation is affected. A change shows at once in the process
 that made it, and within ten seconds in the others.
 """
@@ -125,9 +126,15 @@ async def _applied(ctx: Context, found: Organisation) -> Context:
             _remember(key, _layered(base=ctx.pack, files=files, workspace_id=key[0]), ctx.pack)
         pack = _PACKS[key]
     zone = zone_named(found.timezone) if found.timezone else None
-    if zone is None and pack is ctx.pack:
+    if zone is None and pack is ctx.pack and not found.retention:
         return ctx
-    return replace(ctx, timezone=zone or ctx.timezone, pack=pack)
+    return replace(
+        ctx,
+        timezone=zone or ctx.timezone,
+        pack=pack,
+        retention=ctx.deployment_retention.with_own(found.retention),
+        retention_defaults=ctx.deployment_retention,
+    )
 
 
 def _layered(*, base: ContentPack, files: dict[str, str], workspace_id: int) -> ContentPack:

@@ -56,8 +56,9 @@ async def home(*, ctx: Context, actor: Actor) -> Reply:
         sections.append(
             Section(
                 heading="This organisation",
-                text=f"Time zone: {ctx.timezone.key}. "
-                "Change it, and who else may, with `/ccpl settings`.",
+                text=f"Time zone: {ctx.timezone.key}.\n"
+                f"Records kept: {ctx.retention.summary()}.\n"
+                "Change these, and who else may, with `/ccpl settings`.",
             )
         )
     return Reply(text="Your CCPL learning network home", sections=tuple(sections))

@@ -1,4 +1,5 @@
-"""`/ccpl settings`: an organisation's own time zone, admins and content, set by its admins.
+"""`/ccpl settings`: an organisation's own time zone, retention periods, admins and content,
+set by its admins.
 
 Each workspace (a Slack team, a Teams tenant) is an organisation. Its admins
 change its settings here, each change written to its audit log; nothing one
@@ -15,6 +16,7 @@ from content.loader import overlay_from_texts
 from content.problems import ContentError
 from handlers.core.context import Context
 from handlers.core.errors import Invalid
+from handlers.core.forms import Submission, validate
 from handlers.core.model import Actor, Field, FieldKind, FieldValue, Form, Option, Reply, Section
 from handlers.core.organisation import forget_organisation, shared_pack, zone_named
 from handlers.core.payloads import NONE
@@ -28,10 +30,21 @@ from storage.organisations import (
     content_files,
     name_admin,
     named_admins,
+    own_retention,
     save_content_file,
+    set_retention,
     set_timezone,
     unname_admin,
 )
+from storage.retention import FEWEST_DAYS, MOST_DAYS, OWN_KINDS
+
+SAVE_RETENTION = "settings.retention"
+KEPT = {
+    "participation": "Participation counts",
+    "checkins": "Check-in invitations, once closed",
+    "polls": "Closed polls and their ballots",
+    "audit": "The log of facilitator actions",
+}
 
 SAVE_CONTENT = "settings.content"
 # Slack's longest text input; a longer file is layered in parts (ids replace, new ones add).
@@ -40,7 +53,8 @@ PROBLEMS_SHOWN = 5
 
 USAGE = (
     "Use `/ccpl settings` to see this organisation's settings, "
-    "`/ccpl settings timezone Europe/London` (or `timezone default`), or "
+    "`/ccpl settings timezone Europe/London` (or `timezone default`), "
+    "`/ccpl settings retention` for how long this organisation's records are kept, or "
     "`/ccpl settings admins add @name` / `remove @name`, or `/ccpl settings content` "
     "to layer your own content files over the shared pack."
 )
@@ -48,8 +62,8 @@ USAGE = (
 
 @command(
     name="settings",
-    usage="settings [timezone <zone>|admins add|remove @name|content]",
-    summary="this organisation's own time zone, admins and content (workspace admins)",
+    usage="settings [timezone <zone>|retention|admins add|remove @name|content]",
+    summary="this organisation's own time zone, retention, admins and content (workspace admins)",
     role=Role.ADMIN,
     why="they change how the bot works for everyone in this organisation",
     order=205,
@@ -63,6 +77,8 @@ async def settings(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Repl
         return await _timezone(ctx=ctx, actor=actor, name=args[1])
     if what == "content" and len(args) == 1:
         return Reply(text="Opening the content form", form=content_form())
+    if what == "retention" and len(args) == 1:
+        return await _open_retention(ctx=ctx, actor=actor)
     if what == "admins" and len(args) >= 3 and args[1].lower() in ("add", "remove"):
         return await _admins(ctx=ctx, actor=actor, verb=args[1].lower(), args=args[2:])
     raise Invalid(USAGE)
@@ -74,9 +90,11 @@ async def settings_reply(*, ctx: Context, actor: Actor) -> Reply:
         admins = await named_admins(session, workspace_id=scope.workspace_id)
         facilitators = [g.user for g in await granted(session, scope=scope)]
         own_files = sorted(await content_files(session, workspace_id=scope.workspace_id))
+        own = await own_retention(session, workspace_id=scope.workspace_id)
     people = [*admins, *facilitators]
     lines = [
         f"**Time zone:** {ctx.timezone.key}",
+        "**Kept:** " + ctx.retention.summary(own=own),
         "**Admins named here:** "
         + (", ".join(f"<@{u}>" for u in admins) or "none")
         + " (besides workspace admins and the deployment's own list)",
@@ -125,6 +143,62 @@ async def _timezone(*, ctx: Context, actor: Actor, name: str) -> Reply:
     if chosen is None:
         return Reply(text="This organisation now uses the deployment's time zone.")
     return Reply(text=f"Dates and times for this organisation are now in {chosen.key}.")
+
+
+async def _open_retention(*, ctx: Context, actor: Actor) -> Reply:
+    async with ctx.acting(actor) as (session, scope):
+        own = await own_retention(session, workspace_id=scope.workspace_id)
+    return Reply(text="Opening the retention form", form=retention_form(ctx=ctx, own=own))
+
+
+def retention_form(*, ctx: Context, own: Mapping[str, int]) -> Form:
+    """A whole number of days per kind; an empty field keeps the deployment's default."""
+    return Form(
+        form_id=SAVE_RETENTION,
+        title="How long records are kept",
+        intro="For this organisation only. Leave a field empty for the deployment's default. "
+        "Records older than this are deleted each day; reflections are kept until their "
+        "author deletes them.",
+        fields=tuple(
+            Field(
+                id=kind,
+                label=f"{KEPT[kind]} (days)",
+                kind=FieldKind.NUMBER,
+                initial=str(own[kind]) if kind in own else "",
+                hint=f"Empty: the deployment's {getattr(ctx.deployment_retention, kind)} days.",
+                min_value=FEWEST_DAYS,
+                max_value=MOST_DAYS,
+                invalid_message=f"Enter a whole number of days from {FEWEST_DAYS} to "
+                f"{MOST_DAYS:,}, or leave it empty for the deployment's default.",
+            )
+            for kind in OWN_KINDS
+        ),
+    )
+
+
+@action(SAVE_RETENTION, codec=NONE, role=Role.ADMIN, what="Saving how long records are kept")
+async def save_retention(
+    *, ctx: Context, actor: Actor, payload: None, values: Mapping[str, FieldValue]
+) -> Reply:
+    """Keep the periods and say what is now in force; every bad field is named at once."""
+    form = retention_form(ctx=ctx, own={})
+    days = _days(validate(form=form, values=values, today=ctx.clock().date()))
+    async with ctx.acting(actor) as (session, scope):
+        await set_retention(session, workspace_id=scope.workspace_id, days=days, now=ctx.clock())
+        detail = ", ".join(f"{k}={days[k] or 'default'}" for k in OWN_KINDS)
+        audit(session, ctx=ctx, actor=actor, scope=scope, action=SAVE_RETENTION, detail=detail)
+    forget_organisation(actor=actor, workspace_id=scope.workspace_id)
+    own = {k: d for k, d in days.items() if d is not None}
+    now_kept = ctx.deployment_retention.with_own(own)
+    return Reply(
+        text="Saved. This organisation's records are now kept: " + now_kept.summary(own=own) + "."
+    )
+
+
+def _days(submission: Submission) -> dict[str, int | None]:
+    return {
+        kind: int(submission.text(kind)) if submission.text(kind) else None for kind in OWN_KINDS
+    }
 
 
 async def _admins(*, ctx: Context, actor: Actor, verb: str, args: tuple[str, ...]) -> Reply:
