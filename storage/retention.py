@@ -107,7 +107,7 @@ def _expired(kind: str, *, days: int, now: datetime) -> tuple[type[_Row], Column
             return CheckIn, (CheckIn.status != "pending") & (CheckIn.sent_at < cutoff)
         case "polls":
             return Poll, Poll.closed & (Poll.created_at < cutoff)
-        case _:
+        case _:  # "event_ids"
             return ProcessedEvent, ProcessedEvent.received_at < cutoff
 
 
@@ -129,17 +129,11 @@ async def _delete_in_batches(
             return removed
 
 
-async def _own_periods(database: Database, *, kind: str) -> dict[int, list[int]]:
-    """Workspaces that set their own period for a kind, grouped by that period."""
+async def _own_periods(database: Database, *, kind: str) -> list[int]:
+    """The periods organisations set for themselves for a kind, each once."""
     column = getattr(OrganisationSettings, f"keep_{kind}")
     async with database.transaction() as session:
-        rows = await session.execute(
-            select(OrganisationSettings.workspace_id, column).where(column.is_not(None))
-        )
-    groups: dict[int, list[int]] = {}
-    for workspace_id, days in rows:
-        groups.setdefault(int(days), []).append(workspace_id)
-    return groups
+        return list(await session.scalars(select(column).where(column.is_not(None)).distinct()))
 
 
 async def _enforce_kind(
@@ -148,15 +142,21 @@ async def _enforce_kind(
     model, deployment_wide = _expired(kind, days=getattr(policy, kind), now=now)
     if kind not in OWN_KINDS:
         return await _delete_in_batches(database, model=model, where=deployment_wide, batch=batch)
-    groups = await _own_periods(database, kind=kind)
-    own = [w for ids in groups.values() for w in ids]
+    # Sub-selects rather than lists of ids: no list outgrows a statement, and an organisation
+    # that sets its period while this runs waits for the next run, never the deployment's.
+    column = getattr(OrganisationSettings, f"keep_{kind}")
+    setting_own = select(OrganisationSettings.workspace_id).where(column.is_not(None))
     removed = await _delete_in_batches(
-        database, model=model, where=deployment_wide & model.workspace_id.not_in(own), batch=batch
+        database,
+        model=model,
+        where=deployment_wide & model.workspace_id.not_in(setting_own),
+        batch=batch,
     )
-    for days, ids in groups.items():
+    for days in await _own_periods(database, kind=kind):
         _, expired = _expired(kind, days=days, now=now)
+        chose = select(OrganisationSettings.workspace_id).where(column == days)
         removed += await _delete_in_batches(
-            database, model=model, where=expired & model.workspace_id.in_(ids), batch=batch
+            database, model=model, where=expired & model.workspace_id.in_(chose), batch=batch
         )
     return removed
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.clock import RETENTION_EVERY, Clock
@@ -18,11 +22,13 @@ from bot.console import run_console
 from bot.leader import Leadership
 from bot.outbox_sender import OutboxSender
 from content import ContentPack
-from handlers import Context
+from handlers import Action, Actor, Context, Invalid, Platform, handle_action, handle_text
+from handlers.core.roles import ADMIN
+from handlers.people.organisation import SAVE_RETENTION
 from storage import Database, ensure_scope
 from storage.models import Activity, AuditEntry, CheckIn, Poll, PollVote
 from storage.organisations import set_retention
-from storage.retention import Retention, enforce
+from storage.retention import OWN_KINDS, Retention, enforce
 from tests.bot.slack_harness import Harness, running_bot, submit_view
 from tests.bot.teams_harness import FACILITATOR, running_teams
 from tests.clock import FakeClock
@@ -139,6 +145,60 @@ async def test_retention_at_the_console_asks_again_for_a_bad_number(
     assert "Enter a whole number of days from 1 to 3,650" in output
     assert "participation counts 21 days (set here)" in output
     assert "Your participation counts: 21 days." in output
+
+
+DAYS_TYPED = st.one_of(
+    st.integers(min_value=-5, max_value=4000).map(str),
+    st.text(max_size=12),
+    st.sampled_from(["", " 30 ", "007", "3650", "3651", "1e3", "٣٠", "+5"]),
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    # One organisation takes every example in turn, as its admin would.
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(typed=st.fixed_dictionaries({kind: DAYS_TYPED for kind in OWN_KINDS}))
+async def test_whatever_is_typed_is_saved_as_days_or_refused_beside_its_field(
+    ctx: Context, team: str, typed: dict[str, str]
+) -> None:
+    admin = Actor(platform=Platform.SLACK, workspace=team, user="UADMIN", roles=frozenset({ADMIN}))
+    before = await _periods(ctx, admin)
+    action = Action(action_id=SAVE_RETENTION, values=MappingProxyType(dict(typed)))
+    wanted = {k: v.strip() for k, v in typed.items()}
+    bad = {k for k, v in wanted.items() if v and not _whole_days(v)}
+    try:
+        await handle_action(ctx=ctx, actor=admin, action=action)
+    except Invalid as refused:
+        assert set(refused.errors) == bad and bad, refused.errors
+        assert await _periods(ctx, admin) == before  # nothing half-saved
+        return
+    assert not bad
+    assert await _periods(ctx, admin) == {
+        k: int(v) if v else getattr(ctx.retention, k) for k, v in wanted.items()
+    }
+
+
+def _whole_days(text: str) -> bool:
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= 3650
+
+
+async def _periods(ctx: Context, actor: Actor) -> dict[str, int]:
+    """The periods `/ccpl privacy` tells this organisation's members, by kind."""
+    reply = await handle_text(ctx=ctx, actor=actor, text="privacy")
+    kept = next(s for s in reply.sections if s.heading == "How long things are kept").text
+    found = {kind: re.search(rf"{PRIVACY_LINE[kind]}: (\d+) day", kept) for kind in OWN_KINDS}
+    return {kind: int(match[1]) for kind, match in found.items() if match}
+
+
+PRIVACY_LINE = {
+    "participation": "Your participation counts",
+    "checkins": "Check-in invitations, once closed",
+    "polls": "Closed polls and their ballots",
+    "audit": "The log of facilitator actions",
+}
 
 
 class _Piped(io.StringIO):
