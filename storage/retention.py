@@ -142,8 +142,8 @@ async def _enforce_kind(
     model, deployment_wide = _expired(kind, days=getattr(policy, kind), now=now)
     if kind not in OWN_KINDS:
         return await _delete_in_batches(database, model=model, where=deployment_wide, batch=batch)
-    # Sub-selects rather than lists of ids: no list outgrows a statement, and an organisation
-    # that sets its period while this runs waits for the next run, never the deployment's.
+    # Sub-selects rather than lists of workspace ids, so no list outgrows a statement's
+    # parameters however many organisations set their own.
     column = getattr(OrganisationSettings, f"keep_{kind}")
     setting_own = select(OrganisationSettings.workspace_id).where(column.is_not(None))
     removed = await _delete_in_batches(

@@ -182,7 +182,7 @@ async def save_retention(
 ) -> Reply:
     """Keep the periods and say what is now in force; every bad field is named at once."""
     form = retention_form(ctx=ctx, own={})
-    days = _days(validate(form=form, values=values, today=ctx.clock().date()))
+    days = _chosen_days(validate(form=form, values=values, today=ctx.clock().date()))
     async with ctx.acting(actor) as (session, scope):
         await set_retention(session, workspace_id=scope.workspace_id, days=days, now=ctx.clock())
         detail = ", ".join(f"{k}={days[k] or 'default'}" for k in OWN_KINDS)
@@ -195,7 +195,7 @@ async def save_retention(
     )
 
 
-def _days(submission: Submission) -> dict[str, int | None]:
+def _chosen_days(submission: Submission) -> dict[str, int | None]:
     return {
         kind: int(submission.text(kind)) if submission.text(kind) else None for kind in OWN_KINDS
     }
