@@ -159,6 +159,13 @@ def planned(
     return sorted(kept, key=lambda a: a.at or a.original)
 
 
+def replanned(
+    *, recurrence: Recurrence, start: date, zone: ZoneInfo, original: datetime, policy: Policy
+) -> Adjusted:
+    """One occurrence, already planned under another policy, under this one."""
+    return _apply(recurrence=recurrence, start=start, zone=zone, when=original, policy=policy)
+
+
 def _apply(
     *, recurrence: Recurrence, start: date, zone: ZoneInfo, when: datetime, policy: Policy
 ) -> Adjusted:
