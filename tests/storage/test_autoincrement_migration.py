@@ -14,16 +14,29 @@ from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_
 
 NOW = "'2026-11-30 12:00:00'"
 
+# One new row for each table whose ids outbox keys name, written without an id.
+NEW_ROW = {
+    "members": "INSERT INTO members (workspace_id, external_id, created_at)"
+    f" VALUES (1, (SELECT 'U' || CAST(count(*) AS VARCHAR) FROM members), {NOW})",
+    "schedules": "INSERT INTO schedules (workspace_id, kind, name, channel, rrule, description,"
+    " starts_on, timezone, duration_minutes, confirmed, paused, prompts_planned, created_at)"
+    " VALUES (1, 'forum', 'n', 'C1', 'FREQ=MONTHLY;BYDAY=1TU', 'first Tuesday', '2026-11-01',"
+    f" 'Europe/London', 60, true, false, 0, {NOW})",
+    "lunch_sessions": "INSERT INTO lunch_sessions (workspace_id, channel, title, topic,"
+    " starts_at, timezone, duration_minutes, location, host, cancelled, created_at)"
+    f" VALUES (1, 'C1', 't', 't', {NOW}, 'Europe/London', 45, 'l', 'h', false, {NOW})",
+    "checkins": "INSERT INTO checkins (workspace_id, member_id, channel, prompt, sent_at, status)"
+    f" VALUES (1, 1, 'C1', 'p', {NOW}, 'pending')",
+    "polls": "INSERT INTO polls (workspace_id, member_id, channel, question, options, anonymous,"
+    f" closed, created_at) VALUES (1, 1, 'C1', 'q', '[]', false, false, {NOW})",
+}
+
 ROWS = (
     # No ids given: each backend numbers them 1, 2 in a new database, as the app does.
     f"INSERT INTO workspaces (platform, external_id, created_at) VALUES ('slack', 'T1', {NOW})",
-    "INSERT INTO members (workspace_id, external_id, created_at)"
-    f" VALUES (1, 'U1', {NOW}), (1, 'U2', {NOW})",
+    *(statement for statement in NEW_ROW.values() for _ in range(2)),
     "INSERT INTO tip_history (workspace_id, member_id, tip_id, cycle, shown_at)"
     f" VALUES (1, 2, 'listen-first', 0, {NOW})",
-    "INSERT INTO polls (workspace_id, member_id, channel, question, options, anonymous,"
-    f" salt, closed, created_at) VALUES (1, 1, 'C1', 'q', '[]', false, NULL, false, {NOW}),"
-    f" (1, 2, 'C1', 'q', '[]', false, NULL, false, {NOW})",
     "INSERT INTO poll_votes (poll_id, ballot, workspace_id, member_id, choice)"
     " VALUES (2, 'member:1', 1, 1, 0)",
     "INSERT INTO outbox (workspace_id, key, kind, target, payload, due_at, status, attempts,"
@@ -57,8 +70,8 @@ async def scalar(database: Database, sql: str) -> object:
 
 async def test_every_row_and_reference_is_kept(at_0013: Database) -> None:
     await upgrade(database=at_0013)
-    assert await scalar(at_0013, "SELECT count(*) FROM members") == 2
-    assert await scalar(at_0013, "SELECT count(*) FROM polls") == 2
+    for table in NEW_ROW:
+        assert await scalar(at_0013, f"SELECT count(*) FROM {table}") == 2, table
     # Rows referencing the rebuilt tables were not cascaded away with the old copies.
     assert await scalar(at_0013, "SELECT member_id FROM tip_history") == 2
     assert await scalar(at_0013, "SELECT ballot FROM poll_votes WHERE poll_id = 2") == "member:1"
@@ -67,20 +80,10 @@ async def test_every_row_and_reference_is_kept(at_0013: Database) -> None:
 async def test_the_newest_id_once_deleted_is_not_given_again(at_0013: Database) -> None:
     await upgrade(database=at_0013)
     async with at_0013.engine.begin() as conn:
-        await conn.execute(text("DELETE FROM polls WHERE id = 2"))
-        await conn.execute(text("DELETE FROM members WHERE id = 2"))
-        await conn.execute(
-            text(
-                "INSERT INTO members (workspace_id, external_id, created_at)"
-                f" VALUES (1, 'U3', {NOW})"
-            )
-        )
-        await conn.execute(
-            text(
-                "INSERT INTO polls (workspace_id, member_id, channel, question, options,"
-                f" anonymous, salt, closed, created_at) VALUES (1, 1, 'C1', 'q', '[]', false,"
-                f" NULL, false, {NOW})"
-            )
-        )
-    assert await scalar(at_0013, "SELECT max(id) FROM polls") == 3
-    assert await scalar(at_0013, "SELECT max(id) FROM members") == 3
+        # Children first, so the member's delete finds nothing left to cascade to.
+        for table in reversed(NEW_ROW):
+            await conn.execute(text(f"DELETE FROM {table} WHERE id = 2"))
+        for statement in NEW_ROW.values():
+            await conn.execute(text(statement))
+    for table in NEW_ROW:
+        assert await scalar(at_0013, f"SELECT max(id) FROM {table}") == 3, table
