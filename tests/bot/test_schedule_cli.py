@@ -111,17 +111,6 @@ def test_moving_christmas_day_is_named_in_the_preview(tmp_path: Path) -> None:
     assert "note: Fri 25 Dec 2026 skipped: Christmas Day" in skipped.stdout
 
 
-def test_a_bank_holiday_kept_is_flagged_in_the_preview(tmp_path: Path) -> None:
-    done = preview(
-        "last Friday of the month at 12:30", "--from", "2027-03-01", "--count", "1", cwd=tmp_path
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == "2027-03-26T12:30:00+00:00"  # Good Friday, kept
-    assert "note: Fri 26 Mar 2027 is Good Friday, a bank holiday: it will still post" in (
-        done.stdout
-    )
-
-
 def test_the_31st_names_the_short_months_skipped(tmp_path: Path) -> None:
     done = preview(
         "RRULE:FREQ=MONTHLY;BYMONTHDAY=31;BYHOUR=9",
