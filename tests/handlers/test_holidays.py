@@ -11,9 +11,21 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from content import ContentPack
-from handlers import Action, Actor, Context, FieldValue, Reply, handle_action, handle_text
+from handlers import (
+    Action,
+    Actor,
+    Context,
+    FieldValue,
+    Invalid,
+    NotFound,
+    Reply,
+    handle_action,
+    handle_text,
+)
 from handlers.scheduling.holidays import HolidayPolicy, Policy, bank_holiday, preview
 from handlers.scheduling.outbox import schedule_dues
 from handlers.scheduling.recurrence import parse_recurrence
@@ -264,3 +276,37 @@ def test_every_monday_flags_easter_monday_and_no_other() -> None:
         "Mon 29 Mar 2027 is Easter Monday, a bank holiday: it will still post; "
         "choose skip or move to change that"
     ]
+
+
+# Words as a person types them: no spaces inside a word, no quotes that would join two.
+WORD = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Z", "C"),
+        blacklist_characters="\"'\u201c\u201d\u2018\u2019`",
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    words=st.lists(WORD, max_size=3).filter(
+        lambda w: len(w) < 2 or w[1].lower() not in ("keep", "none", "skip", "move")
+    )
+)
+async def test_anything_else_typed_after_forum_holidays_is_explained_and_changes_nothing(
+    hctx: Context, actor: Actor, words: list[str]
+) -> None:
+    lead = dataclasses.replace(actor, channel="C0HOLIDAY")
+    if "Nothing is scheduled" in (await handle_text(ctx=hctx, actor=lead, text="forum list")).text:
+        await set_up(hctx, actor, holidays=None)
+    typed = " ".join(["forum", "holidays", *words])
+    with pytest.raises((Invalid, NotFound)):
+        await handle_text(ctx=hctx, actor=lead, text=typed)
+    listed = await handle_text(ctx=hctx, actor=lead, text="forum list")
+    assert "bank holidays" not in " ".join(s.text for s in listed.sections)
