@@ -21,6 +21,13 @@ NAMING_CONVENTION = {
 }
 
 
+# Tables whose ids outbox keys name (`poll:7`, `forum:3:...`, `lunch-remind:5:12:...`):
+# without AUTOINCREMENT, SQLite gives the id of the newest row, once deleted, to the
+# next one, whose post then meets the old key and is never sent. PostgreSQL's
+# sequences never reuse an id; there this changes nothing.
+NO_REUSED_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -41,7 +48,7 @@ class Member(Base):
     """A person as seen in one workspace; holds no profile text beyond ids."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"), NO_REUSED_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -142,6 +149,7 @@ class Schedule(Base):
     """
 
     __tablename__ = "schedules"
+    __table_args__ = NO_REUSED_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -176,6 +184,7 @@ class LunchSession(Base):
     """A lunch-and-learn: one dated session with RSVPs, reminders and attendance."""
 
     __tablename__ = "lunch_sessions"
+    __table_args__ = NO_REUSED_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -335,7 +344,10 @@ class CheckIn(Base):
     """A gentle one-to-one invitation to a quiet member. Holds no answer and no link to one."""
 
     __tablename__ = "checkins"
-    __table_args__ = (Index("ix_checkins_member_sent", "workspace_id", "member_id", "sent_at"),)
+    __table_args__ = (
+        Index("ix_checkins_member_sent", "workspace_id", "member_id", "sent_at"),
+        NO_REUSED_IDS,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -364,6 +376,7 @@ class Poll(Base):
     """A poll in a channel. `salt` keys anonymous ballots and is erased when it closes."""
 
     __tablename__ = "polls"
+    __table_args__ = NO_REUSED_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))

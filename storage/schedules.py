@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Agreement
+from storage.models import Agreement, OutboxMessage
 from storage.models import Schedule as Schedule
+from storage.outbox import PENDING
 from storage.repositories import Scope
 
 
@@ -206,3 +208,60 @@ async def take_prompt_number(session: AsyncSession, *, schedule_id: int) -> int:
     connection = await session.connection()
     taken = await connection.execute(_TAKE_PROMPT_NUMBER, {"schedule": schedule_id})
     return int(taken.scalar_one()) - 1
+
+
+async def set_holiday_policy(
+    session: AsyncSession, *, scope: Scope, schedule_id: int, policy: str
+) -> None:
+    """What the schedule does with a post on a bank holiday from now on."""
+    await session.execute(
+        update(Schedule)
+        .where(Schedule.workspace_id == scope.workspace_id, Schedule.id == schedule_id)
+        .values(holiday_policy=policy)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WaitingPost:
+    """A schedule's post planned but not yet taken by the sender."""
+
+    id: int
+    key: str
+    kind: str
+    payload: dict[str, Any]
+
+
+async def waiting_posts(
+    session: AsyncSession, *, workspace_id: int, schedule_id: int, prefixes: Sequence[str]
+) -> list[WaitingPost]:
+    """Pending rows of one schedule (keyed `<prefix>:<schedule id>:...`), locked so a
+    sender cannot claim one meanwhile. A row being sent is left alone: it is on its way.
+    """
+    keyed = [
+        OutboxMessage.key.startswith(f"{prefix}:{schedule_id}:", autoescape=True)
+        for prefix in prefixes
+    ]
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.status == PENDING,
+            or_(*keyed),
+        )
+        .order_by(OutboxMessage.id)
+        .with_for_update()
+    )
+    return [WaitingPost(id=r.id, key=r.key, kind=r.kind, payload=dict(r.payload)) for r in rows]
+
+
+async def move_waiting_post(
+    session: AsyncSession, *, row_id: int, due_at: datetime, payload: dict[str, Any], now: datetime
+) -> None:
+    """A waiting post to a new time; its key, the date the rule gave, stays."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == PENDING)
+        .values(due_at=due_at, next_attempt_at=max(due_at, now), payload=payload)
+        .execution_options(synchronize_session=False)
+    )

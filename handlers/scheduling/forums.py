@@ -12,6 +12,8 @@ from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.core.context import Context
 from handlers.core.errors import Invalid, NotAllowed, NotFound
 from handlers.core.forms import SUMMARY, validate_partially
@@ -41,14 +43,18 @@ from handlers.scheduling.holidays import (
 from handlers.scheduling.payloads import SETUP, SetupKind, SetupState
 from handlers.scheduling.recurrence import EXAMPLES as RECURRENCE_EXAMPLES
 from handlers.scheduling.recurrence import Recurrence, RecurrenceError, parse_recurrence
+from handlers.scheduling.replan import follow_policy
+from storage import Scope
 from storage.schedules import (
     NewSchedule,
+    Schedule,
     confirm_schedule,
     create_schedule,
     draft_schedule,
     list_schedules,
     pause_schedule,
     remove_schedule,
+    set_holiday_policy,
     set_up_by,
 )
 
@@ -63,6 +69,18 @@ FORUM_KINDS = {
 }
 MEETING = "meeting"
 EXAMPLES = "e.g. “first Tuesday of the month at 12:30” or “every other Wednesday 13:00”"
+# What `forum holidays 1 <word>` understands; "keep" is how people say the default.
+POLICY_WORDS = {
+    "keep": HolidayPolicy.NONE,
+    "none": HolidayPolicy.NONE,
+    "skip": HolidayPolicy.SKIP,
+    "move": HolidayPolicy.MOVE,
+}
+POLICY_DONE = {
+    HolidayPolicy.NONE: "posts on a bank holiday as on any other day",
+    HolidayPolicy.SKIP: "skips a post that falls on a bank holiday",
+    HolidayPolicy.MOVE: "moves a post off a bank holiday to the next working day",
+}
 
 
 class Timetable(Protocol):
@@ -190,18 +208,19 @@ def setup_form(*, ctx: Context, channel: str, kind: str | None, meeting: bool) -
 @command(
     name="forum",
     aliases=("forums", "journal"),
-    usage="forum setup|list|next|pause|resume|remove",
+    usage="forum setup|list|next|pause|resume|remove|holidays",
     summary="monthly forums and journal clubs (facilitators)",
     subcommands=(
         Subcommand(words=("setup", "add", "new", "create"), role=Role.FACILITATOR),
         Subcommand(words=("pause",), role=Role.FACILITATOR),
         Subcommand(words=("resume",), role=Role.FACILITATOR),
         Subcommand(words=("remove",), role=Role.FACILITATOR),
+        Subcommand(words=("holidays",), role=Role.FACILITATOR),
     ),
     order=110,
 )
 async def forum(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
-    """`forum setup|list|next|pause|resume|remove [n]`."""
+    """`forum setup|list|next|pause|resume|remove [n]`, `forum holidays n keep|skip|move`."""
     verb = args[0].lower() if args else "list"
     rest = args[1:]
     if verb in ("setup", "add", "new", "create"):
@@ -215,7 +234,12 @@ async def forum(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
         return await _listing(ctx=ctx, actor=actor, kinds=tuple(FORUM_KINDS), heading="Forums")
     if verb in ("pause", "resume", "remove"):
         return await _change(ctx=ctx, actor=actor, verb=verb, which=rest, kinds=tuple(FORUM_KINDS))
-    raise NotFound("Try `/ccpl forum setup`, `list`, `next`, `pause 1`, `resume 1` or `remove 1`.")
+    if verb == "holidays":
+        return await _holidays(ctx=ctx, actor=actor, which=rest, kinds=tuple(FORUM_KINDS))
+    raise NotFound(
+        "Try `/ccpl forum setup`, `list`, `next`, `pause 1`, `resume 1`, `remove 1` "
+        "or `holidays 1 skip`."
+    )
 
 
 @command(
@@ -238,7 +262,12 @@ async def meeting(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply
         return await _listing(ctx=ctx, actor=actor, kinds=(MEETING,), heading="Meetings")
     if verb in ("pause", "resume", "remove"):
         return await _change(ctx=ctx, actor=actor, verb=verb, which=args[1:], kinds=(MEETING,))
-    raise NotFound("Try `/ccpl meeting`, `meeting list`, `meeting pause 1` or `meeting remove 1`.")
+    if verb == "holidays":
+        return await _holidays(ctx=ctx, actor=actor, which=args[1:], kinds=(MEETING,))
+    raise NotFound(
+        "Try `/ccpl meeting`, `meeting list`, `meeting pause 1`, `meeting remove 1` "
+        "or `meeting holidays 1 skip`."
+    )
 
 
 def _channel(actor: Actor) -> str:
@@ -318,14 +347,12 @@ async def save(
         raise Invalid("That schedule has no dates after today.", field="recurrence")
     async with ctx.acting(actor) as (session, scope):
         row = await create_schedule(session, scope=scope, new=new, now=now)
-    listing = "\n".join(f"• {local(d)}" for d in ahead.dates)
-    changes = "".join(f"\n{note}" for note in ahead.notes)
     return Reply(
         text=f"Check the dates for {typed(row.name)}",
         sections=(
             Section(
                 heading=f"{row.name}: {recurrence.description}",
-                text=f"The next three dates ({new.timezone}):\n{listing}{changes}",
+                text=_dates(ahead=ahead, timezone=new.timezone),
                 note="Nothing is scheduled until you confirm.",
                 buttons=(
                     Button(action_id=CONFIRM, label="Confirm", value=str(row.id), style="primary"),
@@ -393,12 +420,21 @@ async def _listing(*, ctx: Context, actor: Actor, kinds: tuple[str, ...], headin
         sections.append(
             Section(
                 text=f"**{number}. {typed(row.name)}** ({kind}) in <#{row.channel}>\n"
-                f"{row.description}; {state}"
+                f"{row.description}; {state}{_holiday_state(row)}"
             )
         )
     return Reply(
         text=heading, sections=(Section(heading=heading, text=f"{len(rows)} scheduled."), *sections)
     )
+
+
+def _holiday_state(schedule: Timetable) -> str:
+    """Said in a list only when it differs from the default, which posts as on any day."""
+    policy = policy_of(schedule).policy
+    return {
+        HolidayPolicy.SKIP: "; skips bank holidays",
+        HolidayPolicy.MOVE: "; moves off bank holidays",
+    }.get(policy, "")
 
 
 async def _change(
@@ -411,17 +447,9 @@ async def _change(
     # Asked first: it takes its own transaction, which must not nest inside ours.
     facilitator = await is_facilitator(ctx=ctx, actor=actor)
     async with ctx.acting(actor) as (session, scope):
-        rows = await list_schedules(session, workspace_id=scope.workspace_id, kinds=kinds)
-        index = number - 1
-        if not 0 <= index < len(rows):
-            raise NotFound(f"There is no number {which[0]} in the list; see `list`.")
-        row = rows[index]
-        owner = set_up_by(schedule=row, scope=scope)
-        if not owner and not facilitator:
-            raise NotAllowed(
-                f"Only the person who set it up, or a facilitator, can {verb} {typed(row.name)}. "
-                "If it needs changing, ask them."
-            )
+        row, owner = await _owned(
+            session, scope=scope, number=number, kinds=kinds, facilitator=facilitator, verb=verb
+        )
         if verb == "remove":
             await remove_schedule(session, scope=scope, schedule_id=row.id)
         else:
@@ -440,3 +468,93 @@ async def _change(
     await ctx.schedules_changed()
     done = {"pause": "paused", "resume": "resumed", "remove": "removed"}[verb]
     return Reply(text=f"{typed(row.name)} is {done}.")
+
+
+async def _owned(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    number: int,
+    kinds: tuple[str, ...],
+    facilitator: bool,
+    verb: str,
+) -> tuple[Schedule, bool]:
+    """The schedule at this list number and whether the actor set it up; refused
+    unless they did or are a facilitator."""
+    rows = await list_schedules(session, workspace_id=scope.workspace_id, kinds=kinds)
+    if not 0 < number <= len(rows):
+        raise NotFound(f"There is no number {number} in the list; see `list`.")
+    row = rows[number - 1]
+    owner = set_up_by(schedule=row, scope=scope)
+    if not owner and not facilitator:
+        raise NotAllowed(
+            f"Only the person who set it up, or a facilitator, can {verb} {typed(row.name)}. "
+            "If it needs changing, ask them."
+        )
+    return row, owner
+
+
+async def _holidays(
+    *, ctx: Context, actor: Actor, which: tuple[str, ...], kinds: tuple[str, ...]
+) -> Reply:
+    """Change what a confirmed schedule does on a bank holiday, and show the dates it
+    now posts on; posts already planned but not yet sent follow at once."""
+    number = whole_number(which[0]) if which else None
+    chosen = POLICY_WORDS.get(which[1].lower()) if len(which) > 1 else None
+    if number is None or chosen is None:
+        raise Invalid(
+            "Say which one, by its number in the list, and what to do on a bank holiday: "
+            "keep, skip or move. For example `holidays 1 move`."
+        )
+    facilitator = await is_facilitator(ctx=ctx, actor=actor)
+    now = ctx.clock()
+    async with ctx.acting(actor) as (session, scope):
+        row, owner = await _owned(
+            session,
+            scope=scope,
+            number=number,
+            kinds=kinds,
+            facilitator=facilitator,
+            verb="change the bank holidays of",
+        )
+        before = row.holiday_policy
+        await set_holiday_policy(session, scope=scope, schedule_id=row.id, policy=chosen.value)
+        policy = Policy(policy=chosen, region=row.holiday_region)
+        await follow_policy(session, schedule=row, policy=policy, now=now)
+        if not owner or row.kind != MEETING:
+            audit(
+                session,
+                ctx=ctx,
+                actor=actor,
+                scope=scope,
+                action="schedule.holidays",
+                detail=f"schedule {row.id}: {before} to {chosen.value}",
+            )
+        ahead = preview(
+            recurrence=recurrence_of(row),
+            start=row.starts_on,
+            zone=ZoneInfo(row.timezone),
+            after=now,
+            count=3,
+            policy=policy,
+        )
+    await ctx.schedules_changed()
+    return Reply(
+        text=f"{typed(row.name)} now {POLICY_DONE[chosen]}.",
+        sections=(
+            Section(
+                heading=f"{row.name}: {row.description}",
+                text=f"From now on it {POLICY_DONE[chosen]}.\n\n"
+                + _dates(ahead=ahead, timezone=row.timezone),
+                note=f"Bank holidays of {REGIONS.get(row.holiday_region, 'England and Wales')}.",
+            ),
+        ),
+    )
+
+
+def _dates(*, ahead: Preview, timezone: str) -> str:
+    """The next dates in local time, then each bank holiday or short month on the way."""
+    listing = "\n".join(f"• {local(d)}" for d in ahead.dates)
+    changes = "".join(f"\n{note}" for note in ahead.notes)
+    how_many = {1: "date", 2: "two dates"}.get(len(ahead.dates), "three dates")
+    return f"The next {how_many} ({timezone}):\n{listing}{changes}"

@@ -4,7 +4,8 @@ A forum on "the last Friday of the month" lands on Christmas Day in 2026, and a
 facilitator would rather it moved or went quiet than posted to an empty channel.
 Dates come from the maintained `holidays` package, for the three UK calendars.
 
-A moved post keeps the occurrence it was moved from, so the planner can key it by
+A post kept on a bank holiday is named in the preview too, so keeping it is a
+choice. A moved post keeps the occurrence it was moved from, so the planner can key it by
 that and plan it once however often it looks. Pure: no I/O and no clock.
 """
 
@@ -37,6 +38,7 @@ POLICY_LABELS = {
     HolidayPolicy.SKIP: "Skip them",
     HolidayPolicy.MOVE: "Move to the next working day",
 }
+KEPT = "it will still post; choose skip or move to change that"
 # Christmas on a Saturday with both substitute days is the longest run of days off
 # (25 to 28 Dec), so a move never goes further than this; the planner looks back as far.
 LONGEST_MOVE = timedelta(days=7)
@@ -87,9 +89,13 @@ def adjust(
 ) -> Adjusted:
     """Apply the policy to one occurrence; `taken` holds days that already have one."""
     local = when.astimezone(zone)
-    name = None if policy is HolidayPolicy.NONE else bank_holiday(local.date(), region=region)
+    name = bank_holiday(local.date(), region=region)
     if name is None:
         return Adjusted(original=when, at=when)
+    if policy is HolidayPolicy.NONE:
+        # Kept, but said: a post to an empty channel on Christmas Day should be a choice.
+        called = name if "bank holiday" in name.lower() else f"{name}, a bank holiday"
+        return Adjusted(original=when, at=when, reason=f"is {called}: {KEPT}")
     if policy is HolidayPolicy.SKIP:
         return Adjusted(original=when, at=None, reason=f"skipped: {name}")
     day = local.date() + timedelta(days=1)
@@ -153,6 +159,13 @@ def planned(
     return sorted(kept, key=lambda a: a.at or a.original)
 
 
+def replanned(
+    *, recurrence: Recurrence, start: date, zone: ZoneInfo, original: datetime, policy: Policy
+) -> Adjusted:
+    """One occurrence, already planned under another policy, under this one."""
+    return _apply(recurrence=recurrence, start=start, zone=zone, when=original, policy=policy)
+
+
 def _apply(
     *, recurrence: Recurrence, start: date, zone: ZoneInfo, when: datetime, policy: Policy
 ) -> Adjusted:
@@ -166,7 +179,8 @@ def _apply(
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Preview:
-    """The next dates a schedule posts on, and a line for each date skipped or moved."""
+    """The next dates a schedule posts on, and a line for each date on a bank holiday:
+    kept, skipped or moved."""
 
     dates: list[datetime]
     notes: list[str]
@@ -181,7 +195,7 @@ def preview(
     count: int,
     policy: Policy,
 ) -> Preview:
-    """The next `count` posts strictly after `after`, naming every change on the way."""
+    """The next `count` posts strictly after `after`, naming every bank holiday on the way."""
     dates: list[datetime] = []
     notes: list[str] = []
     raw = recurrence.occurrences(start=start, zone=zone, after=after, count=_PREVIEW_SEARCH)

@@ -18,6 +18,9 @@ from handlers.core.text import local, typed
 from handlers.scheduling.forums import FORUM_KINDS, MEETING, policy_of, recurrence_of
 from handlers.scheduling.holidays import planned
 from handlers.scheduling.prompts import journal_resources, prompt_rotation
+from handlers.scheduling.replan import FORUM_KEY
+from handlers.scheduling.replan import PURPOSE_BEFORE as PURPOSE_BEFORE
+from handlers.scheduling.replan import iso as _iso
 from storage.outbox import OutboxRow
 from storage.schedules import (
     Schedule,
@@ -29,11 +32,6 @@ from storage.schedules import (
 
 RECORD_AGREEMENTS = "meeting.agree"
 BOOK_JOURNAL_CLUB = "journal.book"
-PURPOSE_BEFORE = timedelta(minutes=30)
-
-
-def _iso(when: datetime) -> str:
-    return when.isoformat(timespec="minutes")
 
 
 def _advance_rotation(
@@ -58,7 +56,7 @@ def _forum_dues(*, schedule: Schedule, since: datetime, until: datetime) -> Iter
         yield Due(
             # Keyed by the date the rule gave, so a post moved off a bank holiday is
             # planned once however the planner's windows fall around it.
-            key=f"forum:{schedule.id}:{_iso(occurrence.original)}",
+            key=f"{FORUM_KEY}:{schedule.id}:{_iso(occurrence.original)}",
             kind=OutboxKind.FORUM_PROMPT,
             workspace_id=schedule.workspace_id,
             target=schedule.channel,

@@ -48,6 +48,8 @@ def test_a_time_in_the_spring_gap_moves_forward_and_autumn_is_not_doubled(
         "2027-03-27T01:30:00+00:00",
         "2027-03-28T02:30:00+01:00",
         "2027-03-29T01:30:00+01:00",
+        "note: Mon 29 Mar 2027 is Easter Monday, a bank holiday: it will still post; "
+        "choose skip or move to change that",
     ]
     autumn = preview("every day at 01:30", "--from", "2026-10-24", "--count", "3", cwd=tmp_path)
     assert autumn.stdout.splitlines() == [
@@ -68,7 +70,12 @@ def test_rrule_and_time_zone(tmp_path: Path) -> None:
         "2",
         cwd=tmp_path,
     )
-    assert done.stdout.splitlines() == ["2026-11-27T09:00:00-05:00", "2026-12-25T09:00:00-05:00"]
+    assert done.stdout.splitlines() == [
+        "2026-11-27T09:00:00-05:00",
+        "2026-12-25T09:00:00-05:00",
+        "note: Fri 25 Dec 2026 is Christmas Day, a bank holiday: it will still post; "
+        "choose skip or move to change that",
+    ]
 
 
 def test_an_unreadable_phrase_exits_2_and_says_what_it_understands(tmp_path: Path) -> None:

@@ -11,9 +11,21 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from content import ContentPack
-from handlers import Action, Actor, Context, FieldValue, Reply, handle_action, handle_text
+from handlers import (
+    Action,
+    Actor,
+    Context,
+    FieldValue,
+    Invalid,
+    NotFound,
+    Reply,
+    handle_action,
+    handle_text,
+)
 from handlers.scheduling.holidays import HolidayPolicy, Policy, bank_holiday, preview
 from handlers.scheduling.outbox import schedule_dues
 from handlers.scheduling.recurrence import parse_recurrence
@@ -118,7 +130,13 @@ async def test_by_default_a_forum_posts_on_the_holiday_as_before(
     hctx: Context, actor: Actor
 ) -> None:
     reply, schedule_id = await set_up(hctx, actor, holidays=None)
-    assert "skipped" not in reply.sections[0].text and "moved" not in reply.sections[0].text
+    shown = reply.sections[0].text
+    assert "skipped" not in shown and "moved" not in shown
+    # Kept, but flagged, so posting into an empty channel on Christmas Day is a choice.
+    assert (
+        "Fri 25 Dec 2026 is Christmas Day, a bank holiday: it will still post; "
+        "choose skip or move to change that"
+    ) in shown
     posts = await christmas_posts(hctx, schedule_id)
     assert [at for _, at in posts] == [datetime(2026, 12, 25, 12, 30, tzinfo=LONDON)]
 
@@ -177,6 +195,8 @@ def test_the_31st_names_the_short_months_it_skips() -> None:
     assert ahead.notes == [
         "February 2027 has no 31st: skipped",
         "April 2027 has no 31st: skipped",
+        "Mon 31 May 2027 is Spring Bank Holiday: it will still post; "
+        "choose skip or move to change that",
     ]
 
 
@@ -224,3 +244,69 @@ async def test_a_time_range_sets_the_length_and_uk_time_the_zone(
         )
     assert saved is not None
     assert (saved.duration_minutes, saved.timezone) == (minutes, zone)
+
+
+async def test_easter_kept_is_flagged_in_the_confirm_step(
+    hctx: Context, actor: Actor, clock: FakeClock
+) -> None:
+    clock.now = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+    reply, _ = await set_up(hctx, actor, holidays="none")
+    shown = reply.sections[0].text
+    # The last Friday of March 2027 is Good Friday; April's and May's are working days.
+    assert "Fri 26 Mar 2027 is Good Friday, a bank holiday: it will still post" in shown
+    assert shown.count("a bank holiday") == 1
+
+
+def test_every_monday_flags_easter_monday_and_no_other() -> None:
+    recurrence = parse_recurrence(text="every Monday at 10:00")
+    ahead = preview(
+        recurrence=recurrence,
+        start=date(2027, 3, 1),
+        zone=LONDON,
+        after=datetime(2027, 3, 20, tzinfo=UTC),
+        count=3,
+        policy=Policy(),
+    )
+    assert [d.date() for d in ahead.dates] == [
+        date(2027, 3, 22),
+        date(2027, 3, 29),
+        date(2027, 4, 5),
+    ]
+    assert ahead.notes == [
+        "Mon 29 Mar 2027 is Easter Monday, a bank holiday: it will still post; "
+        "choose skip or move to change that"
+    ]
+
+
+# Words as a person types them: no spaces inside a word, no quotes that would join two.
+WORD = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Z", "C"),
+        blacklist_characters="\"'\u201c\u201d\u2018\u2019`",
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    words=st.lists(WORD, max_size=3).filter(
+        lambda w: len(w) < 2 or w[1].lower() not in ("keep", "none", "skip", "move")
+    )
+)
+async def test_anything_else_typed_after_forum_holidays_is_explained_and_changes_nothing(
+    hctx: Context, actor: Actor, words: list[str]
+) -> None:
+    lead = dataclasses.replace(actor, channel="C0HOLIDAY")
+    if "Nothing is scheduled" in (await handle_text(ctx=hctx, actor=lead, text="forum list")).text:
+        await set_up(hctx, actor, holidays=None)
+    typed = " ".join(["forum", "holidays", *words])
+    with pytest.raises((Invalid, NotFound)):
+        await handle_text(ctx=hctx, actor=lead, text=typed)
+    listed = await handle_text(ctx=hctx, actor=lead, text="forum list")
+    assert "bank holidays" not in " ".join(s.text for s in listed.sections)
