@@ -247,9 +247,9 @@ async def claim_request(
 ) -> bool:
     """Record a signed request by its digest; False when the same request came before.
 
-    Every signed command passes through here before its ack, so the usual case (a
-    known workspace, a new request) is one statement: the digest inserted with the
-    workspace's id looked up in the same INSERT. Only when that inserts nothing (a
+    Every signed command passes through here, in its own first transaction, so the usual
+    case (a known workspace, a new request) is one statement: the digest inserted with
+    the workspace's id looked up in the same INSERT. Only when that inserts nothing (a
     replay, or a workspace never seen) does it find or create the workspace and try
     again, which tells the two apart.
 
