@@ -57,6 +57,12 @@ def log_failure(*, what: str, exc: BaseException) -> None:
     log.error("%s failed: %s at %s", what, type(exc).__name__, where_it_failed(exc))
 
 
+class Replayed(Exception):
+    """A signed request seen before: it runs no further and nobody is answered."""
+
+    outcome = "replayed"  # the request's log line and /metrics count it as this
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Answered:
     """The handler's reply, to render and deliver."""
@@ -99,6 +105,8 @@ async def _outcome(produce: Callable[[], Awaitable[Reply]], *, what: str) -> Out
         return Answered(reply=await produce())
     except HandlerError as exc:
         return Refused(message=exc.message)
+    except Replayed:
+        raise
     except DatabaseUnavailable:
         log.warning("database unavailable while answering %s", what)
         return Refused(message=UNAVAILABLE, outage=True)
@@ -201,6 +209,8 @@ async def _submitted(
         return _field_errors(exc, fields)
     except HandlerError as exc:
         return Refused(message=exc.message)
+    except Replayed:
+        raise
     except DatabaseUnavailable:
         log.warning("database unavailable at a form submission; the form keeps its text")
         return Refused(message=UNAVAILABLE, outage=True)

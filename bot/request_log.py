@@ -103,8 +103,9 @@ def running(*, command: str, kind: str = "command") -> Iterator[RequestNote]:
     started = time.monotonic()
     try:
         yield note
-    except BaseException:
-        note.outcome = "error"
+    except BaseException as exc:
+        # A replayed request is dropped on purpose, and says so (bot/delivery.py).
+        note.outcome = getattr(exc, "outcome", "error")
         raise
     finally:
         metrics.answered(

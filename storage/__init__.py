@@ -13,6 +13,7 @@ from storage.repositories import (
     claim_request,
     ensure_scope,
     record_tip_shown,
+    scoped_tip_cycle,
     tip_cycle,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "ensure_scope",
     "head_revision",
     "record_tip_shown",
+    "scoped_tip_cycle",
     "tip_cycle",
     "upgrade",
 ]

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.crypto import KEYRING
 from storage.models import ForgottenPerson, Member, ProcessedEvent, TipShown, Workspace
@@ -192,6 +193,57 @@ async def tip_cycle(session: AsyncSession, *, scope: Scope) -> TipCycle:
         # another process's write cannot then be written to (SQLITE_BUSY_SNAPSHOT).
         await connection.execute(_LOCK_MEMBER, member)
     rows = (await connection.execute(_TIP_CYCLE, member)).all()
+    return _cycle_of([(cycle, tip) for cycle, tip in rows])
+
+
+_EARLIER = aliased(TipShown)
+# The scope and the member's current round in one statement, for SQLite, where the
+# cycle needs no row lock: the tip is the command most people use.
+_SCOPED_TIP_CYCLE = (
+    select(Workspace.id, Member.id, TipShown.cycle, TipShown.tip_id)
+    .outerjoin(
+        Member,
+        (Member.workspace_id == Workspace.id) & (Member.external_id == bindparam("user")),
+    )
+    .outerjoin(
+        TipShown,
+        (TipShown.workspace_id == Workspace.id)
+        & (TipShown.member_id == Member.id)
+        & (
+            TipShown.cycle
+            == select(func.max(_EARLIER.cycle))
+            .where(_EARLIER.workspace_id == Workspace.id, _EARLIER.member_id == Member.id)
+            .scalar_subquery()
+        ),
+    )
+    .where(
+        Workspace.platform == bindparam("platform"), Workspace.external_id == bindparam("workspace")
+    )
+    .order_by(TipShown.id)
+)
+
+
+async def scoped_tip_cycle(
+    session: AsyncSession, *, platform: str, workspace: str, user: str, now: datetime
+) -> tuple[Scope, TipCycle]:
+    """`ensure_scope` and `tip_cycle` together: on SQLite, for someone seen before, one
+    statement. PostgreSQL takes them apart, to lock the member before reading the cycle."""
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        rows = (
+            await connection.execute(
+                _SCOPED_TIP_CYCLE, {"user": user, "platform": platform, "workspace": workspace}
+            )
+        ).all()
+        if rows and rows[0][1] is not None:
+            scope = Scope(workspace_id=rows[0][0], member_id=rows[0][1])
+            shown = [(cycle, tip) for _, _, cycle, tip in rows if tip is not None]
+            return scope, _cycle_of(shown)
+    scope = await ensure_scope(session, platform=platform, workspace=workspace, user=user, now=now)
+    return scope, await tip_cycle(session, scope=scope)
+
+
+def _cycle_of(rows: list[tuple[int, str]]) -> TipCycle:
     if not rows:
         return TipCycle(number=0, seen=frozenset(), last_shown=None)
     return TipCycle(
@@ -247,9 +299,9 @@ async def claim_request(
 ) -> bool:
     """Record a signed request by its digest; False when the same request came before.
 
-    Every signed command passes through here before its ack, so the usual case (a
-    known workspace, a new request) is one statement: the digest inserted with the
-    workspace's id looked up in the same INSERT. Only when that inserts nothing (a
+    Every signed command passes through here, in its own first transaction, so the usual
+    case (a known workspace, a new request) is one statement: the digest inserted with
+    the workspace's id looked up in the same INSERT. Only when that inserts nothing (a
     replay, or a workspace never seen) does it find or create the workspace and try
     again, which tells the two apart.
 

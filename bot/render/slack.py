@@ -1,20 +1,14 @@
-"""Slack Block Kit from the neutral Reply, built with slack_sdk's own models."""
+"""Slack Block Kit from the neutral Reply, written as the plain dicts Slack reads.
+
+Every answer is rendered on the hot path, and slack_sdk's models cost more than the
+rest of the rendering (each `to_dict()` validates by reflection). The dicts here are
+exactly what those models produce; tests/bot/test_render.py parses every shape back
+through slack_sdk to hold them to that, and the fake Web API validates each payload.
+"""
 
 from __future__ import annotations
 
 from typing import Any
-
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    SectionBlock,
-)
-from slack_sdk.models.views import View
 
 from bot.render.markup import to_mrkdwn
 from handlers import Button, Reply, Section
@@ -53,26 +47,48 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _button(button: Button) -> ButtonElement:
-    return ButtonElement(
-        text=_clip(button.label, BUTTON_LABEL_LIMIT),
-        action_id=button.action_id,
-        value=button.value or None,
-        style=button.style,
-    )
+Block = dict[str, Any]
+
+
+def _plain_text(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [_mrkdwn(text)]}
+
+
+def _button(button: Button) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": _plain_text(_clip(button.label, BUTTON_LABEL_LIMIT)),
+        "action_id": button.action_id,
+    }
+    if button.value:
+        element["value"] = button.value
+    if button.style:
+        element["style"] = button.style
+    return element
+
+
+def _actions(buttons: tuple[Button, ...]) -> Block:
+    return {"type": "actions", "elements": [_button(b) for b in buttons[:MAX_BUTTONS]]}
 
 
 def _section_blocks(section: Section, people: frozenset[str] = frozenset()) -> list[Block]:
     blocks: list[Block] = []
     if section.heading:
-        blocks.append(HeaderBlock(text=_clip(section.heading, HEADER_LIMIT)))
+        blocks.append({"type": "header", "text": _plain_text(_clip(section.heading, HEADER_LIMIT))})
     for chunk in _chunks(to_mrkdwn(section.text, people=people), SECTION_LIMIT):
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=chunk)))
+        blocks.append({"type": "section", "text": _mrkdwn(chunk)})
     if section.note:
-        note = _clip(to_mrkdwn(section.note, people=people), CONTEXT_LIMIT)
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+        blocks.append(_context(_clip(to_mrkdwn(section.note, people=people), CONTEXT_LIMIT)))
     if section.buttons:
-        blocks.append(ActionsBlock(elements=[_button(b) for b in section.buttons[:MAX_BUTTONS]]))
+        blocks.append(_actions(section.buttons))
     return blocks
 
 
@@ -83,14 +99,10 @@ def render_message(reply: Reply) -> dict[str, Any]:
     for section in reply.sections:
         blocks.extend(_section_blocks(section, people))
     if reply.buttons:
-        blocks.append(ActionsBlock(elements=[_button(b) for b in reply.buttons[:MAX_BUTTONS]]))
+        blocks.append(_actions(reply.buttons))
     if len(blocks) > MAX_BLOCKS:
-        more = ContextBlock(elements=[MarkdownTextObject(text="_More than fits here; narrow it._")])
-        blocks = [*blocks[: MAX_BLOCKS - 1], more]
-    return {
-        "text": _clip(to_mrkdwn(reply.text, people=people), 3000),
-        "blocks": [b.to_dict() for b in blocks],
-    }
+        blocks = [*blocks[: MAX_BLOCKS - 1], _context("_More than fits here; narrow it._")]
+    return {"text": _clip(to_mrkdwn(reply.text, people=people), 3000), "blocks": blocks}
 
 
 def render_error(message: str, *, mentions: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -107,9 +119,8 @@ def render_home(reply: Reply) -> dict[str, Any]:
     blocks: list[Block] = []
     for section in reply.sections:
         if blocks:
-            blocks.append(DividerBlock())
+            blocks.append({"type": "divider"})
         blocks.extend(_section_blocks(section, people))
     if reply.buttons:
-        blocks.append(ActionsBlock(elements=[_button(b) for b in reply.buttons[:MAX_BUTTONS]]))
-    view = View(type="home", blocks=blocks[:HOME_MAX_BLOCKS])
-    return dict(view.to_dict())
+        blocks.append(_actions(reply.buttons))
+    return {"type": "home", "blocks": blocks[:HOME_MAX_BLOCKS]}

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -24,6 +22,7 @@ from bot.delivery import (
     FAILED,
     FieldErrors,
     Refused,
+    Replayed,
     action_name,
     command_name,
     log_failure,
@@ -38,12 +37,13 @@ from bot.posting import PostFailed
 from bot.render.slack_forms import render_modal, submitted_values
 from bot.slack.events import register_events
 from bot.slack.install import INSTALL_PATH, REDIRECT_PATH, SlackInstall
+from bot.slack.once import DIGEST_KEY, ClaimingDatabase, signed_once
 from bot.slack.poster import SlackPoster, slack_message
 from bot.slack.respond import Responder
 from bot.slack.tokens import ROTATE_MINUTES, SlackTokens
 from handlers import Action, Actor, Context, Delivery, Platform, Reply, parse
 from handlers.core.registry import REGISTRY, Registry
-from storage import DatabaseUnavailable, claim_event, claim_request
+from storage import claim_event
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,8 @@ class SlackDelivery:
         and logged by the command's name and the failure's kind, never its content."""
         try:
             yield
+        except Replayed:
+            log.warning("dropped a replayed Slack request")
         except PostFailed as exc:
             log.warning("could not deliver the answer to %s: %s", what, exc.reason)
             await self._tell(response_url=response_url, text=NOT_DELIVERED)
@@ -237,31 +239,9 @@ class RefuseMalformed(AsyncMiddleware):
         return BoltResponse(status=400, body="")
 
 
-# Slack refuses a signature older than five minutes; a digest is kept a little longer.
-REPLAY_WINDOW = timedelta(minutes=10)
-# The claim is made before the ack, so a slow database must not use Slack's 3 seconds.
-REPLAY_CHECK_BUDGET = 1.0
-_INTERACTIONS = ("block_actions", "view_submission")
-
-
-def _signed_once(req: AsyncBoltRequest) -> str | None:
-    """A digest naming this exact signed request, or None when it needs no claim."""
-    body = req.body
-    if not ("command" in body or body.get("type") in _INTERACTIONS):
-        return None  # events carry their own id, and are claimed by it
-    signature = (req.headers.get("x-slack-signature") or [""])[0]
-    timestamp = (req.headers.get("x-slack-request-timestamp") or [""])[0]
-    if not signature:
-        return None  # unsigned only in Socket Mode, where Slack does not replay
-    return hashlib.sha256(f"{timestamp}:{signature}".encode()).hexdigest()
-
-
 class RunOnce(AsyncMiddleware):
-    """A signed command or interaction sent again inside the signature's window (a
-    replay, by an attacker or a proxy) is acknowledged and not run a second time."""
-
-    def __init__(self, *, ctx: Context) -> None:
-        self.ctx = ctx
+    """Marks a signed command or interaction for its claim (bot/slack/once.py): a replay
+    inside the signature's window is acknowledged and not run a second time."""
 
     async def async_process(
         self,
@@ -270,29 +250,10 @@ class RunOnce(AsyncMiddleware):
         resp: BoltResponse,
         next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        digest = _signed_once(req)
-        if digest is not None and not await self._first_time(req=req, digest=digest):
-            log.warning("dropped a replayed Slack request")
-            return BoltResponse(status=200, body="")
+        digest = signed_once(req)
+        if digest is not None:
+            req.context[DIGEST_KEY] = digest
         return await next()
-
-    async def _first_time(self, *, req: AsyncBoltRequest, digest: str) -> bool:
-        team = _actor(req.body).workspace
-        try:
-            async with asyncio.timeout(REPLAY_CHECK_BUDGET):
-                async with self.ctx.database.transaction() as session:
-                    return await claim_request(
-                        session,
-                        platform=Platform.SLACK,
-                        workspace=team,
-                        digest=digest,
-                        now=self.ctx.clock(),
-                        keep=REPLAY_WINDOW,
-                    )
-        except (DatabaseUnavailable, TimeoutError):
-            # The request itself will meet the outage and say so; refusing it here
-            # would leave the person with no answer at all.
-            return True
 
 
 def _oauth_settings(
@@ -338,7 +299,7 @@ def build_app(
     )
     # First of ours: the function middleware after it are handed parts of the payload.
     app.middleware(RefuseMalformed())
-    app.middleware(RunOnce(ctx=ctx))
+    app.middleware(RunOnce())
     app.middleware(DropEventRetries(ctx=ctx))
     _listen_to_commands(app=app, ctx=ctx, responder=responder)
     _listen_to_forms(app=app, ctx=ctx, responder=responder)
@@ -400,20 +361,25 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, responder: Responder) ->
     """`/ccpl` and button presses: acknowledged at once, answered on the response URL."""
 
     @app.command("/ccpl")
-    async def on_command(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_command(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         await ack()
         # Bolt's client for this request carries the token of the workspace it came from.
         out = SlackDelivery(client=client, responder=responder)
         actor = _actor(body)
         text = _typed(_text(body.get("text")))
         url = _text(body.get("response_url")) or None
+        once = _once(ctx=ctx, context=context, actor=actor)
         async with out.after_ack(what=command_name(text), response_url=url):
             if url and is_slow(text=text):
+                await _settle(once)
                 # Slow commands build files; say so at once so nobody wonders or asks twice.
                 await out.responder.send(
                     url=url, text="Preparing your files…", response_type="ephemeral"
                 )
-            outcome = await run_command(ctx=ctx, actor=actor, text=text)
+            outcome = await run_command(ctx=_claiming(ctx, once), actor=actor, text=text)
+            await _settle(once)
             await out.deliver(
                 reply=outcome.reply,
                 user=actor.user,
@@ -422,7 +388,9 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, responder: Responder) ->
             )
 
     @app.action(ANY)
-    async def on_action(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_action(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         await ack()
         out = SlackDelivery(client=client, responder=responder)
         pressed = body["actions"][0]
@@ -430,8 +398,10 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, responder: Responder) ->
         action = Action(action_id=pressed["action_id"], value=_text(pressed.get("value")))
         actor = _actor(body)
         url = _text(body.get("response_url")) or None
+        once = _once(ctx=ctx, context=context, actor=actor)
         async with out.after_ack(what=action_name(action.action_id), response_url=url):
-            outcome = await run_action(ctx=ctx, actor=actor, action=action)
+            outcome = await run_action(ctx=_claiming(ctx, once), actor=actor, action=action)
+            await _settle(once)
             await out.deliver(
                 reply=outcome.reply,
                 user=actor.user,
@@ -440,10 +410,31 @@ def _listen_to_commands(*, app: AsyncApp, ctx: Context, responder: Responder) ->
             )
 
 
+def _once(*, ctx: Context, context: AsyncBoltContext, actor: Actor) -> ClaimingDatabase | None:
+    """The database that claims this signed request in its first transaction, if signed."""
+    digest = context.get(DIGEST_KEY)
+    if not isinstance(digest, str):
+        return None
+    return ClaimingDatabase(ctx.database, workspace=actor.workspace, digest=digest, now=ctx.clock())
+
+
+def _claiming(ctx: Context, once: ClaimingDatabase | None) -> Context:
+    return ctx if once is None else replace(ctx, database=once)
+
+
+async def _settle(once: ClaimingDatabase | None) -> None:
+    if once is not None:
+        await once.settle()
+
+
 def _listen_to_forms(*, app: AsyncApp, ctx: Context, responder: Responder) -> None:
     @app.view(ANY)
     async def on_form(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: AsyncWebClient,
+        context: AsyncBoltContext,
     ) -> None:
         """Validate and save before answering, so errors keep the modal open with its text."""
         out = SlackDelivery(client=client, responder=responder)
@@ -454,7 +445,16 @@ def _listen_to_forms(*, app: AsyncApp, ctx: Context, responder: Responder) -> No
             values=submitted_values(view),
         )
         fields = _input_ids(view)
-        outcome = await submit_form(ctx=ctx, actor=actor, action=action, fields=fields)
+        once = _once(ctx=ctx, context=context, actor=actor)
+        try:
+            outcome = await submit_form(
+                ctx=_claiming(ctx, once), actor=actor, action=action, fields=fields
+            )
+            await _settle(once)
+        except Replayed:
+            log.warning("dropped a replayed Slack request")
+            await ack()
+            return
         if isinstance(outcome, FieldErrors):
             await ack(response_action="errors", errors=dict(outcome.errors))
         elif isinstance(outcome, Refused) and fields:

@@ -12,7 +12,7 @@ from handlers.core.payloads import NONE
 from handlers.core.registry import action, command
 from handlers.core.text import typed
 from handlers.library.citations import cite
-from storage import record_tip_shown, tip_cycle
+from storage import record_tip_shown, scoped_tip_cycle
 
 ANOTHER = "tip.another"
 
@@ -37,8 +37,10 @@ async def tip(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
             "or just `tip` for the next one."
         )
     now = ctx.clock()
-    async with ctx.acting(actor) as (session, scope):
-        cycle = await tip_cycle(session, scope=scope)
+    async with ctx.database.transaction() as session:
+        scope, cycle = await scoped_tip_cycle(
+            session, platform=actor.platform, workspace=actor.workspace, user=actor.user, now=now
+        )
         number = cycle.number
         pool = [t for t in candidates if t.id not in cycle.seen]
         if not pool and topic is None:

@@ -117,6 +117,41 @@ async def test_a_signed_command_replayed_inside_the_window_runs_once(
     assert len(answers) == len(bot.fake.responses_to(key)) == 2
 
 
+async def test_a_signed_command_and_its_replay_sent_at_once_run_once(
+    bot: Harness, actor: Actor
+) -> None:
+    # The claim is taken inside the command's own transaction: the copy that arrives
+    # while the first is still running must wait for it and then find it taken.
+    key = uuid.uuid4().hex
+    body = bot.command_body(text="tip", team=actor.workspace, user=actor.user, key=key)
+    stamp = int(time.time())
+    sent = await asyncio.gather(
+        *(bot.post(body, content_type=FORM, timestamp=stamp) for _ in range(4))
+    )
+    [answer] = await bot.fake.wait_for_response(key=key)
+    await asyncio.sleep(0.3)
+    assert [s.status for s in sent] == [200] * 4
+    assert len(bot.fake.responses_to(key)) == 1
+    assert answer["text"].startswith("Top tip")
+    # The one that ran counted: the next tip says two of the round are seen.
+    after = await bot.command(text="tip", team=actor.workspace, user=actor.user)
+    assert "Tip 2 of" in json.dumps(after)
+
+
+async def test_a_replayed_command_that_writes_nothing_is_answered_once(
+    bot: Harness, actor: Actor
+) -> None:
+    # `help` opens no transaction of its own; its claim is made before it is answered.
+    key = uuid.uuid4().hex
+    body = bot.command_body(text="help", team=actor.workspace, user=actor.user, key=key)
+    stamp = int(time.time())
+    for _ in range(3):
+        assert (await bot.post(body, content_type=FORM, timestamp=stamp)).status == 200
+    await bot.fake.wait_for_response(key=key)
+    await asyncio.sleep(0.3)
+    assert len(bot.fake.responses_to(key)) == 1
+
+
 async def test_a_signed_button_press_replayed_inside_the_window_runs_once(
     bot: Harness, actor: Actor
 ) -> None:

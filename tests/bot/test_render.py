@@ -12,12 +12,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 from bot.render.adaptive import render_card
 from bot.render.console import render_console
 from bot.render.markup import to_mrkdwn, to_plain, to_teams
-from bot.render.slack import render_message
-from handlers import Reply, Section
+from bot.render.slack import MAX_BLOCKS, render_home, render_message
+from handlers import Button, Reply, Section
 from handlers.core.text import typed
 
 
@@ -212,3 +214,64 @@ def test_teams_hints_name_commands_and_channels_as_teams_types_them() -> None:
         to_teams(hint, personal=True) == r"Try **quiet @channel 30**, or **reflect \<your note>**."
     )
     assert to_mrkdwn(hint) == "Try `/ccpl quiet #channel 30`, or `/ccpl reflect &lt;your note&gt;`."
+
+
+# Block Kit is written as plain dicts for speed; slack_sdk's models are the reference.
+_words = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=200)
+_buttons = st.lists(
+    st.builds(
+        Button,
+        label=_words,
+        action_id=st.from_regex(r"[a-z]{1,12}\.[a-z_]{1,12}", fullmatch=True),
+        value=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+        style=st.sampled_from([None, "primary", "danger"]),
+    ),
+    max_size=3,
+).map(tuple)
+_sections = st.builds(
+    Section,
+    heading=st.one_of(st.none(), _words),
+    text=st.text(st.characters(blacklist_categories=("Cs",)), max_size=4000),
+    note=st.one_of(st.none(), _words),
+    buttons=_buttons,
+)
+_replies = st.builds(
+    Reply, text=_words, sections=st.lists(_sections, max_size=20).map(tuple), buttons=_buttons
+)
+
+
+@given(reply=_replies)
+@settings(max_examples=60, deadline=None)
+def test_slack_blocks_are_what_slack_sdk_would_send(reply: Reply) -> None:
+    message = render_message(reply)
+    assert len(message["blocks"]) <= MAX_BLOCKS
+    for block in message["blocks"]:
+        parsed = Block.parse(block)
+        assert parsed is not None
+        assert parsed.to_dict() == block  # to_dict() also checks Slack's length limits
+    home = render_home(reply)
+    if home["blocks"]:  # a home tab is never empty; Slack refuses one with no blocks
+        assert View(type="home", blocks=home["blocks"]).to_dict() == home
+
+
+def test_a_slack_answer_shows_its_heading_note_and_buttons() -> None:
+    reply = Reply(
+        text="Top tip",
+        sections=(
+            Section(
+                heading="Top tip",
+                text="**Listen** first",
+                note="Tip 3",
+                buttons=(Button(label="Another", action_id="tip.next", value="3"),),
+            ),
+        ),
+        buttons=(Button(label="Done", action_id="tip.done", style="primary"),),
+    )
+    blocks = render_message(reply)["blocks"]
+    assert [b["type"] for b in blocks] == ["header", "section", "context", "actions", "actions"]
+    assert blocks[0]["text"]["text"] == "Top tip"
+    assert blocks[1]["text"] == {"type": "mrkdwn", "text": "*Listen* first"}
+    assert blocks[2]["elements"][0]["text"] == "Tip 3"
+    assert blocks[3]["elements"][0]["value"] == "3"
+    assert "value" not in blocks[4]["elements"][0]
+    assert blocks[4]["elements"][0]["style"] == "primary"
