@@ -454,17 +454,16 @@ async def _change(
             await remove_schedule(session, scope=scope, schedule_id=row.id)
         else:
             await pause_schedule(session, scope=scope, schedule_id=row.id, paused=verb == "pause")
-        if not owner or row.kind != MEETING:
-            # Forums are facilitators' business, so always on the record; a meeting
-            # only when a facilitator acts on someone else's.
-            audit(
-                session,
-                ctx=ctx,
-                actor=actor,
-                scope=scope,
-                action=f"schedule.{verb}",
-                detail=f"schedule {row.id}",
-            )
+        _audit_change(
+            session,
+            ctx=ctx,
+            actor=actor,
+            scope=scope,
+            row=row,
+            owner=owner,
+            action=f"schedule.{verb}",
+            detail=f"schedule {row.id}",
+        )
     await ctx.schedules_changed()
     done = {"pause": "paused", "resume": "resumed", "remove": "removed"}[verb]
     return Reply(text=f"{typed(row.name)} is {done}.")
@@ -494,6 +493,23 @@ async def _owned(
     return row, owner
 
 
+def _audit_change(
+    session: AsyncSession,
+    *,
+    ctx: Context,
+    actor: Actor,
+    scope: Scope,
+    row: Schedule,
+    owner: bool,
+    action: str,
+    detail: str,
+) -> None:
+    """Forums are facilitators' business, so always on the record; a meeting only when
+    a facilitator changes someone else's."""
+    if not owner or row.kind != MEETING:
+        audit(session, ctx=ctx, actor=actor, scope=scope, action=action, detail=detail)
+
+
 async def _holidays(
     *, ctx: Context, actor: Actor, which: tuple[str, ...], kinds: tuple[str, ...]
 ) -> Reply:
@@ -521,15 +537,16 @@ async def _holidays(
         await set_holiday_policy(session, scope=scope, schedule_id=row.id, policy=chosen.value)
         policy = Policy(policy=chosen, region=row.holiday_region)
         await follow_policy(session, schedule=row, policy=policy, now=now)
-        if not owner or row.kind != MEETING:
-            audit(
-                session,
-                ctx=ctx,
-                actor=actor,
-                scope=scope,
-                action="schedule.holidays",
-                detail=f"schedule {row.id}: {before} to {chosen.value}",
-            )
+        _audit_change(
+            session,
+            ctx=ctx,
+            actor=actor,
+            scope=scope,
+            row=row,
+            owner=owner,
+            action="schedule.holidays",
+            detail=f"schedule {row.id}: {before} to {chosen.value}",
+        )
         ahead = preview(
             recurrence=recurrence_of(row),
             start=row.starts_on,

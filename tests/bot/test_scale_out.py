@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import os
 import shlex
-import socket
 import sys
 import time
 import uuid
@@ -33,9 +32,9 @@ from sqlalchemy import select
 from content import load_pack
 from handlers import Actor, Context, Platform
 from handlers.lunch.payloads import RSVP_PRESS, Answer, RsvpPress
-from storage import Database, ensure_scope
-from storage.lunch import NewSession, create_session
+from storage import Database
 from storage.models import OutboxMessage, Rsvp
+from tests.bot.processes import free_port, lunch_with_places
 from tests.bot.slack_harness import SECRET, Harness
 from tests.bot.test_schedule_engine import facilitator_roles, setup_forum
 from tests.clock import FakeClock
@@ -66,13 +65,6 @@ def _argv(kind: str) -> list[str]:
     return [sys.executable, "-m", "bot", *args]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _env(*, url: str, fake: FakeSlackWebApi, port: int | None = None) -> dict[str, str]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CCPL_", "DATAB"))},
@@ -100,7 +92,7 @@ async def _start(
     stack: AsyncExitStack, kind: str, *, url: str, fake: FakeSlackWebApi, cwd: Path
 ) -> Running:
     """One process of the layout; returns once it says it is ready."""
-    port = _free_port() if kind == "web" else None
+    port = free_port() if kind == "web" else None
     process = await asyncio.create_subprocess_exec(
         *_argv(kind),
         cwd=cwd,
@@ -211,32 +203,14 @@ async def _forums_due_a_minute_ago(url: str) -> None:
 
 
 async def _lunch(url: str) -> int:
-    database = Database(url=url)
-    try:
-        async with database.transaction() as session:
-            now = datetime.now(UTC)
-            scope = await ensure_scope(
-                session, platform=Platform.SLACK, workspace=TEAM, user="UHOST", now=now
-            )
-            lunch = await create_session(
-                session,
-                scope=scope,
-                now=now,
-                new=NewSession(
-                    title="Population health",
-                    topic="population health",
-                    starts_at=now + timedelta(days=7),
-                    timezone="Europe/London",
-                    duration_minutes=45,
-                    location="Teams",
-                    host="UHOST",
-                    channel="C0LUNCH",
-                    capacity=PLACES,
-                ),
-            )
-            return lunch.id
-    finally:
-        await database.dispose()
+    return await lunch_with_places(
+        url,
+        team=TEAM,
+        channel="C0LUNCH",
+        places=PLACES,
+        title="Population health",
+        topic="population health",
+    )
 
 
 async def _table(url: str, query: Any) -> list[Any]:

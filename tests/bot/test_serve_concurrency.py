@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession
 from sqlalchemy import select
 
-from handlers import Platform
 from handlers.lunch.payloads import RSVP_PRESS, Answer, RsvpPress
-from storage import Database, ensure_scope, upgrade
-from storage.lunch import NewSession, create_session
+from storage import Database, upgrade
 from storage.models import Rsvp
+from tests.bot.processes import free_port, lunch_with_places
 from tests.bot.slack_harness import SECRET, Harness
 from tests.conftest import TEST_DATA_KEY
 from tests.fakes.postgres import drop_database, fresh_database, postgres_url_or_skip
@@ -38,13 +35,6 @@ PEOPLE = 100
 PLACES = 20
 
 pytestmark = pytest.mark.postgres
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -61,7 +51,7 @@ async def pg_url() -> AsyncIterator[str]:
 
 async def _serve(stack: AsyncExitStack, *, url: str, fake: FakeSlackWebApi, tmp_path: Path) -> str:
     """One `serve` process on the shared database; returns its address once it listens."""
-    port = _free_port()
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CCPL_"))},
         "PYTHONPATH": str(ROOT),
@@ -92,32 +82,14 @@ async def _serve(stack: AsyncExitStack, *, url: str, fake: FakeSlackWebApi, tmp_
 
 
 async def _session(url: str) -> int:
-    database = Database(url=url)
-    try:
-        async with database.transaction() as session:
-            now = datetime.now(UTC)
-            scope = await ensure_scope(
-                session, platform=Platform.SLACK, workspace=TEAM, user="UHOST", now=now
-            )
-            lunch = await create_session(
-                session,
-                scope=scope,
-                now=now,
-                new=NewSession(
-                    title="Shared decision making",
-                    topic="shared decisions",
-                    starts_at=now + timedelta(days=7),
-                    timezone="Europe/London",
-                    duration_minutes=45,
-                    location="Teams",
-                    host="UHOST",
-                    channel="C0FORUM",
-                    capacity=PLACES,
-                ),
-            )
-            return lunch.id
-    finally:
-        await database.dispose()
+    return await lunch_with_places(
+        url,
+        team=TEAM,
+        channel="C0FORUM",
+        places=PLACES,
+        title="Shared decision making",
+        topic="shared decisions",
+    )
 
 
 async def _answers(url: str, *, lunch_id: int) -> Counter[str]:

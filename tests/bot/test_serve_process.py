@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,21 +12,15 @@ import pytest
 from aiohttp import ClientSession
 
 from storage.crypto import DataKey
+from tests.bot.processes import free_port
 from tests.bot.slack_harness import SECRET, Harness
 from tests.fakes.slack_web_api import FakeSlackWebApi
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[Harness]:
     async with FakeSlackWebApi() as fake:
-        port = _free_port()
+        port = free_port()
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CCPL_"))},
             "SLACK_BOT_TOKEN": "xoxb-process-test",

@@ -27,6 +27,7 @@ from handlers import Actor, Context
 from handlers.outbox.planner import plan
 from storage import Database
 from storage.crypto import DataKey
+from tests.bot.processes import free_port
 from tests.bot.test_outbox_leases import GRACE, SLOW, HoldingPoster
 from tests.bot.test_schedule_engine import facilitator_roles, setup_forum
 from tests.clock import FakeClock
@@ -36,13 +37,6 @@ from tests.fakes.slack_web_api import FakeSlackWebApi
 CHECKOUT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _env(tmp_path: Path, **settings: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CCPL_", "DATAB"))}
     return {
@@ -50,7 +44,7 @@ def _env(tmp_path: Path, **settings: str) -> dict[str, str]:
         "PYTHONPATH": str(CHECKOUT),
         "CCPL_DATA_KEY": DataKey.generate().text(),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-        "PORT": str(_free_port()),
+        "PORT": str(free_port()),
         **settings,
     }
 
@@ -110,7 +104,7 @@ async def test_sigterm_stops_the_process_cleanly_within_ten_seconds(
 
 
 async def test_an_unreachable_slack_api_at_start_up_is_named_as_such(tmp_path: Path) -> None:
-    closed = f"http://127.0.0.1:{_free_port()}/api/"
+    closed = f"http://127.0.0.1:{free_port()}/api/"
     env = _env(
         tmp_path,
         SLACK_BOT_TOKEN="xoxb-process-test",

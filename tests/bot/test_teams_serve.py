@@ -14,18 +14,12 @@ from aiohttp import ClientSession
 from bot.cli import listen_host
 from bot.settings import load_settings
 from storage.crypto import DataKey
+from tests.bot.processes import free_port
 from tests.bot.teams_harness import APP_ID
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_serve_takes_teams_at_api_messages_and_refuses_unsigned(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **{
             k: v
@@ -90,7 +84,7 @@ def test_anonymous_mode_listens_on_loopback_only_and_other_modes_everywhere() ->
 
 
 async def test_serve_in_anonymous_mode_says_and_keeps_to_loopback(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **{
             k: v
