@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -34,6 +35,10 @@ CHECKOUT_TIMEOUT = 2.0  # getting a working connection: pool slot, pre-ping, BEG
 POOL_WAIT = 10.0
 POOL_SIZE = 40
 MAX_OVERFLOW = 10
+# New connections opened at once. A burst on a cold pool (fifty people pressing at once
+# after a restart) would otherwise have the server fork fifty backends together, and on
+# a small machine each connect then outlasts CONNECT_TIMEOUT: a burst read as an outage.
+MAX_OPENING = 8
 STATEMENT_TIMEOUT = 3.0  # any one statement, for a server that stops mid-query
 SQLITE_BUSY_MS = 3000  # another process holding SQLite's write lock
 
@@ -193,6 +198,9 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._probes: set[asyncio.Task[None]] = set()
+        # Per event loop: a semaphore belongs to the loop it first waits on.
+        self._opening: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._opening = weakref.WeakKeyDictionary()
 
     @staticmethod
     async def _connect_sqlite(url: URL) -> InlineConnection:
@@ -229,7 +237,29 @@ class Database:
         if self.is_sqlite:
             return  # one local connection, queued in the pool: its wait is pool_timeout
         pool = self.engine.sync_engine.pool
-        busy = isinstance(pool, QueuePool) and pool.checkedout() >= POOL_SIZE + MAX_OVERFLOW
+        if not isinstance(pool, QueuePool) or pool.checkedin():
+            await self._check_out(session, busy=False)  # an idle connection is waiting
+            return
+        if pool.checkedout() >= POOL_SIZE + MAX_OVERFLOW:
+            await self._check_out(session, busy=True)
+            return
+        # This checkout opens a connection: queue behind the others being opened (a
+        # burst), then give the connect itself the usual deadline (a sick server).
+        opening = self._opening.setdefault(
+            asyncio.get_running_loop(), asyncio.Semaphore(MAX_OPENING)
+        )
+        try:
+            async with asyncio.timeout(POOL_WAIT):
+                await opening.acquire()
+        except TimeoutError:
+            raise DatabaseUnavailable("TimeoutError") from None
+        try:
+            await self._check_out(session, busy=False)
+        finally:
+            opening.release()
+
+    @staticmethod
+    async def _check_out(session: AsyncSession, *, busy: bool) -> None:
         try:
             async with asyncio.timeout(POOL_WAIT if busy else CHECKOUT_TIMEOUT):
                 await session.connection()
