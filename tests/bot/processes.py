@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 from datetime import UTC, datetime, timedelta
 
@@ -11,11 +12,32 @@ from storage.lunch import NewSession, create_session
 
 
 def free_port() -> int:
-    """A loopback port nothing listens on now, for a process to take."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A loopback port nothing listens on now, for a process to take.
+
+    Chosen below the kernel's ephemeral range: a port the kernel hands out (bind to 0)
+    can be given next to an outgoing connection's local end, and then the process that
+    was meant to listen there finds it taken.
+    """
+    lowest_ephemeral = _ephemeral_range()[0]
+    rng = random.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(10_000, lowest_ephemeral)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port below the ephemeral range")
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+    return (low, high) if low > 11_000 else (32768, 60999)
 
 
 async def lunch_with_places(
