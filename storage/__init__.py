@@ -4,6 +4,7 @@ Nothing here imports the bot or the handlers; callers hand in a `Database`.
 """
 
 from storage.database import Database, DatabaseUnavailable
+from storage.direct import Direct, NotDirect
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Member, ProcessedEvent, TipShown, Workspace
 from storage.repositories import (
@@ -11,16 +12,20 @@ from storage.repositories import (
     TipCycle,
     claim_event,
     claim_request,
+    claim_request_directly,
     ensure_scope,
     record_tip_shown,
     scoped_tip_cycle,
+    show_tip,
     tip_cycle,
 )
 
 __all__ = [
     "Database",
     "DatabaseUnavailable",
+    "Direct",
     "Member",
+    "NotDirect",
     "ProcessedEvent",
     "Scope",
     "TipCycle",
@@ -28,11 +33,13 @@ __all__ = [
     "Workspace",
     "claim_event",
     "claim_request",
+    "claim_request_directly",
     "current_revision",
     "ensure_scope",
     "head_revision",
     "record_tip_shown",
     "scoped_tip_cycle",
+    "show_tip",
     "tip_cycle",
     "upgrade",
 ]

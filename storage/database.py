@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import ssl
 import weakref
 from collections.abc import AsyncIterator
@@ -21,7 +22,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.util import greenlet_spawn
 
+from storage.direct import Direct, NotDirect
 from storage.sqlite_inline import InlineConnection, connect_inline
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -229,6 +232,35 @@ class Database:
             raise
         except (OSError, PoolTimeout) as exc:
             # OSError covers TimeoutError: a connect or a statement that ran out of time.
+            raise DatabaseUnavailable(type(exc).__name__) from exc
+
+    @asynccontextmanager
+    async def direct(self) -> AsyncIterator[Direct]:
+        """A transaction on SQLite's own connection (storage/direct.py), committed at the
+        end and rolled back on any exception; `NotDirect` on PostgreSQL."""
+        if not self.is_sqlite:
+            raise NotDirect("PostgreSQL")
+        try:
+            # The pool's connection itself: a Connection around it would close in a
+            # task of its own, a loop turn more on every command.
+            pooled = await self.engine.raw_connection()
+            try:
+                driver = pooled.driver_connection
+                assert isinstance(driver, InlineConnection)
+                # The write lock first: the cycle this reads must still be the latest
+                # when it writes, in this process and any other on the same file.
+                await driver.execute_fetchall("BEGIN IMMEDIATE")
+                try:
+                    yield Direct(connection=driver, dialect=self.engine.dialect)
+                except BaseException:
+                    await driver.rollback()
+                    raise
+                await driver.commit()
+            finally:
+                await greenlet_spawn(pooled.close)
+        except sqlite3.OperationalError as exc:
+            raise DatabaseUnavailable(type(exc).__name__) from exc
+        except PoolTimeout as exc:
             raise DatabaseUnavailable(type(exc).__name__) from exc
 
     async def _connect(self, session: AsyncSession) -> None:

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.crypto import KEYRING
+from storage.database import Database
+from storage.direct import Direct, NotDirect, Prepared
 from storage.models import ForgottenPerson, Member, ProcessedEvent, TipShown, Workspace
 
 
@@ -251,21 +253,74 @@ def _cycle_of(rows: list[tuple[int, str]]) -> TipCycle:
     )
 
 
+_DIRECT_TIP_CYCLE = Prepared(_SCOPED_TIP_CYCLE)
+_DIRECT_TIP_SHOWN = Prepared(
+    _TIP_SHOWN, columns=("workspace_id", "member_id", "tip_id", "cycle", "shown_at")
+)
+ChooseTip = Callable[[TipCycle], tuple[str, int]]  # the cycle -> the tip's id and its cycle
+
+
+async def show_tip(
+    database: Database,
+    *,
+    platform: str,
+    workspace: str,
+    user: str,
+    now: datetime,
+    choose: ChooseTip,
+) -> tuple[TipCycle, str, int]:
+    """Read the member's cycle, let `choose` pick, record the pick: one transaction.
+
+    A returning member on SQLite takes the direct path (storage/direct.py); anyone new,
+    and PostgreSQL (which locks the member first), go through a session. Returns the
+    cycle as it was read, and the chosen tip's id and cycle number.
+    """
+    try:
+        async with database.direct() as tx:
+            found = await _direct_tip_cycle(tx, platform=platform, workspace=workspace, user=user)
+            scope, cycle = found
+            tip_id, number = choose(cycle)
+            await tx.rows(_DIRECT_TIP_SHOWN, _shown(scope, tip_id=tip_id, cycle=number, now=now))
+            return cycle, tip_id, number
+    except NotDirect:
+        pass
+    async with database.transaction() as session:
+        scope, cycle = await scoped_tip_cycle(
+            session, platform=platform, workspace=workspace, user=user, now=now
+        )
+        tip_id, number = choose(cycle)
+        await record_tip_shown(session, scope=scope, tip_id=tip_id, cycle=number, now=now)
+    return cycle, tip_id, number
+
+
+async def _direct_tip_cycle(
+    tx: Direct, *, platform: str, workspace: str, user: str
+) -> tuple[Scope, TipCycle]:
+    rows = await tx.rows(
+        _DIRECT_TIP_CYCLE, {"user": user, "platform": platform, "workspace": workspace}
+    )
+    if not rows or rows[0][1] is None:
+        raise NotDirect("a workspace or member seen for the first time")
+    scope = Scope(workspace_id=rows[0][0], member_id=rows[0][1])
+    return scope, _cycle_of([(cycle, tip) for _, _, cycle, tip in rows if tip is not None])
+
+
+def _shown(scope: Scope, *, tip_id: str, cycle: int, now: datetime) -> dict[str, Any]:
+    return {
+        "workspace_id": scope.workspace_id,
+        "member_id": scope.member_id,
+        "tip_id": tip_id,
+        "cycle": cycle,
+        "shown_at": now,
+    }
+
+
 async def record_tip_shown(
     session: AsyncSession, *, scope: Scope, tip_id: str, cycle: int, now: datetime
 ) -> None:
     # A plain INSERT: the hottest write in the bot needs no unit-of-work bookkeeping.
     connection = await session.connection()
-    await connection.execute(
-        _TIP_SHOWN,
-        {
-            "workspace_id": scope.workspace_id,
-            "member_id": scope.member_id,
-            "tip_id": tip_id,
-            "cycle": cycle,
-            "shown_at": now,
-        },
-    )
+    await connection.execute(_TIP_SHOWN, _shown(scope, tip_id=tip_id, cycle=cycle, now=now))
 
 
 async def claim_event(
@@ -286,6 +341,7 @@ async def claim_event(
 
 
 REQUEST_PREFIX = "request:"
+_DIRECT_CLAIM = Prepared(_CLAIM["sqlite"])
 
 
 async def claim_request(
@@ -337,6 +393,27 @@ async def claim_request(
         .returning(ProcessedEvent.id)
     )
     return again.scalar_one_or_none() is not None
+
+
+async def claim_request_directly(
+    tx: Direct, *, platform: str, workspace: str, digest: str, now: datetime
+) -> None:
+    """`claim_request`'s usual case (a known workspace, a new request) as the direct
+    transaction's first statement; `NotDirect` for anything else, including the
+    clean-up that one request in 256 does."""
+    if digest.startswith("00"):
+        raise NotDirect("old digests to drop")
+    claimed = await tx.rows(
+        _DIRECT_CLAIM,
+        {
+            "platform": platform,
+            "workspace": workspace,
+            "event_id": (REQUEST_PREFIX + digest)[:64],
+            "received_at": now,
+        },
+    )
+    if not claimed:
+        raise NotDirect("a replay, or a workspace seen for the first time")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

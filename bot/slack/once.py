@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import Replayed
 from handlers import Platform
-from storage import Database, DatabaseUnavailable, claim_request
+from storage import Database, DatabaseUnavailable, Direct, claim_request, claim_request_directly
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,25 @@ class ClaimingDatabase(Database):
                     return
         async with self.wrapped.transaction() as session:
             yield session
+
+    @asynccontextmanager
+    async def direct(self) -> AsyncIterator[Direct]:
+        """The direct transaction (storage/direct.py), claiming first when none has."""
+        if self.claimed:
+            async with self.wrapped.direct() as tx:
+                yield tx
+            return
+        async with self._claiming, self.wrapped.direct() as tx:
+            if not self.claimed:
+                await claim_request_directly(
+                    tx,
+                    platform=Platform.SLACK,
+                    workspace=self.workspace,
+                    digest=self.digest,
+                    now=self.now,
+                )
+            yield tx
+        self.claimed = True
 
     async def _claim(self, session: AsyncSession) -> None:
         fresh = await claim_request(

@@ -25,7 +25,7 @@ from content.loader import overlay_from_texts
 from content.problems import ContentError
 from handlers.core.context import Context
 from handlers.core.model import Actor
-from storage import Database, DatabaseUnavailable
+from storage import Database, DatabaseUnavailable, Direct
 from storage.organisations import Organisation, content_files, organisation
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,11 @@ class _KnownDown(Database):
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         raise DatabaseUnavailable("unavailable earlier in this request")
         yield  # pragma: no cover  (makes this a generator, as the context manager needs)
+
+    @asynccontextmanager
+    async def direct(self) -> AsyncIterator[Direct]:
+        raise DatabaseUnavailable("unavailable earlier in this request")
+        yield  # pragma: no cover
 
 
 async def for_organisation(*, ctx: Context, actor: Actor) -> Context:

@@ -12,7 +12,7 @@ from handlers.core.payloads import NONE
 from handlers.core.registry import action, command
 from handlers.core.text import typed
 from handlers.library.citations import cite
-from storage import record_tip_shown, scoped_tip_cycle
+from storage import TipCycle, show_tip
 
 ANOTHER = "tip.another"
 
@@ -36,11 +36,8 @@ async def tip(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
             f"No tip is about `{topic}` yet. Try one of: {', '.join(topics)}; "
             "or just `tip` for the next one."
         )
-    now = ctx.clock()
-    async with ctx.database.transaction() as session:
-        scope, cycle = await scoped_tip_cycle(
-            session, platform=actor.platform, workspace=actor.workspace, user=actor.user, now=now
-        )
+
+    def choose(cycle: TipCycle) -> tuple[str, int]:
         number = cycle.number
         pool = [t for t in candidates if t.id not in cycle.seen]
         if not pool and topic is None:
@@ -51,9 +48,18 @@ async def tip(*, ctx: Context, actor: Actor, args: tuple[str, ...]) -> Reply:
         elif not pool:
             # A topic asked for by name may repeat; prefer not the latest one.
             pool = [t for t in candidates if t.id != cycle.last_shown] or candidates
-        chosen = ctx.rng.choice(pool)
-        await record_tip_shown(session, scope=scope, tip_id=chosen.id, cycle=number, now=now)
-        seen = len(cycle.seen | {chosen.id}) if number == cycle.number else 1
+        return ctx.rng.choice(pool).id, number
+
+    cycle, chosen_id, number = await show_tip(
+        ctx.database,
+        platform=actor.platform,
+        workspace=actor.workspace,
+        user=actor.user,
+        now=ctx.clock(),
+        choose=choose,
+    )
+    chosen = next(t for t in candidates if t.id == chosen_id)
+    seen = len(cycle.seen | {chosen.id}) if number == cycle.number else 1
     # Only when nothing else fits: say so, rather than seem to ignore the topic.
     again = topic is not None and chosen.id == cycle.last_shown
     return _render(ctx=ctx, tip=chosen, seen=seen, total=len(tips), again=again, topic=topic)

@@ -24,7 +24,7 @@ import math
 import random
 import socket
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import TracebackType
@@ -382,6 +382,10 @@ class FakeSlackWebApi:
         """chat.postMessage calls refused by ``enforce_rate_limits``, by cause:
         ``channel`` (per-channel limit), ``global`` (token bucket) or ``random``."""
         self._responses: list[tuple[str, JsonDict]] = []
+        # Per response URL, so a load of thousands waiting on their own URLs wakes only
+        # the one answered, instead of every waiter re-reading every response.
+        self._responses_by_key: defaultdict[str, list[JsonDict]] = defaultdict(list)
+        self._response_waiters: defaultdict[str, list[asyncio.Future[None]]] = defaultdict(list)
 
         self._users: dict[str, _User] = {}
         self._channels: dict[str, JsonDict] = {}
@@ -482,6 +486,7 @@ class FakeSlackWebApi:
         self.messages.clear()
         self.views.clear()
         self._responses.clear()
+        self._responses_by_key.clear()
         self._reactions.clear()
         self._uploads.clear()
         self._faults.clear()
@@ -524,7 +529,7 @@ class FakeSlackWebApi:
 
     def responses_to(self, key: str) -> list[JsonDict]:
         """JSON bodies posted to ``response_url(key)``."""
-        return [body for k, body in self._responses if k == key]
+        return list(self._responses_by_key.get(key, ()))
 
     def assert_all_valid(self) -> None:
         """Fail if any payload was rejected as invalid."""
@@ -592,6 +597,8 @@ class FakeSlackWebApi:
         key: str | None = None,
     ) -> list[JsonDict]:
         """Wait until ``count`` bodies were posted to response URLs (to ``key`` if given)."""
+        if key is not None:
+            return await self._wait_for_key(key=key, count=count, within=timeout)
 
         def matching() -> list[JsonDict]:
             return self.responses if key is None else self.responses_to(key)
@@ -605,6 +612,20 @@ class FakeSlackWebApi:
                 f"invalid: {self.invalid}"
             ) from None
         return matching()
+
+    async def _wait_for_key(self, *, key: str, count: int, within: float) -> list[JsonDict]:
+        try:
+            async with asyncio.timeout(within):
+                while len(self._responses_by_key.get(key, ())) < count:
+                    waiter = asyncio.get_running_loop().create_future()
+                    self._response_waiters[key].append(waiter)
+                    await waiter
+        except TimeoutError:
+            raise TimeoutError(
+                f"waited {within}s for {count} response(s) to {key}, got "
+                f"{len(self.responses_to(key))}; invalid: {self.invalid}"
+            ) from None
+        return self.responses_to(key)
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -904,6 +925,10 @@ class FakeSlackWebApi:
         if not isinstance(payload, dict):
             payload = {"_raw": payload}
         self._responses.append((key, payload))
+        self._responses_by_key[key].append(payload)
+        for waiter in self._response_waiters.pop(key, ()):
+            if not waiter.done():
+                waiter.set_result(None)
         errors = (
             ["/: a response body must be a JSON object"]
             if "_raw" in payload
