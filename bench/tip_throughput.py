@@ -70,6 +70,19 @@ BARE_MESSAGE: dict[str, Any] = {
             "type": "context",
             "elements": [{"type": "mrkdwn", "text": "Tip 1 of 5 for you. Practical guide."}],
         },
+        # The same button as ours: the fake Slack validates every block it is sent, in
+        # this process, so a smaller baseline answer would charge ours for Slack's work.
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Another tip", "emoji": True},
+                    "action_id": "tip.another",
+                    "style": "primary",
+                }
+            ],
+        },
     ],
 }
 

@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -75,28 +77,40 @@ async def _count(*, ctx: Context, body: dict[str, Any], event: dict[str, Any]) -
         await record_contribution(ctx=ctx, actor=actor, kind=REPLY if reply else MESSAGE)
 
 
-def register_events(*, app: AsyncApp, ctx: Context) -> None:
-    """Count contributions, follow channel membership, and publish each person's home tab."""
+class CountParticipation(AsyncMiddleware):
+    """Counting is one small write, so it is done before Slack gets its 200.
 
-    @app.middleware
-    async def count_participation(
-        body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    That keeps it ordered with later requests, and needs no listener. The bot being
+    invited to a channel is left to its listener: reading the member list can take a
+    while. A class rather than a function middleware, so Bolt does not work out its
+    arguments on every request, commands included.
+    """
+
+    def __init__(self, *, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
     ) -> BoltResponse | None:
-        """Counting is one small write, so it is done before Slack gets its 200.
-
-        That keeps it ordered with later requests, and needs no listener. The
-        bot being invited to a channel is left to its listener: reading the
-        member list can take a while.
-        """
+        body = req.body
         event = body.get("event") or {}
         if body.get("type") != "event_callback" or not _counts(event, body):
-            await next()
-            return None
+            return await next()
         try:
-            await _count(ctx=ctx, body=body, event=event)
+            await _count(ctx=self.ctx, body=body, event=event)
         except DatabaseUnavailable:
             log.warning("database unavailable: a %s event went uncounted", event.get("type"))
         return BoltResponse(status=200, body="")
+
+
+def register_events(*, app: AsyncApp, ctx: Context) -> None:
+    """Count contributions, follow channel membership, and publish each person's home tab."""
+
+    app.middleware(CountParticipation(ctx=ctx))
 
     @app.event("member_joined_channel")
     async def on_bot_joined(body: dict[str, Any], event: dict[str, Any]) -> None:
