@@ -86,6 +86,17 @@ _TIP_CYCLE = (
     .order_by(TipShown.id)
 )
 _LOCK_MEMBER = select(Member.id).where(Member.id == bindparam("member_id")).with_for_update()
+# A returning member found and locked in one statement (PostgreSQL's tip).
+_LOCKED_SCOPE = (
+    select(Workspace.id, Member.id)
+    .join(Member, Member.workspace_id == Workspace.id)
+    .where(
+        Workspace.platform == bindparam("platform"),
+        Workspace.external_id == bindparam("workspace"),
+        Member.external_id == bindparam("user"),
+    )
+    .with_for_update(of=Member)
+)
 _TIP_SHOWN = insert(TipShown)
 _KNOWN_WORKSPACE = select(Workspace.id).where(
     Workspace.platform == bindparam("platform"), Workspace.external_id == bindparam("workspace")
@@ -228,19 +239,24 @@ _SCOPED_TIP_CYCLE = (
 async def scoped_tip_cycle(
     session: AsyncSession, *, platform: str, workspace: str, user: str, now: datetime
 ) -> tuple[Scope, TipCycle]:
-    """`ensure_scope` and `tip_cycle` together: on SQLite, for someone seen before, one
-    statement. PostgreSQL takes them apart, to lock the member before reading the cycle."""
+    """`ensure_scope` and `tip_cycle` together. For someone seen before: on SQLite one
+    statement; on PostgreSQL two, the first finding and locking the member, so that the
+    cycle read next stays theirs until the pick is written."""
     connection = await session.connection()
+    names = {"user": user, "platform": platform, "workspace": workspace}
     if connection.dialect.name == "sqlite":
-        rows = (
-            await connection.execute(
-                _SCOPED_TIP_CYCLE, {"user": user, "platform": platform, "workspace": workspace}
-            )
-        ).all()
+        rows = (await connection.execute(_SCOPED_TIP_CYCLE, names)).all()
         if rows and rows[0][1] is not None:
             scope = Scope(workspace_id=rows[0][0], member_id=rows[0][1])
             shown = [(cycle, tip) for _, _, cycle, tip in rows if tip is not None]
             return scope, _cycle_of(shown)
+    else:
+        locked = (await connection.execute(_LOCKED_SCOPE, names)).first()
+        if locked is not None:
+            scope = Scope(workspace_id=locked[0], member_id=locked[1])
+            member = {"workspace_id": scope.workspace_id, "member_id": scope.member_id}
+            cycle = (await connection.execute(_TIP_CYCLE, member)).all()
+            return scope, _cycle_of([(number, tip) for number, tip in cycle])
     scope = await ensure_scope(session, platform=platform, workspace=workspace, user=user, now=now)
     return scope, await tip_cycle(session, scope=scope)
 
