@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage import Database, Member, ensure_scope, upgrade
+from storage import Database, Member, TipCycle, ensure_scope, show_tip, upgrade
 
 NOW = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -88,3 +88,42 @@ async def test_a_write_given_up_while_waiting_leaves_the_connection_working(
     members = await _members(database)
     assert "UAFTER" in members
     assert "UGIVESUP" not in members
+
+
+async def _tip(database: Database, *, user: str) -> str:
+    def first_unseen(cycle: TipCycle) -> tuple[str, int]:
+        return next(t for t in ("a", "b", "c", "d") if t not in cycle.seen), cycle.number
+
+    _, tip, _ = await show_tip(
+        database, platform="slack", workspace="TLOCKED", user=user, now=NOW, choose=first_unseen
+    )
+    return tip
+
+
+async def test_a_returning_members_tip_waits_for_another_process_off_the_loop(
+    database: Database, other_process: sqlite3.Connection
+) -> None:
+    assert await _tip(database, user="UTIPS") == "a"  # known from now on: the direct path
+    other_process.execute("BEGIN IMMEDIATE")
+    waiting = asyncio.create_task(_tip(database, user="UTIPS"))
+    done, _ = await asyncio.wait({waiting}, timeout=0.3)
+    assert not done
+    other_process.execute("COMMIT")
+    assert await waiting == "b"
+
+
+async def test_a_tip_given_up_while_waiting_writes_nothing_and_the_next_one_runs(
+    database: Database, other_process: sqlite3.Connection
+) -> None:
+    assert await _tip(database, user="UCANCEL") == "a"
+    other_process.execute("BEGIN IMMEDIATE")
+    given_up = asyncio.create_task(_tip(database, user="UCANCEL"))
+    done, _ = await asyncio.wait({given_up}, timeout=0.3)
+    assert not done
+    given_up.cancel()
+    after = asyncio.create_task(_tip(database, user="UCANCEL"))
+    other_process.execute("COMMIT")
+    # The abandoned tip never read the round, so the next one is still the second tip.
+    assert await after == "b"
+    with pytest.raises(asyncio.CancelledError):
+        await given_up
