@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 from sqlalchemy.util import greenlet_spawn
 
 from storage.direct import Direct, NotDirect
@@ -204,6 +204,25 @@ class Database:
         # Per event loop: a semaphore belongs to the loop it first waits on.
         self._opening: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
         self._opening = weakref.WeakKeyDictionary()
+
+    @asynccontextmanager
+    async def patient_engine(self) -> AsyncIterator[AsyncEngine]:
+        """An engine whose statements take as long as they need, for migrations: one that
+        rewrites a large table can run for minutes, and the app's engine gives up on any
+        statement after STATEMENT_TIMEOUT. SQLite's engine has no such limit."""
+        if not self.is_postgres:
+            yield self.engine
+            return
+        engine = create_async_engine(
+            self.url,
+            hide_parameters=True,
+            poolclass=NullPool,
+            connect_args={**self.connect_args, "timeout": CONNECT_TIMEOUT},
+        )
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
 
     @staticmethod
     async def _connect_sqlite(url: URL) -> InlineConnection:

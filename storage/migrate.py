@@ -48,7 +48,7 @@ async def upgrade(*, database: Database, revision: str = "head") -> None:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
 
-    async with database.engine.connect() as conn:
+    async with database.patient_engine() as engine, engine.connect() as conn:
         if database.is_sqlite:
             # SQLite alters a table by copying it and dropping the original, and with foreign
             # keys on, that drop deletes every row referencing it, through ON DELETE CASCADE:
