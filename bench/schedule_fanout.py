@@ -318,6 +318,7 @@ class Options:
     database: str | None
     in_process: bool
     profile: Path | None
+    timeline: bool
 
 
 @dataclass(slots=True)
@@ -335,6 +336,7 @@ class Run:
     slack: FakeReport | None = None
     cpu_main: float = 0.0
     cpu_process: float = 0.0
+    posts: list[tuple[float, int]] = field(default_factory=list)
 
     @property
     def wall(self) -> float:
@@ -343,10 +345,11 @@ class Run:
 
 async def measure(*, options: Options) -> Run:
     """Seed, then time plan + drain-until-done at the moment everything falls due."""
+    answers = _PostAnswers()
     async with (
         fake_slack(limits=options.limits, in_process=options.in_process) as (base_url, report),
         bench_database(url=options.database, prefix="ccpl-fanout") as database,
-        aiohttp.ClientSession() as slack_http,
+        aiohttp.ClientSession(trace_configs=[answers.trace]) as slack_http,
     ):
         expected = await seed(
             database=database,
@@ -375,7 +378,7 @@ async def measure(*, options: Options) -> Run:
         planned = await plan(ctx=ctx, until=clock(), grace=GRACE)
         run.planned = planned.planned
         run.plan_seconds = time.perf_counter() - started
-        started = time.perf_counter()
+        started = answers.started = time.perf_counter()
         for _ in range(MAX_DRAINS):
             done = await sender.drain()
             run.drains += 1
@@ -395,9 +398,61 @@ async def measure(*, options: Options) -> Run:
         if profiler is not None and options.profile is not None:
             profiler.disable()
             profiler.dump_stats(options.profile)
+        run.posts = answers.seen
         run.statuses = await outbox_statuses(database)
         run.slack = await report()
     return run
+
+
+class _PostAnswers:
+    """When each chat.postMessage was answered, and how (200 or 429), seen from the sender's
+    side of the HTTP session: seconds since the drain started."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.seen: list[tuple[float, int]] = []
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_end.append(self._ended)
+
+    async def _ended(
+        self,
+        session: aiohttp.ClientSession,
+        context: object,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        if params.url.path.endswith("/chat.postMessage"):
+            self.seen.append((time.perf_counter() - self.started, params.response.status))
+
+
+TICK = 0.25  # seconds per column of the timeline
+
+
+def timeline(posts: Sequence[tuple[float, int]]) -> list[str]:
+    """Accepted posts and 429s per quarter second of the drain, a row per second."""
+    if not posts:
+        return []
+    ticks = int(max(t for t, _ in posts) / TICK) + 1
+    accepted, refused = [0] * ticks, [0] * ticks
+    for t, status in posts:
+        (refused if status == 429 else accepted)[int(t / TICK)] += 1
+    per_row = round(1 / TICK)
+    lines = [f"timeline            drain second: posts accepted | 429s, per {TICK:g} s"]
+    for second in range(0, ticks, per_row):
+        ok = " ".join(f"{n:4d}" for n in accepted[second : second + per_row])
+        no = " ".join(f"{n:3d}" for n in refused[second : second + per_row])
+        lines.append(f"  {second * TICK:5.1f} s  {ok:<19} | {no}")
+    return lines
+
+
+def tail(posts: Sequence[tuple[float, int]]) -> str:
+    """How the drain ended: its last 429 and its last accepted post."""
+    last_ok = max((t for t, status in posts if status != 429), default=0.0)
+    last_429 = max((t for t, status in posts if status == 429), default=0.0)
+    late = sum(1 for t, status in posts if status != 429 and t > last_ok - 1)
+    return (
+        f"last accepted post at {last_ok:.2f} s of the drain; last 429 at {last_429:.2f} s; "
+        f"{late} posts accepted in the last second"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,6 +506,7 @@ def describe(*, run: Run, verdict: Verdict, options: Options) -> str:
         f"sender CPU          {run.cpu_main:.2f} s on the event loop's thread "
         f"({run.cpu_main / run.wall:.0%} of wall time), {run.cpu_process:.2f} s in all threads; "
         f"{run.cpu_process / expected * 1000:.2f} ms per message (plan and send)",
+        f"drain's end         {tail(run.posts)}",
         f"rate-limit floor    {floor:.2f} s = {expected} messages / {limits.global_rate:g} per s "
         f"(per-channel floor ~0 s: one message per channel at {limits.per_channel:g}/s)",
         f"ratio               {ratio:.2f}x the floor (target <= {TARGET_RATIO:.2f}x: "
@@ -461,6 +517,8 @@ def describe(*, run: Run, verdict: Verdict, options: Options) -> str:
         lines.append(f"other failed calls  {failures}")
     for invalid in run.slack.invalid:
         lines.append(f"invalid payload     {invalid}")
+    if options.timeline:
+        lines += timeline(run.posts)
     return "\n".join(lines)
 
 
@@ -498,6 +556,11 @@ def _parse(argv: Sequence[str] | None) -> Options:
     parser.add_argument(
         "--profile", metavar="FILE", type=Path, help="cProfile plan + drain into FILE (slower)"
     )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="print posts accepted and 429s per quarter second of the drain",
+    )
     args = parser.parse_args(argv)
     channels = max(1, round(args.channels * args.scale))
     sessions = max(1, round(args.sessions * args.scale))
@@ -521,6 +584,7 @@ def _parse(argv: Sequence[str] | None) -> Options:
         database=args.database,
         in_process=args.in_process_fake,
         profile=args.profile,
+        timeline=args.timeline,
     )
 
 

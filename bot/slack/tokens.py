@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.client import build_client
 from bot.slack.installations import DatabaseInstallationStore
+from bot.slack.pace import Pace
 from storage import Database
 from storage.installations import installation_for_team, is_uninstalled, reinstate, uninstall
 
@@ -74,6 +75,8 @@ class SlackTokens:
         self.base = build_client(token=token, base_url=base_url, session=session)
         self.store = DatabaseInstallationStore(database=database, clock=clock, forget=self.forget)
         self._cache: dict[str, _Cached] = {}
+        # Each workspace's pace outlives its cached client: Slack limits each apart.
+        self._paces: dict[str, Pace] = {}
 
     @property
     def multi(self) -> bool:
@@ -122,7 +125,10 @@ class SlackTokens:
             raise NotInstalled(team_id)
         installation = await self._rotated(Installation(**data))
         client = build_client(
-            token=installation.bot_token, base_url=self.base.base_url, session=self.base.session
+            token=installation.bot_token,
+            base_url=self.base.base_url,
+            session=self.base.session,
+            pace=self._paces.setdefault(team_id, Pace()),
         )
         return _Cached(
             until=time.monotonic() + CACHE_SECONDS,
