@@ -34,6 +34,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.signature import SignatureVerifier
 
 from bench.common import bench_database
+from bot.heap import freeze_startup_heap
 from bot.http import build_web_app
 from bot.slack.app import build_app
 from bot.slack.client import build_client
@@ -341,6 +342,8 @@ async def measure(*, options: Options) -> dict[tuple[int, str], Tally]:
             ClientSession(connector=connector, timeout=ClientTimeout(total=ANSWER_TIMEOUT))
         )
         load = Load(http=http, fake=fake, team="T0BENCH01", users=options.users)
+        # As `ccpl-bot serve` does once it is ready; process-wide, so both servers gain.
+        freeze_startup_heap()
 
         for target in targets:
             warm = Tally()

@@ -131,6 +131,7 @@ def listen_host(settings: Settings) -> str:
 async def _serve(settings: Settings) -> None:
     from aiohttp import web
 
+    from bot.heap import freeze_startup_heap
     from bot.http import build_web_app
     from bot.runtime import build_context, build_runtime, check_slack
 
@@ -163,6 +164,7 @@ async def _serve(settings: Settings) -> None:
         )
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=REQUESTS_GRACE)
         await runner.setup()
+        freeze_startup_heap()
         await _listen(runner, settings)
         await stop.wait()
         stopping = time.monotonic()
@@ -219,6 +221,7 @@ def _stopped(process: str, *, since: float, given_back: int) -> None:
 
 
 async def _scheduler(settings: Settings) -> None:
+    from bot.heap import freeze_startup_heap
     from bot.runtime import build_context, build_runtime, check_slack
 
     if not settings.has_teams and not settings.slack_oauth:
@@ -231,6 +234,7 @@ async def _scheduler(settings: Settings) -> None:
     try:
         runtime = await build_runtime(settings=settings, ctx=ctx, clock=True)
         await check_slack(runtime=runtime, settings=settings)
+        freeze_startup_heap()
         log.info("scheduler started")
         await stop.wait()
         stopping = time.monotonic()
