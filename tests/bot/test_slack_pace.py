@@ -46,9 +46,16 @@ async def test_a_fan_out_keeps_to_slacks_rate_and_sends_each_post_once(
     assert {t: fake.accepted_posts[t] for t in expected.targets} == dict.fromkeys(
         expected.targets, 1
     )
-    # Unpaced, nearly every post after the bucket's first second is refused at least once
-    # (about 220 refusals here); paced, most refusals are in the second it takes to learn.
-    assert fake.rate_limited["global"] < 0.6 * len(expected.targets)
+    # Once it has learned (a burst in the bucket's first second, then Retry-After), the
+    # tries keep to what Slack accepts and almost none is refused; unpaced, the refused
+    # posts come back together and about a fifth of the later tries are refused again.
+    # (The whole run's count of 429s says the same on a quiet machine, but moves with
+    # the machine's load: a slow sender meets fewer.)
+    learned = min(c.at for c in fake.calls) + 2.5
+    late = [c for c in fake.calls if c.method == "chat.postMessage" and c.at >= learned]
+    refused = sum(1 for c in late if c.status == 429)
+    assert late
+    assert refused < 0.1 * len(late), f"{refused} of {len(late)} later tries refused"
     # It learned Slack's rate, and probes a little above it.
     assert client.pace.rate is not None and client.pace.rate < 1.2 * RATE
 

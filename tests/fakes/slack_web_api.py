@@ -68,6 +68,7 @@ class RecordedCall:
     token: str | None
     status: int = 200
     response: JsonDict = field(default_factory=dict)
+    at: float = 0.0  # when it arrived, in the fake's monotonic seconds
 
     @property
     def ok(self) -> bool:
@@ -891,7 +892,7 @@ class FakeSlackWebApi:
         except (ValueError, UnicodeDecodeError) as exc:  # undecodable body
             body = {"ok": False, "error": "invalid_form_data"}
             self.invalid.append(InvalidPayload(method, f"invalid_form_data: {exc}"))
-        self.calls.append(RecordedCall(method, params, token, status, body))
+        self.calls.append(RecordedCall(method, params, token, status, body, self.monotonic()))
         await self._notify()
         return web.json_response(body, status=status, headers=headers)
 
