@@ -277,9 +277,7 @@ class Database:
                 await driver.commit()
             finally:
                 await greenlet_spawn(pooled.close)
-        except sqlite3.OperationalError as exc:
-            raise DatabaseUnavailable(type(exc).__name__) from exc
-        except PoolTimeout as exc:
+        except (sqlite3.OperationalError, PoolTimeout) as exc:
             raise DatabaseUnavailable(type(exc).__name__) from exc
 
     async def _connect(self, session: AsyncSession) -> None:

@@ -7,7 +7,7 @@ forgets its workspace cannot be written by accident.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -202,16 +202,17 @@ async def tip_cycle(session: AsyncSession, *, scope: Scope) -> TipCycle:
     member = {"workspace_id": scope.workspace_id, "member_id": scope.member_id}
     if connection.dialect.name == "postgresql":
         # A lock on the member, not on their history: an empty new round has no rows to
-        # lock. SQLite has no row locks: one writer at a time, and a cycle read before
-        # another process's write cannot then be written to (SQLITE_BUSY_SNAPSHOT).
+        # lock. SQLite has no row locks: there the caller's transaction has written
+        # first (the direct path's BEGIN IMMEDIATE, or a new member's insert), which
+        # holds SQLite's one write lock until the pick is recorded.
         await connection.execute(_LOCK_MEMBER, member)
     rows = (await connection.execute(_TIP_CYCLE, member)).all()
     return _cycle_of([(cycle, tip) for cycle, tip in rows])
 
 
 _EARLIER = aliased(TipShown)
-# The scope and the member's current round in one statement, for SQLite, where the
-# cycle needs no row lock: the tip is the command most people use.
+# The scope and the member's current round in one statement, for SQLite, which has no
+# row locks (its one write lock is taken first): the tip is the command most people use.
 _SCOPED_TIP_CYCLE = (
     select(Workspace.id, Member.id, TipShown.cycle, TipShown.tip_id)
     .outerjoin(
@@ -245,11 +246,9 @@ async def scoped_tip_cycle(
     connection = await session.connection()
     names = {"user": user, "platform": platform, "workspace": workspace}
     if connection.dialect.name == "sqlite":
-        rows = (await connection.execute(_SCOPED_TIP_CYCLE, names)).all()
-        if rows and rows[0][1] is not None:
-            scope = Scope(workspace_id=rows[0][0], member_id=rows[0][1])
-            shown = [(cycle, tip) for _, _, cycle, tip in rows if tip is not None]
-            return scope, _cycle_of(shown)
+        known = _known_member_cycle((await connection.execute(_SCOPED_TIP_CYCLE, names)).all())
+        if known is not None:
+            return known
     else:
         locked = (await connection.execute(_LOCKED_SCOPE, names)).first()
         if locked is not None:
@@ -259,6 +258,14 @@ async def scoped_tip_cycle(
             return scope, _cycle_of([(number, tip) for number, tip in cycle])
     scope = await ensure_scope(session, platform=platform, workspace=workspace, user=user, now=now)
     return scope, await tip_cycle(session, scope=scope)
+
+
+def _known_member_cycle(rows: Sequence[Sequence[Any]]) -> tuple[Scope, TipCycle] | None:
+    """`_SCOPED_TIP_CYCLE`'s rows as a scope and a cycle; None for someone not yet a member."""
+    if not rows or rows[0][1] is None:
+        return None
+    scope = Scope(workspace_id=rows[0][0], member_id=rows[0][1])
+    return scope, _cycle_of([(cycle, tip) for _, _, cycle, tip in rows if tip is not None])
 
 
 def _cycle_of(rows: list[tuple[int, str]]) -> TipCycle:
@@ -293,8 +300,9 @@ async def show_tip(
     """
     try:
         async with database.direct() as tx:
-            found = await _direct_tip_cycle(tx, platform=platform, workspace=workspace, user=user)
-            scope, cycle = found
+            scope, cycle = await _direct_tip_cycle(
+                tx, platform=platform, workspace=workspace, user=user
+            )
             tip_id, number = choose(cycle)
             await tx.rows(_DIRECT_TIP_SHOWN, _shown(scope, tip_id=tip_id, cycle=number, now=now))
             return cycle, tip_id, number
@@ -315,10 +323,10 @@ async def _direct_tip_cycle(
     rows = await tx.rows(
         _DIRECT_TIP_CYCLE, {"user": user, "platform": platform, "workspace": workspace}
     )
-    if not rows or rows[0][1] is None:
+    known = _known_member_cycle(rows)
+    if known is None:
         raise NotDirect("a workspace or member seen for the first time")
-    scope = Scope(workspace_id=rows[0][0], member_id=rows[0][1])
-    return scope, _cycle_of([(cycle, tip) for _, _, cycle, tip in rows if tip is not None])
+    return known
 
 
 def _shown(scope: Scope, *, tip_id: str, cycle: int, now: datetime) -> dict[str, Any]:
